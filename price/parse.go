@@ -1,0 +1,265 @@
+package price
+
+import (
+	"unicode/utf8"
+)
+
+// Parse reads a price from free text such as "₩12,900", "12만 9천원",
+// "1.234,56 €", "US$12.99" or "판매가 12,900원".
+//
+// ok is false when the text holds no price: "가격문의", "품절", "무료배송", "",
+// a bare percentage ("23%"), or numbers that cannot be a price ("2024.01.15").
+//
+// Selection: the first number written next to a currency (symbol, ISO code,
+// "원", "円" ...) wins, so discount noise like "23% 9,900원" yields 9900. When
+// no number names a currency, the first plain number is used with
+// currencyHint, unless the text carries a "no price" phrase such as
+// "가격문의" or "sold out".
+//
+// Currency: the text's currency wins over currencyHint, except for ambiguous
+// symbols where a hint of the same family refines it ("$" with hint "CAD" is
+// CAD, "¥" with hint "CNY" is CNY). Korean units (만, 천 ...) without any
+// currency mean KRW. When neither the text nor the hint gives a currency,
+// Currency is "" and Minor is scaled by DefaultExponent (2):
+// Parse("12.99", "") is {1299, ""}.
+//
+// Separators: with both '.' and ',' present the last one is the decimal
+// point; a single separator followed by exactly three digits is a thousands
+// separator unless the currency has three minor digits (BHD) or the integer
+// part is "0"; any other single separator is a decimal point. Space, NBSP,
+// narrow NBSP and apostrophes group thousands. Fraction digits below the
+// currency's minor unit must be zero ("12.50원" is rejected).
+//
+// Zero: a zero amount is only returned (ok) when written with a currency,
+// as in "₩0" or "0원"; a bare "0" is not a price. Amounts that overflow
+// int64 minor units are rejected. Minor is never negative: a leading '-' is
+// treated as punctuation.
+func Parse(text, currencyHint string) (Amount, bool) {
+	hint := normalizeCode(trimASCIISpace(currencyHint))
+	var (
+		fallback   Amount
+		haveFallbk bool
+	)
+	for i := 0; i < len(text); {
+		if !isDigit(text[i]) {
+			_, n := utf8.DecodeRuneInString(text[i:])
+			i += n
+			continue
+		}
+		cand, next, ok := candidateAt(text, i, hint)
+		i = next
+		if !ok {
+			continue
+		}
+		if cand.marked {
+			return cand.amount, true
+		}
+		if !haveFallbk && cand.amount.Minor > 0 {
+			fallback, haveFallbk = cand.amount, true
+		}
+	}
+	if haveFallbk && !containsNoPricePhrase(text) {
+		return fallback, true
+	}
+	return Amount{}, false
+}
+
+// candidate is one number found in the text.
+type candidate struct {
+	amount Amount
+	marked bool // written next to a currency
+}
+
+// Korean / CJK numeral units.
+const (
+	unitNone = 0
+)
+
+// unitOf returns the multiplier of a numeral unit rune, whether it is a
+// "big" unit (만, 억, 조 reset the small section) and whether it is Hangul.
+func unitOf(r rune) (mult int64, big, hangul bool) {
+	switch r {
+	case '십':
+		return 10, false, true
+	case '백':
+		return 100, false, true
+	case '천':
+		return 1000, false, true
+	case '만':
+		return 10000, true, true
+	case '억':
+		return 100000000, true, true
+	case '조':
+		return 1000000000000, true, true
+	case '十':
+		return 10, false, false
+	case '百':
+		return 100, false, false
+	case '千':
+		return 1000, false, false
+	case '万', '萬':
+		return 10000, true, false
+	case '億', '亿':
+		return 100000000, true, false
+	}
+	return unitNone, false, false
+}
+
+// candidateAt reads the number starting at the digit text[i], including a
+// chain of numeral units ("12만 9천"), and the currency written around it.
+// next is where scanning continues.
+func candidateAt(text string, i int, hint string) (cand candidate, next int, ok bool) {
+	first := scanChunk(text, i)
+	u, ok := readUnits(text, first)
+	next = u.end
+	if !ok {
+		return candidate{}, next, false
+	}
+
+	// Percentages are never prices ("23%", "23 %").
+	if !u.used {
+		if j := skipSpaces(text, u.end); j < len(text) {
+			if r, _ := utf8.DecodeRuneInString(text[j:]); r == '%' || r == '％' {
+				return candidate{}, next, false
+			}
+		}
+	}
+
+	m := markerBefore(text, first.start)
+	if !m.found() {
+		m = markerAfter(text, u.end)
+	}
+	cur := hint
+	if m.found() {
+		cur = m.resolve(hint)
+	} else if u.hangul && cur == "" {
+		cur = "KRW"
+	}
+	exp := Exponent(cur)
+
+	var minor int64
+	if u.used {
+		if minor, ok = mulOK(u.major, pow10[exp]); !ok {
+			return candidate{}, next, false
+		}
+	} else {
+		d, ok := first.value(text, first.decimalSep(exp))
+		if !ok {
+			return candidate{}, next, false
+		}
+		if minor, ok = d.minor(exp); !ok {
+			return candidate{}, next, false
+		}
+	}
+	if minor == 0 && !m.found() {
+		return candidate{}, next, false
+	}
+	return candidate{amount: Amount{Minor: minor, Currency: cur}, marked: m.found()}, next, true
+}
+
+// units is the result of reading a numeral-unit chain.
+type units struct {
+	used   bool  // at least one unit was applied
+	hangul bool  // a Hangul unit (만, 천 ...) was used: the amount is in KRW
+	major  int64 // whole major units, valid when used
+	end    int   // end of the consumed text
+}
+
+// readUnits reads the numeral units following the number first: "3만",
+// "12만 9천", "1억 2천만", "1.5만", "3만 5000". Units must decrease; a trailing
+// plain number must be smaller than the last unit. ok is false when a unit
+// is applied to an invalid number or the result overflows.
+func readUnits(text string, first chunk) (units, bool) {
+	var (
+		u                  = units{end: first.end}
+		total, section     int64
+		lastBig, lastSmall = math64Max, math64Max
+		pending            = first
+		havePending        = true
+	)
+	for {
+		j := skipSpaces(text, u.end)
+		if j >= len(text) {
+			break
+		}
+		r, n := utf8.DecodeRuneInString(text[j:])
+		mult, big, hangul := unitOf(r)
+		if mult == unitNone {
+			if !u.used || havePending || !isDigit(text[j]) {
+				break
+			}
+			pending, havePending = scanChunk(text, j), true
+			u.end = pending.end
+			continue
+		}
+		var pv int64
+		if havePending {
+			d, ok := pending.value(text, pending.decimalSep(0))
+			if !ok {
+				return u, false
+			}
+			if pv, ok = d.times(mult); !ok {
+				return u, false
+			}
+		}
+		if big {
+			if mult >= lastBig || (!havePending && section == 0) {
+				break
+			}
+			sv, ok := mulOK(section, mult)
+			if !ok {
+				return u, false
+			}
+			if sv, ok = addOK(sv, pv); !ok {
+				return u, false
+			}
+			if total, ok = addOK(total, sv); !ok {
+				return u, false
+			}
+			section, lastBig, lastSmall = 0, mult, math64Max
+		} else {
+			if !havePending || mult >= lastSmall {
+				break
+			}
+			var ok bool
+			if section, ok = addOK(section, pv); !ok {
+				return u, false
+			}
+			lastSmall = mult
+		}
+		u.used, havePending = true, false
+		u.hangul = u.hangul || hangul
+		u.end = j + n
+	}
+	if !u.used {
+		return u, true
+	}
+	if havePending {
+		// Trailing plain number after units ("3만 5000"): a smaller whole
+		// number, otherwise it is left for the next candidate.
+		limit := min(lastSmall, lastBig)
+		d, ok := pending.value(text, pending.decimalSep(0))
+		if ok && d.scale == 0 && d.mant < limit {
+			if section, ok = addOK(section, d.mant); !ok {
+				return u, false
+			}
+		} else {
+			u.end = skipSpacesBack(text, pending.start)
+		}
+	}
+	var ok bool
+	u.major, ok = addOK(total, section)
+	return u, ok
+}
+
+const math64Max = int64(^uint64(0) >> 1)
+
+func trimASCIISpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t' || s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
