@@ -1,0 +1,130 @@
+package fetch
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// TinyBodyBytes is the size below which a 200 HTML page is considered a
+// block page: no real product page is that small.
+const TinyBodyBytes = 512
+
+// Markers are searched in the first blockScanBytes of a body; challenge pages
+// are small and their tell-tales come early.
+const blockScanBytes = 256 << 10
+
+// weakMarkerMaxBody is the body size up to which weak markers count on a 200
+// page. Weak markers (a reCAPTCHA widget, "보안문자") also occur on normal
+// pages with login forms, which are much larger than challenge pages.
+const weakMarkerMaxBody = 48 << 10
+
+type blockMarker struct {
+	all    []string // every needle must occur (lower-case)
+	reason string
+}
+
+// strongMarkers identify block or challenge pages regardless of status and
+// size.
+var strongMarkers = []blockMarker{
+	{[]string{"cf-chl"}, "captcha: cloudflare challenge"},
+	{[]string{"/cdn-cgi/challenge-platform/"}, "captcha: cloudflare challenge"},
+	{[]string{"<title>just a moment...</title>"}, "captcha: cloudflare challenge"},
+	{[]string{"attention required! | cloudflare"}, "blocked: cloudflare"},
+	{[]string{"px-captcha"}, "captcha: perimeterx"},
+	{[]string{"captcha-delivery.com"}, "captcha: datadome"},
+	{[]string{"access denied", "reference #"}, "blocked: akamai access denied"},
+	{[]string{"errors.edgesuite.net"}, "blocked: akamai access denied"},
+	{[]string{"incapsula incident id"}, "blocked: imperva incapsula"},
+	{[]string{"비정상적인 접근"}, "blocked: 비정상적인 접근"},
+	{[]string{"로봇이 아닙니다"}, "captcha: 로봇이 아닙니다"},
+}
+
+// weakMarkers identify challenge pages only on error statuses or small
+// bodies.
+var weakMarkers = []blockMarker{
+	{[]string{"g-recaptcha"}, "captcha: recaptcha"},
+	{[]string{"google.com/recaptcha"}, "captcha: recaptcha"},
+	{[]string{"h-captcha"}, "captcha: hcaptcha"},
+	{[]string{"hcaptcha.com"}, "captcha: hcaptcha"},
+	{[]string{"자동입력 방지"}, "captcha: 자동입력 방지"},
+	{[]string{"자동입력방지"}, "captcha: 자동입력 방지"},
+	{[]string{"보안문자"}, "captcha: 보안문자"},
+	{[]string{"datadome"}, "captcha: datadome"},
+	{[]string{"_incapsula_resource"}, "blocked: imperva incapsula"},
+}
+
+// DetectBlock classifies a response as a block by the site: HTTP 403 and 429,
+// bot-challenge and captcha pages (Cloudflare, Akamai, PerimeterX, DataDome,
+// hCaptcha, reCAPTCHA, Korean "비정상적인 접근" / "자동입력 방지" pages) on any
+// status, and suspiciously tiny 200 HTML pages. A 503 without challenge
+// markers is not a block (it is a transient error). body should already be
+// UTF-8. The reason is short and stable enough to be stored, e.g.
+// "http 429", "captcha: cloudflare challenge", "tiny body (123 bytes)".
+func DetectBlock(status int, header http.Header, body []byte) (blocked bool, reason string) {
+	if status == http.StatusNotModified || (status >= 300 && status < 400) {
+		return false, ""
+	}
+	if status == http.StatusTooManyRequests {
+		if ra := strings.TrimSpace(header.Get("Retry-After")); ra != "" {
+			return true, fmt.Sprintf("http 429 (retry-after %s)", ra)
+		}
+		return true, "http 429"
+	}
+	if strings.EqualFold(strings.TrimSpace(header.Get("Cf-Mitigated")), "challenge") {
+		return true, "captcha: cloudflare challenge"
+	}
+
+	scan := body
+	if len(scan) > blockScanBytes {
+		scan = scan[:blockScanBytes]
+	}
+	lower := bytes.ToLower(scan)
+	if r := matchMarkers(lower, strongMarkers); r != "" {
+		return true, r
+	}
+	if status != http.StatusOK || len(body) <= weakMarkerMaxBody {
+		if r := matchMarkers(lower, weakMarkers); r != "" {
+			return true, r
+		}
+	}
+
+	switch {
+	case status == http.StatusForbidden:
+		return true, "http 403"
+	case status == http.StatusOK && isHTML(header, body):
+		if n := len(bytes.TrimSpace(body)); n < TinyBodyBytes {
+			return true, fmt.Sprintf("tiny body (%d bytes)", n)
+		}
+	}
+	return false, ""
+}
+
+func matchMarkers(lower []byte, markers []blockMarker) string {
+next:
+	for _, m := range markers {
+		for _, needle := range m.all {
+			if !bytes.Contains(lower, []byte(needle)) {
+				continue next
+			}
+		}
+		return m.reason
+	}
+	return ""
+}
+
+// isHTML reports whether the response is HTML, by Content-Type or, if that
+// is missing, by sniffing.
+func isHTML(header http.Header, body []byte) bool {
+	ct := header.Get("Content-Type")
+	if ct == "" {
+		ct = http.DetectContentType(body)
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
