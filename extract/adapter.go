@@ -1,0 +1,96 @@
+package extract
+
+import (
+	"strings"
+
+	"github.com/ddokso/ddokso/price"
+)
+
+// adapters maps a shop key from shopFromURL to its site adapter.
+var adapters = map[string]func(p *page) *candidate{
+	"naver":   (*page).naver,
+	"coupang": (*page).coupang,
+	"11st":    (*page).eleven,
+	"gmarket": (*page).gmarket,
+	"musinsa": (*page).musinsa,
+	"amazon":  (*page).amazon,
+}
+
+// firstText returns the cleaned text of the first selector (in priority
+// order) that matches a non-empty element.
+func (p *page) firstText(selectors ...string) string {
+	for _, sel := range selectors {
+		s := p.doc.Find(sel)
+		for i := range s.Nodes {
+			if t := clean(nodeText(s.Nodes[i])); t != "" {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// firstAttr returns the first non-empty attribute value among selectors.
+func (p *page) firstAttr(attrName string, selectors ...string) string {
+	for _, sel := range selectors {
+		s := p.doc.Find(sel)
+		for _, n := range s.Nodes {
+			if v := strings.TrimSpace(attr(n, attrName)); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func (p *page) exists(selectors string) bool {
+	return p.doc.Find(selectors).Length() > 0
+}
+
+// firstPrice parses the first selector whose text is a price.
+func (p *page) firstPrice(cur string, selectors ...string) *price.Amount {
+	for _, sel := range selectors {
+		s := p.doc.Find(sel)
+		for i := range s.Nodes {
+			if a := p.textAmount(nodeText(s.Nodes[i]), cur); a != nil {
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+// shippingFee parses shipping text: free-shipping wording is a zero amount.
+func (p *page) shippingFee(text, cur string) *price.Amount {
+	if text == "" {
+		return nil
+	}
+	l := strings.ToLower(text)
+	for _, w := range []string{"무료", "free", "kostenlos", "gratis", "送料無料", "無料"} {
+		if strings.Contains(l, w) {
+			if cur == "" {
+				cur = p.currencyHint
+			}
+			if cur == "" {
+				return nil
+			}
+			return &price.Amount{Currency: cur}
+		}
+	}
+	return p.textAmount(text, cur)
+}
+
+// unitPrice splits "(10g당 120원)" or "($0.50 / Ounce)" into display text and amount.
+func (p *page) unitPrice(text, cur string) (string, *price.Amount) {
+	text = strings.TrimSpace(strings.Trim(clean(text), "()"))
+	if text == "" {
+		return "", nil
+	}
+	amountText := text
+	if i := strings.Index(text, "당"); i >= 0 {
+		amountText = text[i+len("당"):]
+	} else if i := strings.IndexByte(text, '/'); i >= 0 {
+		amountText = text[:i]
+	}
+	return text, p.textAmount(amountText, cur)
+}

@@ -1,0 +1,59 @@
+package extract
+
+import (
+	"strings"
+)
+
+// amazon reads Amazon product detail pages on any marketplace domain.
+func (p *page) amazon() *candidate {
+	c := &candidate{source: adapterSource("amazon")}
+	c.title = p.firstText("#productTitle", "#title")
+	cur := p.currencyHint
+	c.price = p.firstPrice(cur,
+		"#corePriceDisplay_desktop_feature_div .priceToPay .a-offscreen",
+		"#corePrice_feature_div .a-price .a-offscreen",
+		"#corePrice_feature_div .a-offscreen",
+		"#apex_desktop .priceToPay .a-offscreen",
+		"#priceblock_dealprice", "#priceblock_ourprice", "#price_inside_buybox", "#newBuyBoxPrice")
+	if c.price != nil {
+		cur = c.price.Currency
+		c.currency = cur
+	}
+	c.listPrice = p.firstPrice(cur,
+		"#corePriceDisplay_desktop_feature_div .basisPrice .a-offscreen",
+		"#corePriceDisplay_desktop_feature_div .a-price[data-a-strike=true] .a-offscreen",
+		"#apex_desktop .basisPrice .a-offscreen", "#priceblock_listprice", "#listPrice")
+	c.unitPrice, c.unitPriceAmount = p.unitPrice(p.firstText("#corePriceDisplay_desktop_feature_div .pricePerUnit", "#corePrice_feature_div .pricePerUnit"), cur)
+	if img := p.firstAttr("data-old-hires", "#landingImage"); img != "" {
+		c.image = p.abs(img)
+	} else {
+		c.image = p.abs(p.firstAttr("src", "#landingImage", "#imgBlkFront", "#main-image"))
+	}
+	c.brand = amazonBrand(p.firstText("#bylineInfo"))
+	c.productID = p.firstAttr("value", "input#ASIN", "input[name=ASIN]")
+	c.availability = availabilityFromText(p.firstText("#availability span", "#availability", "#outOfStock"))
+	if c.availability == "" && c.price != nil && p.exists("#add-to-cart-button, #buy-now-button") {
+		c.availability = InStock
+	}
+	c.isProduct = c.title != "" && (c.price != nil || c.availability != "")
+	if c.title == "" && c.price == nil {
+		return nil
+	}
+	return c
+}
+
+// amazonBrand turns the byline ("Visit the Anker Store", "Brand: Anker",
+// "Besuche den Anker-Store", "ブランド: Anker") into the brand name.
+func amazonBrand(s string) string {
+	s = clean(s)
+	for _, pre := range []string{"Visit the ", "Besuche den ", "Visitez la boutique ", "Brand: ", "Marke: ", "Marque : ", "ブランド: ", "ブランド："} {
+		if strings.HasPrefix(s, pre) {
+			s = strings.TrimPrefix(s, pre)
+			break
+		}
+	}
+	for _, suf := range []string{" Store", "-Store", " Shop", "のストアを表示"} {
+		s = strings.TrimSuffix(s, suf)
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,126 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/ddokso/ddokso/price"
+)
+
+var elevenPrdNo = regexp.MustCompile(`["']?prdNo["']?\s*[:=]\s*["']?(\d{5,})`)
+
+// eleven reads 11st (11번가) product pages.
+func (p *page) eleven() *candidate {
+	c := &candidate{source: adapterSource("11st"), currency: "KRW"}
+	c.title = p.firstText(".c_product_info_title h1", ".c_product_info_title .title", "h1.title", ".heading h2")
+	c.price = p.firstPrice("KRW", "#finalDscPrcArea .value", "#finalDscPrcArea", ".price_detail .price .value",
+		".c_product_price .price .value", ".price_detail dd.price strong")
+	c.listPrice = p.firstPrice("KRW", ".price_detail .price_regular .value", ".price_detail del", ".c_product_price del")
+	c.image = p.abs(p.firstAttr("src", "#productImg img", ".img_full img", ".c_product_view_img img"))
+	c.brand = p.firstText(".c_product_info_title .brand", ".c_product_brand a")
+	c.shipping = p.shippingFee(p.firstText(".delivery_info .delivery dt + dd", ".c_product_delivery .delivery .price", ".delivery_info .price"), "KRW")
+	if s := p.scriptContaining("prdNo"); s != "" {
+		c.productID = submatch(elevenPrdNo, s)
+	}
+	switch {
+	case p.exists(".c_product_soldout, .soldout_area, #buyButton.soldout, .btn_soldout"):
+		c.availability = OutOfStock
+	case c.price != nil && p.exists("#buyButton, .c_product_btn_buy, .btn_buy"):
+		c.availability = InStock
+	}
+	c.isProduct = c.title != "" && c.price != nil
+	if c.title == "" && c.price == nil {
+		return nil
+	}
+	return c
+}
+
+// gmarket reads Gmarket (and Auction, same platform) item pages.
+func (p *page) gmarket() *candidate {
+	c := &candidate{source: adapterSource("gmarket"), currency: "KRW"}
+	c.title = p.firstText("h1.itemtit", ".itemtit", ".box__item-title h1")
+	c.price = p.firstPrice("KRW", ".price_innerwrap .price_real", ".price_real", ".box__price .text__price-seller")
+	c.listPrice = p.firstPrice("KRW", ".price_innerwrap .price_original", ".price_original", ".box__price .text__price-original")
+	c.image = p.abs(p.firstAttr("src", ".box__viewer-container img", "#container .thumb-gallery img", ".item-topimgwrap img"))
+	c.brand = p.firstText(".text__brand", ".link__brand")
+	c.shipping = p.shippingFee(p.firstText(".box__delivery-fee .text__value", ".list__delivery .text__delivery-fee", ".delivery-info .fee"), "KRW")
+	soldOut := p.exists(".btn_soldout, .box__soldout, .item_soldout")
+	if !soldOut {
+		soldOut = strings.Contains(p.firstText("#coreInsOrderBtn", ".btn_buy"), "품절")
+	}
+	switch {
+	case soldOut:
+		c.availability = OutOfStock
+	case c.price != nil && p.exists("#coreInsOrderBtn, .btn_buy, .btn-buy"):
+		c.availability = InStock
+	}
+	c.isProduct = c.title != "" && c.price != nil
+	if c.title == "" && c.price == nil {
+		return nil
+	}
+	return c
+}
+
+// musinsa reads Musinsa goods pages from window.__MSS__.product.state or
+// the Next.js __NEXT_DATA__ payload.
+func (p *page) musinsa() *candidate {
+	var root any
+	if s := p.scriptContaining("__MSS__.product.state"); s != "" {
+		if m := decodeObject(objectAfter(s, "__MSS__.product.state")); m != nil {
+			root = m
+		}
+	}
+	if root == nil {
+		if m := decodeObject(strings.TrimSpace(p.scriptByID("__NEXT_DATA__"))); m != nil {
+			root = m
+		}
+	}
+	if root == nil {
+		return nil
+	}
+	g := findMap(root, func(m map[string]any) bool { return has(m, "goodsNm", "goodsPrice") }, 0)
+	if g == nil {
+		return nil
+	}
+	c := &candidate{source: adapterSource("musinsa"), isProduct: true, currency: "KRW"}
+	c.title = first(g, "goodsNm")
+	c.productID = first(g, "goodsNo")
+	c.brand = first(asMap(g["brandInfo"]), "brandName")
+	if c.brand == "" {
+		c.brand = first(g, "brandName", "brand")
+	}
+	c.sku = first(g, "styleNo")
+	if img := first(g, "thumbnailImageUrl", "goodsImageUrl"); img != "" {
+		if strings.HasPrefix(img, "/") && !strings.HasPrefix(img, "//") {
+			img = "https://image.msscdn.net" + img
+		}
+		c.image = p.abs(img)
+	}
+	gp := asMap(g["goodsPrice"])
+	normal, _ := num(gp["normalPrice"])
+	sale, ok := num(gp["salePrice"])
+	if !ok {
+		sale = normal
+	}
+	if d, ok := num(gp["immediateDiscountedPrice"]); ok && d > 0 && d < sale {
+		sale = d
+	}
+	c.price = krw(sale)
+	if normal > sale {
+		c.listPrice = krw(normal)
+	}
+	switch {
+	case truthy(g["isSoldOut"]) || truthy(g["soldOut"]) || truthy(g["isOutOfStock"]):
+		c.availability = OutOfStock
+	case strings.EqualFold(first(g, "goodsSaleType"), "SOLDOUT") || strings.EqualFold(first(g, "goodsSaleType"), "STOP_SALE"):
+		c.availability = OutOfStock
+	case strings.EqualFold(first(g, "goodsSaleType"), "PRE_ORDER"):
+		c.availability = PreOrder
+	case c.price != nil:
+		c.availability = InStock
+	}
+	if fee, ok := num(path(g, "deliveryInfo", "deliveryFee")); ok && fee >= 0 {
+		c.shipping = &price.Amount{Minor: fee, Currency: "KRW"}
+	}
+	return c
+}

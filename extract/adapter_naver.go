@@ -1,0 +1,138 @@
+package extract
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ddokso/ddokso/price"
+)
+
+// naver reads Naver SmartStore and brand store pages from the
+// window.__PRELOADED_STATE__ JSON the store front renders from.
+func (p *page) naver() *candidate {
+	state := decodeObject(objectAfter(p.scriptContaining("__PRELOADED_STATE__"), "__PRELOADED_STATE__"))
+	if state == nil {
+		return nil
+	}
+	prod := findMap(state, func(m map[string]any) bool {
+		return has(m, "salePrice") && (has(m, "name") || has(m, "productName")) &&
+			(has(m, "productStatusType") || has(m, "optionCombinations") || has(m, "stockQuantity"))
+	}, 0)
+	if prod == nil {
+		return nil
+	}
+	c := &candidate{source: adapterSource("naver"), isProduct: true, currency: "KRW"}
+	c.title = first(prod, "name", "productName", "dispName")
+	c.image = p.abs(imageOf(path(prod, "representImage", "url")))
+	if c.image == "" {
+		c.image = p.abs(imageOf(prod["productImages"]))
+	}
+	c.brand = first(asMap(path(prod, "naverShoppingSearchInfo")), "brandName", "manufacturerName")
+	c.productID = first(prod, "id", "channelProductNo", "productNo")
+	c.sku = first(prod, "sellerManagementCode")
+	c.gtin = first(prod, "barcode")
+
+	sale, _ := num(prod["salePrice"])
+	final := sale
+	for _, v := range []any{path(prod, "benefitsView", "discountedSalePrice"), prod["discountedSalePrice"],
+		path(prod, "benefitsView", "mobileDiscountedSalePrice")} {
+		if d, ok := num(v); ok && d > 0 && d <= sale {
+			final = d
+			break
+		}
+	}
+	c.price = krw(final)
+	if sale > final {
+		c.listPrice = krw(sale)
+	}
+
+	stock, hasStock := num(prod["stockQuantity"])
+	switch strings.ToUpper(first(prod, "productStatusType", "statusType")) {
+	case "SALE":
+		c.availability = InStock
+		if hasStock && stock <= 0 {
+			c.availability = OutOfStock
+		}
+	case "OUTOFSTOCK", "SUSPENSION", "CLOSE", "PROHIBITION", "DELETE", "WAIT":
+		c.availability = OutOfStock
+	default:
+		if hasStock {
+			c.availability = InStock
+			if stock <= 0 {
+				c.availability = OutOfStock
+			}
+		}
+	}
+
+	if fee := path(prod, "productDeliveryInfo"); fee != nil {
+		if strings.EqualFold(str(path(fee, "deliveryFeeType")), "FREE") {
+			c.shipping = &price.Amount{Currency: "KRW"}
+		} else if f, ok := num(path(fee, "baseFee")); ok && f >= 0 {
+			c.shipping = &price.Amount{Minor: f, Currency: "KRW"}
+		}
+	}
+
+	c.variants = naverVariants(prod, final, sale)
+	return c
+}
+
+func krw(v int64) *price.Amount {
+	if v <= 0 {
+		return nil
+	}
+	return &price.Amount{Minor: v, Currency: "KRW"}
+}
+
+// naverVariants turns optionCombinations into variants; each combination's
+// price is a delta on the product price.
+func naverVariants(prod map[string]any, final, sale int64) []Variant {
+	combos := asList(prod["optionCombinations"])
+	if len(combos) == 0 {
+		return nil
+	}
+	names := make([]string, 3)
+	for i, g := range asList(prod["options"]) {
+		if i < 3 {
+			names[i] = first(asMap(g), "groupName", "name")
+		}
+	}
+	for i := range names {
+		if s := str(path(prod, "optionCombinationGroupNames", fmt.Sprintf("optionGroupName%d", i+1))); s != "" && names[i] == "" {
+			names[i] = s
+		}
+		if names[i] == "" {
+			names[i] = fmt.Sprintf("option%d", i+1)
+		}
+	}
+	var out []Variant
+	for _, x := range combos {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		opts := map[string]string{}
+		for i := range 3 {
+			if v := str(m[fmt.Sprintf("optionName%d", i+1)]); v != "" {
+				opts[names[i]] = v
+			}
+		}
+		delta, _ := num(m["price"])
+		v := Variant{ID: str(m["id"]), Options: opts, Price: krw(final + delta), SKU: first(m, "sellerManagerCode", "sellerManagementCode")}
+		if sale > final {
+			v.ListPrice = krw(sale + delta)
+		}
+		stock, hasStock := num(m["stockQuantity"])
+		switch {
+		case m["usable"] == false:
+			v.Availability = OutOfStock
+		case hasStock && stock > 0:
+			v.Availability = InStock
+		case hasStock:
+			v.Availability = OutOfStock
+		default:
+			v.Availability = Unknown
+		}
+		out = append(out, v)
+	}
+	return out
+}

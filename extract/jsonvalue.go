@@ -1,0 +1,159 @@
+package extract
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// objectAfter returns the JSON object literal that starts at the first '{'
+// after marker in text, matched by brace counting outside strings.
+func objectAfter(text, marker string) string {
+	i := strings.Index(text, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := text[i+len(marker):]
+	j := strings.IndexByte(rest, '{')
+	if j < 0 || strings.TrimSpace(strings.TrimLeft(rest[:j], " \t\r\n=:(")) != "" {
+		return ""
+	}
+	rest = rest[j:]
+	depth, inStr := 0, false
+	for k := 0; k < len(rest); k++ {
+		c := rest[k]
+		if inStr {
+			switch c {
+			case '\\':
+				k++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return rest[:k+1]
+			}
+		}
+	}
+	return ""
+}
+
+// decodeObject decodes a JavaScript object literal that is (almost) JSON.
+func decodeObject(s string) map[string]any {
+	if s == "" {
+		return nil
+	}
+	for _, attempt := range []func(string) []byte{
+		func(s string) []byte { return []byte(s) },
+		func(s string) []byte {
+			r := strings.NewReplacer(":undefined", ":null", ": undefined", ": null", ":!0", ":true", ":!1", ":false")
+			return repairJSON(r.Replace(s))
+		},
+	} {
+		vs, err := decodeAll(attempt(s))
+		if err == nil && len(vs) == 1 {
+			if m, ok := vs[0].(map[string]any); ok {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// findMap returns the first object (depth first) for which match is true.
+func findMap(v any, match func(map[string]any) bool, depth int) map[string]any {
+	if depth > 12 {
+		return nil
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		if match(t) {
+			return t
+		}
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			x := t[k]
+			if _, ok := x.(map[string]any); !ok {
+				if _, ok := x.([]any); !ok {
+					continue
+				}
+			}
+			if m := findMap(x, match, depth+1); m != nil {
+				return m
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if m := findMap(x, match, depth+1); m != nil {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// path follows object keys; it returns nil when any step is missing.
+func path(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func has(m map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// num returns a JSON number value as int64 and whether it was present.
+func num(v any) (int64, bool) {
+	switch t := v.(type) {
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i, true
+		}
+		if f, err := t.Float64(); err == nil {
+			return int64(f), true
+		}
+	case string:
+		n := json.Number(strings.TrimSpace(t))
+		if i, err := n.Int64(); err == nil {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func truthy(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return t
+	case string:
+		return strings.EqualFold(t, "true") || t == "Y" || t == "y"
+	}
+	return false
+}
+
+// asMap returns v as an object, or an empty object.
+func asMap(v any) map[string]any {
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{}
+}

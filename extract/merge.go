@@ -1,0 +1,175 @@
+package extract
+
+import (
+	"github.com/ddokso/ddokso/price"
+)
+
+// merge combines candidates field by field. cands is in general precedence
+// order (adapter, JSON-LD, microdata, OpenGraph, meta). For the selling
+// price the visible page wins over structured metadata: adapter first, then
+// the generic visible price, unless a structured source states the same
+// amount (then that source is credited).
+func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) *Product {
+	out := &Product{
+		URL:          p.url.String(),
+		Shop:         info.shop,
+		Availability: Unknown,
+		Sources:      map[string]Source{},
+	}
+	pickString := func(field string, get func(*candidate) string) string {
+		for _, c := range cands {
+			if v := get(c); v != "" {
+				out.Sources[field] = c.source
+				return v
+			}
+		}
+		return ""
+	}
+
+	listing := false
+	for _, c := range cands {
+		if c.isProduct {
+			out.IsProduct = true
+		}
+		if c.listing && c.source != SourceOpenGraph {
+			listing = true
+		}
+	}
+	if listing && (adapter == nil || !adapter.isProduct) {
+		out.IsProduct = false
+	}
+
+	out.Title = pickString(FieldTitle, func(c *candidate) string { return c.title })
+	out.Brand = pickString(FieldBrand, func(c *candidate) string { return c.brand })
+	out.Image = pickString(FieldImage, func(c *candidate) string { return c.image })
+	out.SKU = pickString(FieldSKU, func(c *candidate) string { return c.sku })
+	out.GTIN = pickString(FieldGTIN, func(c *candidate) string { return c.gtin })
+	out.UnitPrice = pickString(FieldUnitPrice, func(c *candidate) string { return c.unitPrice })
+	for _, c := range cands {
+		if c.unitPrice != "" {
+			out.UnitPriceAmount = c.unitPriceAmount
+			break
+		}
+	}
+
+	if p.canonical != "" {
+		out.CanonicalURL = p.abs(p.canonical)
+		out.Sources[FieldCanonicalURL] = SourceMeta
+	}
+	if out.CanonicalURL == "" {
+		out.CanonicalURL = p.abs(pickString(FieldCanonicalURL, func(c *candidate) string { return c.canonical }))
+	}
+
+	out.ShopProductID = info.productID
+	if out.ShopProductID != "" {
+		out.Sources[FieldProductID] = SourceURL
+	} else {
+		out.ShopProductID = pickString(FieldProductID, func(c *candidate) string { return c.productID })
+	}
+
+	mergePrice(out, cands, adapter, vis)
+
+	for _, c := range cands {
+		if c.availability != "" {
+			out.Availability = c.availability
+			out.Sources[FieldAvailability] = c.source
+			break
+		}
+	}
+	for _, c := range cands {
+		if c.shipping != nil {
+			out.ShippingFee = c.shipping
+			out.Sources[FieldShippingFee] = c.source
+			break
+		}
+	}
+	for _, c := range cands {
+		if len(c.variants) > 0 {
+			out.Variants = c.variants
+			out.Sources[FieldVariants] = c.source
+			break
+		}
+	}
+	for i := range out.Variants {
+		if !higher(out.Variants[i].ListPrice, out.Variants[i].Price) {
+			out.Variants[i].ListPrice = nil
+		}
+	}
+	for _, c := range cands {
+		if c.currency != "" && out.Currency == "" {
+			out.Currency = c.currency
+			out.Sources[FieldCurrency] = c.source
+		}
+	}
+	if out.Price != nil {
+		out.Currency = out.Price.Currency
+		out.Sources[FieldCurrency] = out.Sources[FieldPrice]
+	}
+
+	if !out.IsProduct {
+		out.Blocked = p.blocked()
+		clearCommerce(out)
+	}
+	return out
+}
+
+// mergePrice chooses Price and ListPrice.
+func mergePrice(out *Product, cands []*candidate, adapter, vis *candidate) {
+	var chosen *candidate
+	switch {
+	case adapter != nil && adapter.price != nil:
+		chosen = adapter
+	case vis != nil && vis.price != nil:
+		chosen = vis
+		for _, c := range cands {
+			if sameAmount(c.price, vis.price) {
+				chosen = c
+				break
+			}
+		}
+	default:
+		for _, c := range cands {
+			if c.price != nil {
+				chosen = c
+				break
+			}
+		}
+	}
+	if chosen == nil {
+		return
+	}
+	out.Price = chosen.price
+	out.Sources[FieldPrice] = chosen.source
+	list, listSrc := chosen.listPrice, chosen.source
+	if !higher(list, out.Price) {
+		list = nil
+		// A list price stated by another source still applies when it is above the price.
+		for _, c := range append([]*candidate{vis}, cands...) {
+			if c != nil && higher(c.listPrice, out.Price) {
+				list, listSrc = c.listPrice, c.source
+				break
+			}
+		}
+	}
+	if list != nil {
+		out.ListPrice = list
+		out.Sources[FieldListPrice] = listSrc
+	}
+}
+
+// higher reports whether list is a real list price for p: same currency, larger.
+func higher(list, p *price.Amount) bool {
+	return list != nil && p != nil && list.Currency == p.Currency && list.Minor > p.Minor
+}
+
+// clearCommerce removes prices, stock and variants from a non-product page.
+func clearCommerce(out *Product) {
+	out.Price, out.ListPrice, out.ShippingFee, out.UnitPriceAmount = nil, nil, nil, nil
+	out.UnitPrice = ""
+	out.Availability = Unknown
+	out.Variants = nil
+	out.Currency = ""
+	for _, f := range []string{FieldPrice, FieldListPrice, FieldShippingFee, FieldUnitPrice, FieldAvailability, FieldVariants, FieldCurrency} {
+		delete(out.Sources, f)
+	}
+}

@@ -1,0 +1,119 @@
+package extract
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// shopInfo is what the page URL alone tells about the shop.
+type shopInfo struct {
+	shop      string // adapter key ("naver", "coupang", ...) or the bare host
+	productID string
+	variantID string
+}
+
+var (
+	naverPath   = regexp.MustCompile(`^/(?:[^/]+/)?products/(\d+)`)
+	coupangPath = regexp.MustCompile(`^/v[pm]/products/(\d+)`)
+	elevenPath  = regexp.MustCompile(`^/(?:products|product)/(?:m/)?(\d+)`)
+	musinsaPath = regexp.MustCompile(`^/(?:app/)?(?:goods|products)/(\d+)`)
+	amazonPath  = regexp.MustCompile(`/(?:dp|gp/product|gp/aw/d|exec/obidos/ASIN)/([A-Z0-9]{10})(?:[/?]|$)`)
+)
+
+// hostIs reports whether host is domain or a subdomain of it.
+func hostIs(host, domain string) bool {
+	return host == domain || strings.HasSuffix(host, "."+domain)
+}
+
+// queryCI returns a query parameter by case-insensitive name.
+func queryCI(q url.Values, name string) string {
+	for k, v := range q {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func submatch(re *regexp.Regexp, s string) string {
+	if m := re.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// shopFromURL detects the shop and product id from the page URL.
+func shopFromURL(u *url.URL) shopInfo {
+	host := strings.ToLower(u.Hostname())
+	q := u.Query()
+	switch {
+	case hostIs(host, "smartstore.naver.com"), hostIs(host, "brand.naver.com"), hostIs(host, "shopping.naver.com"):
+		return shopInfo{shop: "naver", productID: submatch(naverPath, u.Path)}
+	case hostIs(host, "coupang.com"):
+		return shopInfo{shop: "coupang", productID: submatch(coupangPath, u.Path), variantID: q.Get("vendorItemId")}
+	case hostIs(host, "11st.co.kr"):
+		id := submatch(elevenPath, u.Path)
+		if id == "" {
+			id = queryCI(q, "prdNo")
+		}
+		return shopInfo{shop: "11st", productID: id}
+	case hostIs(host, "gmarket.co.kr"):
+		return shopInfo{shop: "gmarket", productID: queryCI(q, "goodscode")}
+	case hostIs(host, "musinsa.com"):
+		return shopInfo{shop: "musinsa", productID: submatch(musinsaPath, u.Path)}
+	case isAmazon(host):
+		return shopInfo{shop: "amazon", productID: submatch(amazonPath, u.Path)}
+	}
+	host = strings.TrimPrefix(host, "www.")
+	return shopInfo{shop: host}
+}
+
+func isAmazon(host string) bool {
+	i := strings.Index(host, "amazon.")
+	return i >= 0 && (i == 0 || host[i-1] == '.')
+}
+
+// currencyByTLD guesses the currency of bare numbers from the host.
+func currencyByTLD(host string) string {
+	host = strings.ToLower(host)
+	if isAmazon(host) && (strings.HasSuffix(host, ".com") || strings.HasSuffix(host, "amazon.com")) {
+		return "USD"
+	}
+	tld := host
+	if i := strings.LastIndexByte(host, '.'); i >= 0 {
+		tld = host[i+1:]
+	}
+	switch tld {
+	case "kr":
+		return "KRW"
+	case "jp":
+		return "JPY"
+	case "de", "fr", "it", "es", "nl", "at", "be", "fi", "ie", "pt", "gr", "sk", "si", "ee", "lv", "lt", "lu", "hr":
+		return "EUR"
+	case "uk":
+		return "GBP"
+	case "ca":
+		return "CAD"
+	case "au":
+		return "AUD"
+	case "cn":
+		return "CNY"
+	case "tw":
+		return "TWD"
+	case "in":
+		return "INR"
+	case "ch":
+		return "CHF"
+	case "us":
+		return "USD"
+	}
+	switch {
+	case hostIs(host, "coupang.com"), hostIs(host, "musinsa.com"), strings.HasSuffix(host, ".naver.com"):
+		return "KRW"
+	}
+	return ""
+}
+
+// shopIdentity returns the shop key and ids for the page URL.
+func shopIdentity(u *url.URL) shopInfo { return shopFromURL(u) }
