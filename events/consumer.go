@@ -1,0 +1,395 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ddokso/ddokso/telemetry"
+)
+
+// Handler handles one event. Returning nil acknowledges the message; an
+// error marked Permanent sends it to the dead-letter queue; any other error
+// retries it later with backoff. Handlers must be idempotent.
+type Handler interface {
+	Handle(ctx context.Context, env Envelope, msg *Message) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, env Envelope, msg *Message) error
+
+// Handle implements Handler.
+func (f HandlerFunc) Handle(ctx context.Context, env Envelope, msg *Message) error {
+	return f(ctx, env, msg)
+}
+
+// ConsumerConfig configures a Consumer. Zero values take the defaults.
+type ConsumerConfig struct {
+	// Pollers is the number of concurrent long-pollers. Default 2.
+	Pollers int
+	// Concurrency bounds the handlers running at once. Default 8.
+	Concurrency int
+	// MaxMessages per receive call, 1..10. Default 10.
+	MaxMessages int
+	// WaitTime is the long-poll wait, up to 20s. Default 20s.
+	WaitTime time.Duration
+	// VisibilityTimeout is the queue's visibility timeout; the heartbeat
+	// extends in-flight messages by this much. Default 30s.
+	VisibilityTimeout time.Duration
+	// HeartbeatInterval is how often in-flight messages are extended.
+	// Default VisibilityTimeout/3.
+	HeartbeatInterval time.Duration
+	// MaxReceiveCount is the queue's redrive limit: a message failing on
+	// its last allowed receive is dead-lettered at once. Default 5.
+	MaxReceiveCount int
+	// Backoff spaces retries. Defaults: 2s base, 10m max.
+	Backoff Backoff
+	// ShutdownTimeout bounds how long in-flight handlers may run after the
+	// consumer is told to stop. Default 20s.
+	ShutdownTimeout time.Duration
+	// DeleteDelay is how long a successful message may wait to be deleted in
+	// a batch with others. Default 20ms.
+	DeleteDelay time.Duration
+	// Decode turns a message body into an envelope. Default DecodeEnvelope.
+	Decode func(body []byte) (Envelope, error)
+	// Logger for the consumer. Default slog.Default().
+	Logger *slog.Logger
+	// Metrics to update. Default: private, unregistered metrics.
+	Metrics *Metrics
+}
+
+func (c *ConsumerConfig) applyDefaults() {
+	if c.Pollers == 0 {
+		c.Pollers = 2
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 8
+	}
+	if c.MaxMessages == 0 {
+		c.MaxMessages = 10
+	}
+	if c.WaitTime == 0 {
+		c.WaitTime = 20 * time.Second
+	}
+	if c.VisibilityTimeout == 0 {
+		c.VisibilityTimeout = 30 * time.Second
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = c.VisibilityTimeout / 3
+	}
+	if c.MaxReceiveCount == 0 {
+		c.MaxReceiveCount = 5
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.DeleteDelay == 0 {
+		c.DeleteDelay = 20 * time.Millisecond
+	}
+	if c.Decode == nil {
+		c.Decode = DecodeEnvelope
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+}
+
+// Validate applies defaults and reports invalid settings.
+func (c *ConsumerConfig) Validate() error {
+	c.applyDefaults()
+	switch {
+	case c.Pollers < 1:
+		return fmt.Errorf("consumer: pollers must be >= 1, got %d", c.Pollers)
+	case c.Concurrency < 1:
+		return fmt.Errorf("consumer: concurrency must be >= 1, got %d", c.Concurrency)
+	case c.MaxMessages < 1 || c.MaxMessages > 10:
+		return fmt.Errorf("consumer: max messages must be 1..10, got %d", c.MaxMessages)
+	case c.WaitTime < 0 || c.WaitTime > 20*time.Second:
+		return fmt.Errorf("consumer: wait time must be 0..20s, got %s", c.WaitTime)
+	case c.VisibilityTimeout < time.Second:
+		return fmt.Errorf("consumer: visibility timeout must be >= 1s, got %s", c.VisibilityTimeout)
+	case c.HeartbeatInterval <= 0 || c.HeartbeatInterval >= c.VisibilityTimeout:
+		return fmt.Errorf("consumer: heartbeat interval must be in (0, visibility timeout), got %s", c.HeartbeatInterval)
+	case c.MaxReceiveCount < 1:
+		return fmt.Errorf("consumer: max receive count must be >= 1, got %d", c.MaxReceiveCount)
+	}
+	return nil
+}
+
+// Consumer runs a Handler over a Queue: several long-pollers feed a bounded
+// pool of handlers; successes are deleted in batches; failures are retried
+// with exponential backoff (by changing the message's visibility); poison
+// messages go to the dead-letter queue at once.
+type Consumer struct {
+	q   Queue
+	h   Handler
+	cfg ConsumerConfig
+	log *slog.Logger
+}
+
+// NewConsumer returns a consumer of q. It does not start until Run.
+func NewConsumer(q Queue, h Handler, cfg ConsumerConfig) (*Consumer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Consumer{q: q, h: h, cfg: cfg, log: cfg.Logger.With("queue", q.Name())}, nil
+}
+
+// Run consumes until ctx is cancelled, then stops receiving, lets in-flight
+// handlers finish within ShutdownTimeout, releases messages it never
+// started, flushes pending deletes and returns nil.
+func (c *Consumer) Run(ctx context.Context) error {
+	// Handlers run on a context that outlives ctx by ShutdownTimeout.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	del := newDeleter(c.q, c.cfg.DeleteDelay, c.log, c.cfg.Metrics)
+	delDone := make(chan struct{})
+	go func() { del.run(); close(delDone) }()
+
+	tokens := make(chan struct{}, c.cfg.Concurrency)
+	var inflight sync.WaitGroup
+	var pollers sync.WaitGroup
+	for range c.cfg.Pollers {
+		pollers.Add(1)
+		go func() {
+			defer pollers.Done()
+			c.poll(ctx, workCtx, tokens, &inflight, del)
+		}()
+	}
+	<-ctx.Done()
+	pollers.Wait()
+
+	done := make(chan struct{})
+	go func() { inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(c.cfg.ShutdownTimeout):
+		c.log.Warn("shutdown timeout: cancelling in-flight handlers", "timeout", c.cfg.ShutdownTimeout)
+		cancelWork()
+		<-done
+	}
+	del.close()
+	<-delDone
+	return nil
+}
+
+func (c *Consumer) poll(ctx, workCtx context.Context, tokens chan struct{}, inflight *sync.WaitGroup, del *deleter) {
+	for {
+		// Take at least one handler slot before asking for messages, so we
+		// never hold messages we cannot start.
+		select {
+		case tokens <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		n := 1
+	more:
+		for n < c.cfg.MaxMessages {
+			select {
+			case tokens <- struct{}{}:
+				n++
+			default:
+				break more
+			}
+		}
+		msgs, err := c.q.Receive(ctx, n, c.cfg.WaitTime)
+		for range n - len(msgs) {
+			<-tokens
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				c.release(msgs, tokens)
+				return
+			}
+			c.log.Error("receive failed", "err", err)
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			c.release(msgs, tokens)
+			return
+		}
+		for _, m := range msgs {
+			c.cfg.Metrics.Received.WithLabelValues(c.q.Name()).Inc()
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				defer func() { <-tokens }()
+				c.process(workCtx, m, del)
+			}()
+		}
+	}
+}
+
+// release makes messages that were received but never started visible again.
+func (c *Consumer) release(msgs []*Message, tokens chan struct{}) {
+	for _, m := range msgs {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := c.q.ChangeVisibility(ctx, m, 0); err != nil {
+			c.log.Warn("release unstarted message", "message_id", m.ID, "err", err)
+		}
+		cancel()
+		c.cfg.Metrics.Released.WithLabelValues(c.q.Name()).Inc()
+		<-tokens
+	}
+}
+
+func (c *Consumer) process(ctx context.Context, m *Message, del *deleter) {
+	env, err := c.cfg.Decode(m.Body)
+	if err != nil {
+		c.deadLetter(ctx, m, fmt.Errorf("undecodable message: %w", err))
+		return
+	}
+	ctx = telemetry.WithCorrelationID(ctx, env.CorrelationID)
+	log := c.log.With("event_id", env.ID, "event_type", env.Type, "message_id", m.ID, "attempt", m.ReceiveCount)
+
+	hbCtx, stopHB := context.WithCancel(ctx)
+	hbDone := make(chan struct{})
+	go func() { defer close(hbDone); c.heartbeat(hbCtx, m, log) }()
+
+	start := time.Now()
+	err = c.safeHandle(ctx, env, m)
+	c.cfg.Metrics.Latency.WithLabelValues(c.q.Name()).Observe(time.Since(start).Seconds())
+	stopHB()
+	<-hbDone
+
+	if err == nil {
+		c.cfg.Metrics.Succeeded.WithLabelValues(c.q.Name()).Inc()
+		del.add(m)
+		return
+	}
+	c.cfg.Metrics.Failed.WithLabelValues(c.q.Name()).Inc()
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	switch {
+	case ctx.Err() != nil:
+		// Cancelled by shutdown: not the message's fault, let it come back soon.
+		log.WarnContext(ctx, "handler interrupted by shutdown", "err", err)
+		if cerr := c.q.ChangeVisibility(bg, m, 0); cerr != nil {
+			log.Warn("release interrupted message", "err", cerr)
+		}
+	case IsPermanent(err):
+		c.deadLetter(ctx, m, err)
+	case m.ReceiveCount >= c.cfg.MaxReceiveCount:
+		c.deadLetter(ctx, m, fmt.Errorf("out of retries after %d attempts: %w", m.ReceiveCount, err))
+	default:
+		delay := c.cfg.Backoff.Delay(m.ReceiveCount)
+		log.WarnContext(ctx, "handler failed, retrying", "err", err, "retry_in", delay)
+		if cerr := c.q.ChangeVisibility(bg, m, delay); cerr != nil {
+			log.Warn("schedule retry", "err", cerr)
+		}
+		c.cfg.Metrics.Retried.WithLabelValues(c.q.Name()).Inc()
+	}
+}
+
+func (c *Consumer) safeHandle(ctx context.Context, env Envelope, m *Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return c.h.Handle(ctx, env, m)
+}
+
+func (c *Consumer) deadLetter(ctx context.Context, m *Message, cause error) {
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	c.log.ErrorContext(ctx, "dead-lettering message", "message_id", m.ID, "attempt", m.ReceiveCount, "err", cause)
+	if err := c.q.DeadLetter(bg, m, cause.Error()); err != nil {
+		// The queue's redrive policy still moves it after maxReceiveCount.
+		c.log.Error("dead-letter failed; leaving to redrive", "message_id", m.ID, "err", err)
+		return
+	}
+	c.cfg.Metrics.DeadLettered.WithLabelValues(c.q.Name()).Inc()
+}
+
+func (c *Consumer) heartbeat(ctx context.Context, m *Message, log *slog.Logger) {
+	t := time.NewTicker(c.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := c.q.ChangeVisibility(ctx, m, c.cfg.VisibilityTimeout); err != nil && !errors.Is(err, context.Canceled) {
+				log.Warn("visibility heartbeat failed", "err", err)
+			}
+		}
+	}
+}
+
+// deleter batches acknowledgements into DeleteMessageBatch calls.
+type deleter struct {
+	q       Queue
+	delay   time.Duration
+	log     *slog.Logger
+	metrics *Metrics
+	in      chan *Message
+}
+
+func newDeleter(q Queue, delay time.Duration, log *slog.Logger, m *Metrics) *deleter {
+	return &deleter{q: q, delay: delay, log: log, metrics: m, in: make(chan *Message, 100)}
+}
+
+func (d *deleter) add(m *Message) { d.in <- m }
+func (d *deleter) close()         { close(d.in) }
+
+func (d *deleter) run() {
+	var batch []*Message
+	var timer <-chan time.Time
+	flush := func() {
+		if len(batch) > 0 {
+			d.flush(batch)
+			batch = nil
+		}
+		timer = nil
+	}
+	for {
+		select {
+		case m, ok := <-d.in:
+			if !ok {
+				flush()
+				return
+			}
+			batch = append(batch, m)
+			if len(batch) == 10 {
+				flush()
+			} else if timer == nil {
+				timer = time.After(d.delay)
+			}
+		case <-timer:
+			flush()
+		}
+	}
+}
+
+func (d *deleter) flush(batch []*Message) {
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		failed, err := d.q.Delete(ctx, batch)
+		cancel()
+		if err == nil {
+			for _, m := range failed {
+				// Redelivered later; the handler's dedupe makes that harmless.
+				d.log.Warn("delete failed for message", "message_id", m.ID)
+			}
+			return
+		}
+		if attempt == 3 {
+			d.log.Error("delete batch failed; messages will be redelivered", "count", len(batch), "err", err)
+			return
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+}
