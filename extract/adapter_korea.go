@@ -13,7 +13,7 @@ var elevenPrdNo = regexp.MustCompile(`["']?prdNo["']?\s*[:=]\s*["']?(\d{5,})`)
 func (p *page) eleven() *candidate {
 	c := &candidate{source: adapterSource("11st"), currency: "KRW"}
 	c.title = p.firstText(".c_product_info_title h1", ".c_product_info_title .title", "h1.title", ".heading h2")
-	c.price = p.firstPrice("KRW", "#finalDscPrcArea .value", "#finalDscPrcArea", ".price_detail .price .value",
+	c.price = p.firstPrice("KRW", "#finalDscPrcArea strong .value", "#finalDscPrcArea strong", ".price_detail .price .value",
 		".c_product_price .price .value", ".price_detail dd.price strong")
 	c.listPrice = p.firstPrice("KRW", ".price_detail .price_regular .value", ".price_detail del", ".c_product_price del")
 	c.image = p.abs(p.firstAttr("src", "#productImg img", ".img_full img", ".c_product_view_img img"))

@@ -15,6 +15,10 @@ var visiblePrices = []struct{ sale, list string }{
 	// Shopify Dawn and derived themes.
 	{".product__info-container .price__sale .price-item--sale, .product .price--on-sale .price-item--sale", ".product__info-container .price__sale s.price-item--regular, .product .price--on-sale s.price-item--regular"},
 	{".product__info-container .price-item--regular, [data-product-price], .product-single__price, .product__price", "[data-compare-price], .product-single__price--compare, .product__price--compare"},
+	// Shopware 6.
+	{".product-detail-price-container .product-detail-price", ".product-detail-price-container .list-price-price"},
+	// EC-CUBE 4 (Japan).
+	{".ec-productRole__price .ec-price__price", ".ec-productRole__priceRegularPrice"},
 	// Magento / PrestaShop / generic.
 	{".product-info-main .special-price .price, .product-info-price .price-final_price .price, .current-price [itemprop=price], .product-prices .current-price-value", ".product-info-main .old-price .price, .product-prices .regular-price"},
 	{"#product-price, .product-detail .price-sale, .product-price .sale-price, .product-price .price--sale", ".product-price .price--compare, .product-detail .price-original"},

@@ -337,10 +337,14 @@ func (f *Fetcher) retryable(ctx context.Context, res *Result, err error) bool {
 // RetryBase, capped at RetryMax, with "equal jitter" (half fixed, half
 // random) so that concurrent workers spread out.
 func (f *Fetcher) backoff(attempt int) time.Duration {
-	d := f.cfg.RetryBase << attempt
-	if d <= 0 || d > f.cfg.RetryMax {
-		d = f.cfg.RetryMax
+	d := f.cfg.RetryBase
+	for range attempt {
+		if d >= f.cfg.RetryMax {
+			break
+		}
+		d *= 2
 	}
+	d = min(d, f.cfg.RetryMax)
 	half := d / 2
 	return half + rand.N(half+1)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -393,4 +394,22 @@ func TestFetchLimiterErrorAborts(t *testing.T) {
 	defer cancel()
 	_, err = env.f.Fetch(ctx, Request{URL: env.url("/p")})
 	require.Error(t, err, "the second request within the hour must wait past the deadline")
+}
+
+func BenchmarkFetch(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/p/1", serveHTML(productPage))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f, err := New(Config{AllowLoopback: true, Ports: []int{serverPort(b, srv.URL)}, IgnoreRobots: true})
+	require.NoError(b, err)
+	defer f.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := f.Fetch(ctx, Request{URL: srv.URL + "/p/1"})
+		if err != nil || res.StatusCode != http.StatusOK {
+			b.Fatal(err)
+		}
+	}
 }

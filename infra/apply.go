@@ -110,7 +110,6 @@ func (t Topology) applyQueue(ctx context.Context, c Clients, q Queue, res Resolv
 	attrs := map[string]string{
 		"VisibilityTimeout":             strconv.Itoa(int(q.VisibilityTimeout.Seconds())),
 		"MessageRetentionPeriod":        strconv.Itoa(int(q.Retention.Seconds())),
-		"ReceiveMessageWaitTimeSeconds": "20",
 		"RedrivePolicy":                 redrive,
 	}
 	ref.URL, ref.ARN, err = ensureQueue(ctx, c.SQS, t.QueueName(q.Name), attrs)
