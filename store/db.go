@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Config configures the MySQL connection pool.
+type Config struct {
+	// DSN in go-sql-driver/mysql form, e.g. "root@tcp(127.0.0.1:3306)/ddokso".
+	// utf8mb4, parseTime and UTC are enforced whatever it says.
+	DSN string
+	// MaxOpenConns bounds the pool. Default 20.
+	MaxOpenConns int
+	// MaxIdleConns kept open. Default 10.
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections. Default 5m.
+	ConnMaxLifetime time.Duration
+}
+
+// Validate applies defaults and checks the DSN parses.
+func (c *Config) Validate() error {
+	if c.MaxOpenConns == 0 {
+		c.MaxOpenConns = 20
+	}
+	if c.MaxIdleConns == 0 {
+		c.MaxIdleConns = 10
+	}
+	if c.ConnMaxLifetime == 0 {
+		c.ConnMaxLifetime = 5 * time.Minute
+	}
+	if _, err := ParseDSN(c.DSN); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ParseDSN parses dsn and enforces the settings ddokso relies on.
+func ParseDSN(dsn string) (*mysql.Config, error) {
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql dsn: %w", err)
+	}
+	if mc.DBName == "" {
+		return nil, fmt.Errorf("mysql dsn: no database name in %q", mc.FormatDSN())
+	}
+	mc.ParseTime = true
+	mc.Loc = time.UTC
+	mc.Collation = "utf8mb4_unicode_ci"
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["time_zone"] = "'+00:00'"
+	return mc, nil
+}
+
+// Open opens the pool and checks the server answers.
+func Open(ctx context.Context, cfg Config) (*sql.DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	mc, _ := ParseDSN(cfg.DSN)
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("mysql connector: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(cfg.MaxOpenConns)
+	db.SetMaxIdleConns(cfg.MaxIdleConns)
+	db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to mysql %s: %w", mc.Addr, err)
+	}
+	return db, nil
+}
+
+// CreateDatabase creates the DSN's database if it does not exist, connecting
+// to the server without selecting a database.
+func CreateDatabase(ctx context.Context, dsn string) error {
+	mc, err := ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	name := mc.DBName
+	mc.DBName = ""
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(conn)
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

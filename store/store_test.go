@@ -1,0 +1,214 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/store"
+	"github.com/ddokso/ddokso/store/storetest"
+)
+
+func setup(t *testing.T) *sql.DB {
+	t.Helper()
+	db := storetest.New(t)
+	_, err := db.Exec(`CREATE TABLE effects (id INT AUTO_INCREMENT PRIMARY KEY, k VARCHAR(64) NOT NULL)`)
+	require.NoError(t, err)
+	return db
+}
+
+func count(t *testing.T, db *sql.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRow(q, args...).Scan(&n))
+	return n
+}
+
+func TestOnceAppliesEachKeyOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	applied := 0
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("k%d", i%10)
+			ok, err := store.Once(ctx, db, "test", key, func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO effects (k) VALUES (?)`, key)
+				return err
+			})
+			require.NoError(t, err)
+			if ok {
+				mu.Lock()
+				applied++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 10, applied)
+	require.Equal(t, 10, count(t, db, `SELECT COUNT(*) FROM effects`))
+	require.Equal(t, 10, count(t, db, `SELECT COUNT(DISTINCT k) FROM effects`))
+}
+
+func TestOnceRollsBackMarkerWithFailedEffect(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	_, err := store.Once(ctx, db, "test", "k", func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO effects (k) VALUES ('k')`); err != nil {
+			return err
+		}
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	require.Equal(t, 0, count(t, db, `SELECT COUNT(*) FROM effects`))
+	// The retry applies it.
+	ok, err := store.Once(ctx, db, "test", "k", func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO effects (k) VALUES ('k')`)
+		return err
+	})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 1, count(t, db, `SELECT COUNT(*) FROM effects`))
+}
+
+func newRelay(t *testing.T, db *sql.DB, pub events.Publisher) *store.Relay {
+	r, err := store.NewRelay(db, pub, store.RelayConfig{BatchSize: 50})
+	require.NoError(t, err)
+	return r
+}
+
+func TestOutboxCommittedIsPublishedRolledBackIsNot(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	mem := infra.Default("t").Memory()
+	committed := events.MustNew(ctx, events.ScrapeRequested{URL: "https://a.example/p/1"})
+	rolledBack := events.MustNew(ctx, events.ScrapeRequested{URL: "https://a.example/p/2"})
+
+	require.NoError(t, store.InTx(ctx, db, func(tx *sql.Tx) error { return store.AddOutbox(ctx, tx, committed) }))
+	err := store.InTx(ctx, db, func(tx *sql.Tx) error {
+		require.NoError(t, store.AddOutbox(ctx, tx, rolledBack))
+		return errors.New("business rule failed")
+	})
+	require.Error(t, err)
+
+	// The process "died" after commit: no relay ran. A new relay starts later.
+	n, err := newRelay(t, db, mem.Bus).RelayOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 1, mem.Queues["scrap"].Len())
+	msgs, err := mem.Queues["scrap"].Receive(ctx, 10, 0)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	env, err := events.DecodeEnvelope(msgs[0].Body)
+	require.NoError(t, err)
+	require.Equal(t, committed.ID, env.ID)
+	pending, err := store.PendingOutbox(ctx, db)
+	require.NoError(t, err)
+	require.Zero(t, pending)
+}
+
+// countingPublisher records how often each event id is published.
+type countingPublisher struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (p *countingPublisher) Publish(_ context.Context, envs ...events.Envelope) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range envs {
+		p.seen[e.ID]++
+	}
+	return nil
+}
+
+func TestConcurrentRelaysPublishEachRowOnce(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	const total = 500
+	for i := 0; i < total; i += 50 {
+		require.NoError(t, store.InTx(ctx, db, func(tx *sql.Tx) error {
+			var envs []events.Envelope
+			for j := range 50 {
+				envs = append(envs, events.MustNew(ctx, events.ScrapeRequested{URL: fmt.Sprintf("https://a.example/p/%d", i+j)}))
+			}
+			return store.AddOutbox(ctx, tx, envs...)
+		}))
+	}
+	pub := &countingPublisher{seen: map[string]int{}}
+	var wg sync.WaitGroup
+	for range 4 {
+		r := newRelay(t, db, pub)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := r.RelayOnce(ctx)
+				require.NoError(t, err)
+				if n == 0 {
+					if p, _ := store.PendingOutbox(ctx, db); p == 0 {
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Len(t, pub.seen, total)
+	for id, n := range pub.seen {
+		require.Equal(t, 1, n, "event %s published %d times", id, n)
+	}
+}
+
+type failingPublisher struct{}
+
+func (failingPublisher) Publish(context.Context, ...events.Envelope) error {
+	return errors.New("sns unavailable")
+}
+
+func TestRelayKeepsRowsWhenPublishFails(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	env := events.MustNew(ctx, events.ScrapeRequested{URL: "https://a.example/p/1"})
+	require.NoError(t, store.InTx(ctx, db, func(tx *sql.Tx) error { return store.AddOutbox(ctx, tx, env) }))
+	_, err := newRelay(t, db, failingPublisher{}).RelayOnce(ctx)
+	require.ErrorContains(t, err, "sns unavailable")
+	require.Equal(t, 1, count(t, db, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL AND attempts = 1 AND last_error LIKE '%sns unavailable%'`))
+	mem := infra.Default("t").Memory()
+	n, err := newRelay(t, db, mem.Bus).RelayOnce(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+}
+
+func TestMigrateDownAndUpAgain(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	ctx := context.Background()
+	var sb stringsBuilder
+	require.NoError(t, store.MigrateStatus(ctx, db, &sb))
+	require.Contains(t, sb.String(), "00001_backbone.sql")
+	require.NoError(t, store.MigrateDown(ctx, db))
+	require.NoError(t, store.MigrateUp(ctx, db, nil))
+	require.Equal(t, 0, count(t, db, `SELECT COUNT(*) FROM outbox`))
+}
+
+type stringsBuilder struct{ b []byte }
+
+func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
+func (s *stringsBuilder) String() string              { return string(s.b) }
