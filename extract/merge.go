@@ -59,6 +59,10 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	if out.CanonicalURL == "" {
 		out.CanonicalURL = p.abs(pickString(FieldCanonicalURL, func(c *candidate) string { return c.canonical }))
 	}
+	if out.CanonicalURL == "" && info.canonical != "" {
+		out.CanonicalURL = info.canonical
+		out.Sources[FieldCanonicalURL] = SourceURL
+	}
 
 	out.ShopProductID = info.productID
 	if out.ShopProductID != "" {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"github.com/ddokso/ddokso/shopurl"
 	"net/url"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ type shopInfo struct {
 	shop      string // adapter key ("naver", "coupang", ...) or the bare host
 	productID string
 	variantID string
+	canonical string // shopurl's canonical URL of a known shop's product page
 }
 
 var (
@@ -115,5 +117,27 @@ func currencyByTLD(host string) string {
 	return ""
 }
 
-// shopIdentity returns the shop key and ids for the page URL.
-func shopIdentity(u *url.URL) shopInfo { return shopFromURL(u) }
+// shopIdentity returns the shop key and ids for the page URL, from
+// shopurl.Canonicalize when it accepts the URL, completed by the adapter
+// rules here (which also cover paths shopurl does not canonicalize).
+func shopIdentity(u *url.URL) shopInfo {
+	own := shopFromURL(u)
+	c, err := shopurl.Canonicalize(u.String())
+	if err != nil {
+		return own
+	}
+	info := shopInfo{shop: c.Shop, productID: c.ProductID, variantID: c.VariantID, canonical: c.URL}
+	if info.shop == "" {
+		info.shop = own.shop
+	}
+	if info.productID == "" && info.shop == own.shop {
+		info.productID = own.productID
+	}
+	if info.variantID == "" && info.shop == own.shop {
+		info.variantID = own.variantID
+	}
+	if info.productID == "" {
+		info.canonical = ""
+	}
+	return info
+}

@@ -62,7 +62,7 @@ var testPages = []testPage{
 		Image: "https://thumbnail7.coupangcdn.com/thumbnails/remote/492x492ex/image/retail/images/2023/05/12/10/3/a1b2c3d4.jpg",
 		Brand: "코멧", Shop: "coupang", ProductID: "1234567890",
 		Canonical: "https://www.coupang.com/vp/products/1234567890?itemId=3000012345&vendorItemId=3100056789",
-		Shipping: "0", PriceSource: "adapter:coupang", TitleSource: "adapter:coupang",
+		Shipping:  "0", PriceSource: "adapter:coupang", TitleSource: "adapter:coupang",
 	}},
 	{"11st.html", "https://www.11st.co.kr/products/5123456789", want{
 		IsProduct: true, Title: "삼성전자 갤럭시 버즈2 프로 SM-R510 정품", Price: "179000", ListPrice: "229000", Currency: "KRW", Availability: InStock,
@@ -154,7 +154,7 @@ var testPages = []testPage{
 		IsProduct: true, Title: "Barista Pro SES878 – Siebträger-Espressomaschine mit Mahlwerk & Milchaufschäumer", Price: "1234.56",
 		ListPrice: "1499.00", Currency: "EUR", Availability: InStock, Image: "https://www.kuechenwelt-shop.de/media/a1/b2/c3/sage-barista-pro.jpg",
 		Brand: "Sage", SKU: "SES878BSS4EEU1", GTIN: "9312432030912", Shop: "kuechenwelt-shop.de",
-		Canonical: "https://www.kuechenwelt-shop.de/kaffeemaschinen/siebtraeger-espressomaschine-barista-pro",
+		Canonical:   "https://www.kuechenwelt-shop.de/kaffeemaschinen/siebtraeger-espressomaschine-barista-pro",
 		PriceSource: SourceJSONLD, TitleSource: SourceJSONLD,
 	}},
 	{"japanese_shop.html", "https://store.kurashi-zakka.jp/products/detail/128", want{
@@ -171,9 +171,11 @@ var testPages = []testPage{
 	}},
 	{"captcha.html", "https://www.amazon.com/dp/B07PGL2ZSL", want{
 		Blocked: true, Title: "Amazon.com", Availability: Unknown, Shop: "amazon", ProductID: "B07PGL2ZSL", TitleSource: SourceMeta,
+		Canonical: "https://www.amazon.com/dp/B07PGL2ZSL",
 	}},
 	{"error_403.html", "https://www.coupang.com/vp/products/7345612345", want{
 		Blocked: true, Title: "Access Denied", Availability: Unknown, Shop: "coupang", ProductID: "7345612345", TitleSource: SourceMeta,
+		Canonical: "https://www.coupang.com/vp/products/7345612345",
 	}},
 	{"article.html", "https://www.techreview.co.kr/news/articleView.html?idxno=12345", want{
 		Title: "갤럭시 S24 울트라 써보니… 출고가 169만8400원, 살 만할까", Availability: Unknown,
