@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"code.dny.dev/ssrf"
+	"golang.org/x/net/idna"
 )
 
 // guard decides which destinations may be contacted. It checks URLs before
@@ -79,6 +80,10 @@ func (g *guard) checkURL(u *url.URL) error {
 	if host == "" {
 		return fmt.Errorf("%w: no host in %q", ErrInvalidURL, u.Redacted())
 	}
+	if err := toASCIIHost(u); err != nil {
+		return err
+	}
+	host = u.Hostname()
 	port, err := urlPort(u)
 	if err != nil {
 		return err
@@ -151,4 +156,32 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 		return nil, errs[0]
 	}
 	return nil, errors.Join(errs...)
+}
+
+// toASCIIHost rewrites an internationalised host name ("쇼핑.한국") to its
+// punycode form in place, so it can be resolved and sent in the Host header.
+func toASCIIHost(u *url.URL) error {
+	host := u.Hostname()
+	if isASCII(host) {
+		return nil
+	}
+	ascii, err := idna.Lookup.ToASCII(host)
+	if err != nil {
+		return fmt.Errorf("%w: host %q: %w", ErrInvalidURL, host, err)
+	}
+	if p := u.Port(); p != "" {
+		u.Host = net.JoinHostPort(ascii, p)
+	} else {
+		u.Host = ascii
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -151,3 +151,21 @@ func TestFetchInvalidURL(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidURL, raw)
 	}
 }
+
+func TestFetchInternationalHostIsPunycoded(t *testing.T) {
+	t.Parallel()
+	res := &fakeResolver{hosts: map[string][]string{"xn--hp4bo76a.xn--3e0b707e": {"127.0.0.1"}}}
+	env := setup(t, func(c *Config) { c.LookupIPAddr = res.LookupIPAddr })
+	var gotHost string
+	env.mux.HandleFunc("/p/1", func(w http.ResponseWriter, r *http.Request) {
+		gotHost = r.Host
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok"))
+	})
+	port := serverPort(t, env.srv.URL)
+
+	out, err := env.f.Fetch(context.Background(), Request{URL: fmt.Sprintf("http://쇼핑.한국:%d/p/1", port)})
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("xn--hp4bo76a.xn--3e0b707e:%d", port), gotHost)
+	require.Equal(t, fmt.Sprintf("http://xn--hp4bo76a.xn--3e0b707e:%d/p/1", port), out.FinalURL)
+}
