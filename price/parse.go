@@ -1,6 +1,7 @@
 package price
 
 import (
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -128,6 +129,14 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 	m := markerBefore(text, first.start)
 	if !m.found() {
 		m = markerAfter(text, u.end)
+	}
+	if !m.found() {
+		// The low end of a range takes the currency written after the high
+		// end: "35,000 ~ 45,000원", "3만~5만원".
+		m = rangeMarker(text, u.end)
+	}
+	if !m.found() && !plainNumber(text, first.start, u.end) {
+		return candidate{}, next, false
 	}
 	cur := hint
 	if m.found() {
@@ -262,4 +271,44 @@ func trimASCIISpace(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// rangeMarker returns the currency after the second number of a range that
+// starts at s[i:] with a connector such as "~" or "-".
+func rangeMarker(s string, i int) marker {
+	j := skipSpaces(s, i)
+	if j >= len(s) {
+		return marker{}
+	}
+	r, n := utf8.DecodeRuneInString(s[j:])
+	switch r {
+	case '~', '-', '–', '—', '〜', '～':
+	default:
+		return marker{}
+	}
+	j = skipSpaces(s, j+n)
+	if j >= len(s) || !isDigit(s[j]) {
+		return marker{}
+	}
+	u, ok := readUnits(s, scanChunk(s, j))
+	if !ok {
+		return marker{}
+	}
+	return markerAfter(s, u.end)
+}
+
+// plainNumber reports whether the number without currency at s[start:end]
+// can stand for a price: not part of a model name ("A4", "x2") and not a
+// quantity with a unit word ("2개", "500ml", "3만명").
+func plainNumber(s string, start, end int) bool {
+	if start > 0 && isLetter(s[start-1]) {
+		return false
+	}
+	if end < len(s) {
+		r, _ := utf8.DecodeRuneInString(s[end:])
+		if unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -83,6 +83,18 @@ func TestParse(t *testing.T) {
 		{"12,900원", "USD", Amount{12900, "KRW"}},
 		// An invalid hint is ignored.
 		{"12.99", "dollars", Amount{1299, ""}},
+		// Ranges take the low end with the currency written after the high end.
+		{"35,000 ~ 45,000원", "", Amount{35000, "KRW"}},
+		{"3만~5만원", "", Amount{30000, "KRW"}},
+		{"₩12,900 ~ ₩15,000", "", Amount{12900, "KRW"}},
+		// Quantities and model numbers are skipped.
+		{"1+1 9,900원", "", Amount{9900, "KRW"}},
+		{"A4 100매 5,900원", "", Amount{5900, "KRW"}},
+		{"2개 묶음 12,900", "KRW", Amount{12900, "KRW"}},
+		{"최저가 12,900", "KRW", Amount{12900, "KRW"}},
+		{"12.99$", "", Amount{1299, "USD"}},
+		{"US $12.99", "", Amount{1299, "USD"}},
+		{"¥1,280(税込)", "", Amount{1280, "JPY"}},
 		// Trailing noise.
 		{"품절 임박! 12,900원", "", Amount{12900, "KRW"}},
 	}
@@ -102,7 +114,7 @@ func TestParseNoPrice(t *testing.T) {
 	for _, text := range []string{
 		"", "   ", "가격문의", "품절", "무료배송", "일시품절", "문의", "Sold out",
 		"SOLD OUT", "free shipping", "23%", "23 %", "최대 50％", "0", "가격문의 010-1234-5678",
-		"2024.01.15", "12.50원", "1.2.3", "₩", "원",
+		"2024.01.15", "12.50원", "1.2.3", "₩", "원", "2개 10% 할인", "500ml", "A4 100매", "3만명",
 		"99999999999999999999999원", "$99999999999999999999", "9223372036854775807만원",
 	} {
 		t.Run(text, func(t *testing.T) {
