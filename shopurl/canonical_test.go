@@ -173,7 +173,7 @@ func TestCanonicalizeGeneric(t *testing.T) {
 		{"https://쇼핑.한국/상품/1?utm_campaign=x", "https://xn--hp4bo76a.xn--3e0b707e/%EC%83%81%ED%92%88/1", "xn--hp4bo76a.xn--3e0b707e"},
 		{"https://example。com。/x", "https://example.com/x", "example.com"},
 		{"https://BÜCHER.example/x", "https://xn--bcher-kva.example/x", "xn--bcher-kva.example"},
-		{"https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x", "[2001:db8::1]"},
+		{"https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x", "2001:db8::1"},
 		{"www.example.com/item/9?utm_source=x", "https://www.example.com/item/9", "example.com"},
 		{"  https://example.com/x  ", "https://example.com/x", "example.com"},
 	}
@@ -183,6 +183,7 @@ func TestCanonicalizeGeneric(t *testing.T) {
 			got, err := Canonicalize(tt.raw)
 			require.NoError(t, err)
 			require.Equal(t, tt.url, got.URL)
+			require.Equal(t, tt.shop, got.Shop)
 			require.Empty(t, got.ProductID)
 
 			again, err := Canonicalize(got.URL)
