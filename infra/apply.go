@@ -108,9 +108,9 @@ func (t Topology) applyQueue(ctx context.Context, c Clients, q Queue, res Resolv
 		topicARN = res.SESTopicARN
 	}
 	attrs := map[string]string{
-		"VisibilityTimeout":             strconv.Itoa(int(q.VisibilityTimeout.Seconds())),
-		"MessageRetentionPeriod":        strconv.Itoa(int(q.Retention.Seconds())),
-		"RedrivePolicy":                 redrive,
+		"VisibilityTimeout":      strconv.Itoa(int(q.VisibilityTimeout.Seconds())),
+		"MessageRetentionPeriod": strconv.Itoa(int(q.Retention.Seconds())),
+		"RedrivePolicy":          redrive,
 	}
 	ref.URL, ref.ARN, err = ensureQueue(ctx, c.SQS, t.QueueName(q.Name), attrs)
 	if err != nil {
