@@ -1,0 +1,80 @@
+package scrap
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/extract"
+	"github.com/ddokso/ddokso/fetch"
+)
+
+// errRetry marks a transient failure left to a redelivery.
+var errRetry = errors.New("transient fetch failure")
+
+// check fetches and extracts t. It returns an error (to be retried by the
+// queue) only for transient failures before the last attempt and for
+// database errors; every other result is an outcome to record.
+func (w *Worker) check(ctx context.Context, t target, attempt int) (outcome, error) {
+	var etag, lastMod sql.NullString
+	err := w.db.QueryRowContext(ctx, `SELECT etag, last_modified FROM products WHERE url_hash = ?`, t.hash).Scan(&etag, &lastMod)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return outcome{}, fmt.Errorf("load validators of %s: %w", t.url, err)
+	}
+	final := attempt >= w.cfg.MaxAttempts
+
+	fctx, cancel := context.WithTimeout(ctx, w.cfg.FetchTimeout)
+	res, err := w.f.Fetch(fctx, fetch.Request{URL: t.url, ETag: etag.String, LastModified: lastMod.String})
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil { // shutting down: leave it to a redelivery
+			return outcome{}, fmt.Errorf("fetch %s: %w", t.url, ctx.Err())
+		}
+		if transient(err) && !final {
+			return outcome{}, fmt.Errorf("%w (attempt %d of %d): %w", errRetry, attempt, w.cfg.MaxAttempts, err)
+		}
+		return outcome{status: events.OutcomeFailed, reason: err.Error()}, nil
+	}
+
+	switch {
+	case res.Blocked:
+		return outcome{status: events.OutcomeBlocked, reason: res.BlockReason}, nil
+	case res.NotModified:
+		return outcome{status: events.OutcomeDone, notModified: true, etag: res.ETag, lastModified: res.LastModified}, nil
+	case res.StatusCode >= 500:
+		if !final {
+			return outcome{}, fmt.Errorf("%w (attempt %d of %d): %s answered http %d", errRetry, attempt, w.cfg.MaxAttempts, t.url, res.StatusCode)
+		}
+		return outcome{status: events.OutcomeFailed, reason: fmt.Sprintf("http %d", res.StatusCode)}, nil
+	case res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusGone:
+		return outcome{status: events.OutcomeNotAProduct, reason: fmt.Sprintf("http %d", res.StatusCode)}, nil
+	case res.StatusCode < 200 || res.StatusCode >= 300:
+		return outcome{status: events.OutcomeFailed, reason: fmt.Sprintf("http %d", res.StatusCode)}, nil
+	}
+
+	p, err := extract.Extract(res.FinalURL, res.Body)
+	switch {
+	case err != nil:
+		return outcome{status: events.OutcomeNotAProduct, reason: err.Error()}, nil
+	case p.Blocked:
+		return outcome{status: events.OutcomeBlocked, reason: "block page: the site answered with a captcha or error page"}, nil
+	case !p.IsProduct:
+		return outcome{status: events.OutcomeNotAProduct, reason: "no product on the page"}, nil
+	}
+	return outcome{status: events.OutcomeDone, product: p, etag: res.ETag, lastModified: res.LastModified}, nil
+}
+
+// transient reports whether a fetch error may go away on a later attempt
+// (timeouts, refused or reset connections, DNS hiccups) rather than being a
+// decision about the URL (SSRF refusal, robots.txt, size, redirects).
+func transient(err error) bool {
+	for _, perm := range []error{fetch.ErrForbiddenAddress, fetch.ErrRobotsDisallowed, fetch.ErrTooLarge, fetch.ErrTooManyRedirects, fetch.ErrInvalidURL} {
+		if errors.Is(err, perm) {
+			return false
+		}
+	}
+	return true
+}

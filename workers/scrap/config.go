@@ -1,0 +1,54 @@
+package scrap
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config configures a Worker. Zero fields take the defaults.
+type Config struct {
+	// ConsumerName is the dedupe namespace of handled messages (store.Once).
+	ConsumerName string `envconfig:"CONSUMER_NAME" default:"scrap" desc:"dedupe namespace for handled scrape.requested messages"`
+	// MaxAttempts is the delivery from which a transient fetch failure
+	// (timeout, connection refused, 5xx) is recorded as a failed check
+	// instead of being retried. It should not exceed the queue's redrive limit.
+	MaxAttempts int `envconfig:"MAX_ATTEMPTS" default:"3" desc:"delivery count from which transient fetch errors are recorded as failed instead of retried"`
+	// FetchTimeout bounds one whole fetch (redirects, retries, robots.txt).
+	FetchTimeout time.Duration `envconfig:"FETCH_TIMEOUT" default:"2m" desc:"upper bound of one page fetch including retries"`
+}
+
+// Defaults for zero Config fields.
+const (
+	DefaultConsumerName = "scrap"
+	DefaultMaxAttempts  = 3
+	DefaultFetchTimeout = 2 * time.Minute
+)
+
+func (c *Config) applyDefaults() {
+	if c.ConsumerName == "" {
+		c.ConsumerName = DefaultConsumerName
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.FetchTimeout == 0 {
+		c.FetchTimeout = DefaultFetchTimeout
+	}
+}
+
+// Validate applies defaults and reports invalid settings.
+func (c *Config) Validate() error {
+	c.applyDefaults()
+	var errs []error
+	if len(c.ConsumerName) > 64 {
+		errs = append(errs, fmt.Errorf("scrap: consumer name longer than 64 bytes: %q", c.ConsumerName))
+	}
+	if c.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("scrap: max attempts must be >= 1, got %d", c.MaxAttempts))
+	}
+	if c.FetchTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("scrap: fetch timeout must be >= 1s, got %s", c.FetchTimeout))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,135 @@
+package scrap
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store"
+)
+
+// recorded summarises what record wrote.
+type recorded struct {
+	productID  int64
+	changes    int
+	firstSight bool
+}
+
+// record writes the outcome of one check inside the Once transaction: the
+// product (and variants and observations) or its failure count, the scrape
+// request's outcome, and the outbox events.
+func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeRequested, t target, oc outcome) (recorded, error) {
+	now := w.now().UTC().Truncate(time.Microsecond)
+	var (
+		res     recorded
+		changed *events.PriceChanged
+		err     error
+	)
+	switch {
+	case t.hash == "":
+		// invalid URL: nothing but the request to update
+	case oc.product != nil:
+		var s saved
+		s, err = w.saveProduct(ctx, tx, t, oc, now)
+		res = recorded{productID: s.productID, changes: len(s.changes), firstSight: s.firstSight}
+		changed = s.event
+	case oc.notModified:
+		res.productID, err = w.touchProduct(ctx, tx, t, oc, now)
+	default:
+		res.productID, err = w.markProblem(ctx, tx, t, oc, now)
+	}
+	if err != nil {
+		return res, err
+	}
+
+	if req.ScrapeID != 0 {
+		if err := w.finishRequest(ctx, tx, req.ScrapeID, oc, res.productID, now); err != nil {
+			return res, err
+		}
+	}
+
+	url := t.url
+	if url == "" {
+		url = t.raw
+	}
+	completed, err := events.New(ctx, events.ScrapeCompleted{
+		ScrapeID: req.ScrapeID, ProductID: res.productID, URL: url, Outcome: oc.status, Reason: oc.reason,
+	})
+	if err != nil {
+		return res, err
+	}
+	envs := []events.Envelope{completed}
+	if changed != nil {
+		env, err := events.New(ctx, *changed)
+		if err != nil {
+			return res, err
+		}
+		envs = append(envs, env)
+	}
+	if err := store.AddOutbox(ctx, tx, envs...); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// finishRequest stores the outcome on the scrape request row and frees its
+// in-flight slot.
+func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) error {
+	r, err := tx.ExecContext(ctx, `UPDATE scrape_requests
+		SET status = ?, status_reason = ?, product_id = COALESCE(?, product_id), finished_at = ?, in_flight_hash = NULL
+		WHERE id = ?`,
+		oc.status, nullString(clip(oc.reason, 1000)), nullID(productID), now, id)
+	if err != nil {
+		return fmt.Errorf("update scrape request %d: %w", id, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM scrape_requests WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			w.log.WarnContext(ctx, "scrape request row not found", "scrape_id", id)
+		}
+	}
+	return nil
+}
+
+// touchProduct records a 304: the product is unchanged and healthy.
+func (w *Worker) touchProduct(ctx context.Context, tx *sql.Tx, t target, oc outcome, now time.Time) (int64, error) {
+	row, ok, err := lockProductByHash(ctx, tx, t.hash)
+	if err != nil || !ok {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE products
+		SET check_status = 'ok', check_error = NULL, consecutive_failures = 0,
+		    etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
+		    last_checked_at = ?, next_check_at = ?, lease_until = NULL
+		WHERE id = ?`,
+		nullString(clip(oc.etag, 255)), nullString(clip(oc.lastModified, 64)),
+		now, store.NextCheck(now, row.watchCount, row.popularity, 0), row.id)
+	if err != nil {
+		return 0, fmt.Errorf("touch product %d: %w", row.id, err)
+	}
+	return row.id, nil
+}
+
+// markProblem records a blocked, failed or not-a-product check on a known
+// product: status and reason, one more consecutive failure and a backed-off
+// next check. Price and availability are left alone.
+func (w *Worker) markProblem(ctx context.Context, tx *sql.Tx, t target, oc outcome, now time.Time) (int64, error) {
+	row, ok, err := lockProductByHash(ctx, tx, t.hash)
+	if err != nil || !ok {
+		return 0, err
+	}
+	failures := row.consecutiveFailures + 1
+	_, err = tx.ExecContext(ctx, `UPDATE products
+		SET check_status = ?, check_error = ?, consecutive_failures = ?,
+		    last_checked_at = ?, next_check_at = ?, lease_until = NULL
+		WHERE id = ?`,
+		oc.status, nullString(clip(oc.reason, 1000)), failures,
+		now, store.NextCheck(now, row.watchCount, row.popularity, failures), row.id)
+	if err != nil {
+		return 0, fmt.Errorf("mark product %d %s: %w", row.id, oc.status, err)
+	}
+	return row.id, nil
+}

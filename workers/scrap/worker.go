@@ -1,0 +1,151 @@
+package scrap
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/extract"
+	"github.com/ddokso/ddokso/fetch"
+	"github.com/ddokso/ddokso/shopurl"
+	"github.com/ddokso/ddokso/store"
+)
+
+// Fetcher fetches a page; *fetch.Fetcher satisfies it.
+type Fetcher interface {
+	Fetch(ctx context.Context, req fetch.Request) (*fetch.Result, error)
+}
+
+// Worker handles scrape.requested events. It is an events.Handler and is
+// safe for concurrent use.
+type Worker struct {
+	db  *sql.DB
+	f   Fetcher
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New returns a Worker writing to db and fetching with f. A nil log means
+// slog.Default().
+func New(db *sql.DB, f Fetcher, cfg Config, log *slog.Logger) (*Worker, error) {
+	if db == nil {
+		return nil, errors.New("scrap: nil db")
+	}
+	if f == nil {
+		return nil, errors.New("scrap: nil fetcher")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Worker{db: db, f: f, cfg: cfg, log: log.With("worker", "scrap"), now: time.Now}, nil
+}
+
+// target is the canonical page a request is about.
+type target struct {
+	raw  string // as requested
+	url  string // canonical URL ("" when the request URL is invalid)
+	hash string // sha256 hex of url
+	shop string
+	spid string // shop product id from the URL
+}
+
+// outcome is what one check found.
+type outcome struct {
+	status  string // one of the events.Outcome* constants
+	reason  string
+	product *extract.Product // set for done with a fresh page
+	// notModified reports a 304: the product is unchanged.
+	notModified        bool
+	etag, lastModified string
+}
+
+// Handle implements events.Handler: it fetches the requested page and
+// records the outcome exactly once per message (store.Once on env.Key()).
+// It returns an error only for what a redelivery may fix: a database
+// failure, shutdown, or a transient fetch failure before Config.MaxAttempts.
+func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Message) error {
+	var req events.ScrapeRequested
+	if err := env.Decode(&req); err != nil {
+		return err
+	}
+	log := w.log.With("event_id", env.ID, "scrape_id", req.ScrapeID, "url", req.URL)
+	key := env.Key()
+	done, err := w.processed(ctx, key)
+	if err != nil {
+		return err
+	}
+	if done {
+		log.InfoContext(ctx, "scrape request already handled")
+		return nil
+	}
+
+	t := target{raw: req.URL}
+	var oc outcome
+	if c, err := shopurl.Canonicalize(req.URL); err != nil {
+		oc = outcome{status: events.OutcomeFailed, reason: "invalid url: " + err.Error()}
+	} else {
+		t.url, t.hash, t.shop, t.spid = c.URL, URLHash(c.URL), c.Shop, c.ProductID
+		oc, err = w.check(ctx, t, attempt(msg, w.cfg.MaxAttempts))
+		if err != nil {
+			log.WarnContext(ctx, "scrape will be retried", "err", err)
+			return err
+		}
+	}
+
+	var res recorded
+	applied, err := store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
+		var err error
+		res, err = w.record(ctx, tx, req, t, oc)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record scrape of %s: %w", t.raw, err)
+	}
+	if !applied {
+		log.InfoContext(ctx, "scrape request already handled")
+		return nil
+	}
+	log.InfoContext(ctx, "scrape finished", "outcome", oc.status, "reason", oc.reason,
+		"product_id", res.productID, "changes", res.changes, "first_sight", res.firstSight)
+	return nil
+}
+
+// processed reports whether key was handled already, to skip a redundant
+// fetch on redelivery. store.Once still decides.
+func (w *Worker) processed(ctx context.Context, key string) (bool, error) {
+	var one int
+	err := w.db.QueryRowContext(ctx, `SELECT 1 FROM processed_messages WHERE consumer = ? AND dedup_key = ?`, w.cfg.ConsumerName, key).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("check processed %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// attempt is the delivery count of msg; a missing message counts as the
+// last attempt (nothing will redeliver it).
+func attempt(msg *events.Message, max int) int {
+	if msg == nil || msg.ReceiveCount < 1 {
+		return max
+	}
+	return msg.ReceiveCount
+}
+
+// URLHash is the products.url_hash / scrape_requests.url_hash of a
+// canonical URL: its SHA-256 in lower-case hex.
+func URLHash(canonicalURL string) string {
+	sum := sha256.Sum256([]byte(canonicalURL))
+	return hex.EncodeToString(sum[:])
+}
