@@ -1,0 +1,267 @@
+package batch
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ddokso/ddokso/events"
+)
+
+// Tick phases recorded in batch_ticks.phase.
+const (
+	phaseNew  = 0 // never-checked products (next_check_at NULL), by id
+	phaseDue  = 1 // checked products whose next_check_at has passed, by (next_check_at, id)
+	phaseDone = 2
+)
+
+// RescrapeStats reports what one rescrape.due handling did.
+type RescrapeStats struct {
+	// Pages is the number of keyset pages claimed by this call.
+	Pages int
+	// Enqueued is the number of products this call enqueued.
+	Enqueued int
+	// SkippedBudget counts due products left for a later tick because their
+	// host had used its per-tick budget.
+	SkippedBudget int
+}
+
+// duePage is one claimed page of due products.
+type duePage struct {
+	envs    []events.Envelope
+	skipped int
+	done    bool
+}
+
+// tickState is the batch_ticks row of one tick.
+type tickState struct {
+	asOf     time.Time
+	phase    int
+	cursorAt sql.NullTime
+	cursorID int64
+	hosts    map[string]int
+}
+
+// Queries of the two keyset phases. Both walk idx_products_due
+// (next_check_at, id) and lock only the rows they return.
+const (
+	selectNewSQL = `SELECT id, canonical_url, shop, next_check_at FROM products
+WHERE next_check_at IS NULL AND id > ? AND check_status = 'new' AND created_at <= ?
+  AND (lease_until IS NULL OR lease_until < ?)
+ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
+	selectDueSQL = `SELECT id, canonical_url, shop, next_check_at FROM products
+WHERE next_check_at <= ? AND (next_check_at > ? OR (next_check_at = ? AND id > ?))
+  AND (lease_until IS NULL OR lease_until < ?)
+ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
+)
+
+// Rescrape handles one rescrape.due tick identified by key (the envelope's
+// dedupe key) and scheduled at tickAt. It claims the due products page by
+// page — each page is leased in the transaction that selects it, with
+// SKIP LOCKED so concurrent workers split the work — then enqueues the
+// page's scrape requests. Progress is kept in batch_ticks, so a
+// re-delivered tick resumes where the last delivery stopped and a finished
+// tick enqueues nothing.
+//
+// Products of a failed enqueue stay leased and come back after Lease.
+func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (RescrapeStats, error) {
+	var st RescrapeStats
+	start := time.Now()
+	for {
+		page, err := w.claimPage(ctx, key, tickAt)
+		if err != nil {
+			return st, fmt.Errorf("rescrape tick %s: %w", key, err)
+		}
+		st.SkippedBudget += page.skipped
+		if len(page.envs) > 0 {
+			st.Pages++
+			if err := w.enq.Enqueue(ctx, page.envs); err != nil {
+				return st, fmt.Errorf("rescrape tick %s: enqueue %d products: %w", key, len(page.envs), err)
+			}
+			st.Enqueued += len(page.envs)
+		}
+		if page.done {
+			break
+		}
+	}
+	w.log.InfoContext(ctx, "rescrape tick handled", "tick", key, "enqueued", st.Enqueued, "pages", st.Pages,
+		"skipped_budget", st.SkippedBudget, "elapsed", time.Since(start))
+	return st, nil
+}
+
+// claimPage claims the next page of the tick in one READ COMMITTED
+// transaction: lock the tick row, select due and unleased products from the
+// cursor on, apply the host budget, lease the chosen ones and advance the
+// cursor.
+func (w *Worker) claimPage(ctx context.Context, key string, tickAt time.Time) (duePage, error) {
+	var page duePage
+	tx, err := w.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return page, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	now := w.now()
+	st, err := loadTick(ctx, tx, key, now)
+	if err != nil {
+		return page, err
+	}
+	if st.phase >= phaseDone {
+		page.done = true
+		return page, nil
+	}
+
+	var rows *sql.Rows
+	if st.phase == phaseNew {
+		rows, err = tx.QueryContext(ctx, selectNewSQL, st.cursorID, st.asOf.Add(-w.cfg.NewGrace), now, w.cfg.PageSize)
+	} else {
+		at := time.Unix(0, 0).UTC() // before every next_check_at
+		if st.cursorAt.Valid {
+			at = st.cursorAt.Time
+		}
+		rows, err = tx.QueryContext(ctx, selectDueSQL, st.asOf, at, at, st.cursorID, now, w.cfg.PageSize)
+	}
+	if err != nil {
+		return page, fmt.Errorf("select due products: %w", err)
+	}
+	budget := w.cfg.hostBudget()
+	var (
+		scanned int
+		claimed []int64
+	)
+	for rows.Next() {
+		var (
+			id        int64
+			canonical string
+			shop      string
+			next      sql.NullTime
+		)
+		if err := rows.Scan(&id, &canonical, &shop, &next); err != nil {
+			rows.Close()
+			return page, fmt.Errorf("scan due product: %w", err)
+		}
+		scanned++
+		st.cursorID = id
+		if next.Valid {
+			st.cursorAt = next
+		}
+		host := hostKey(shop, canonical)
+		if st.hosts[host] >= budget {
+			page.skipped++
+			continue
+		}
+		st.hosts[host]++
+		env, err := events.New(ctx, events.ScrapeRequested{ProductID: id, URL: canonical, Reason: "schedule"},
+			events.WithDedupKey("rescrape:"+strconv.FormatInt(id, 10)+":"+tickAt.UTC().Format(time.RFC3339)))
+		if err != nil {
+			rows.Close()
+			return page, err
+		}
+		page.envs = append(page.envs, env)
+		claimed = append(claimed, id)
+	}
+	if err := rows.Close(); err != nil {
+		return page, fmt.Errorf("select due products: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("select due products: %w", err)
+	}
+
+	if err := leaseProducts(ctx, tx, claimed, now.Add(w.cfg.Lease)); err != nil {
+		return page, err
+	}
+	if scanned < w.cfg.PageSize {
+		// This phase is exhausted: the next page starts the next phase.
+		st.phase++
+		st.cursorID = 0
+		st.cursorAt = sql.NullTime{}
+	}
+	page.done = st.phase >= phaseDone
+	if err := saveTick(ctx, tx, key, st, len(claimed), page.skipped); err != nil {
+		return page, err
+	}
+	if err := tx.Commit(); err != nil {
+		return page, fmt.Errorf("commit claimed page: %w", err)
+	}
+	return page, nil
+}
+
+// loadTick creates the tick's row on first sight and locks it, so two
+// deliveries of one tick take pages one after the other.
+func loadTick(ctx context.Context, tx *sql.Tx, key string, now time.Time) (tickState, error) {
+	st := tickState{hosts: map[string]int{}}
+	if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO batch_ticks (tick_key, as_of) VALUES (?, ?)`, key, now); err != nil {
+		return st, fmt.Errorf("record tick: %w", err)
+	}
+	var hosts sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT as_of, phase, cursor_at, cursor_id, host_counts FROM batch_ticks WHERE tick_key = ? FOR UPDATE`, key).
+		Scan(&st.asOf, &st.phase, &st.cursorAt, &st.cursorID, &hosts)
+	if err != nil {
+		return st, fmt.Errorf("load tick: %w", err)
+	}
+	if hosts.Valid && hosts.String != "" {
+		if err := json.Unmarshal([]byte(hosts.String), &st.hosts); err != nil {
+			return st, fmt.Errorf("decode tick host counts: %w", err)
+		}
+	}
+	return st, nil
+}
+
+func saveTick(ctx context.Context, tx *sql.Tx, key string, st tickState, claimed, skipped int) error {
+	hosts, err := json.Marshal(st.hosts)
+	if err != nil {
+		return fmt.Errorf("encode tick host counts: %w", err)
+	}
+	var done any
+	if st.phase >= phaseDone {
+		done = time.Now().UTC()
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE batch_ticks SET phase = ?, cursor_at = ?, cursor_id = ?, enqueued = enqueued + ?,
+skipped_budget = skipped_budget + ?, host_counts = ?, done_at = ? WHERE tick_key = ?`,
+		st.phase, st.cursorAt, st.cursorID, claimed, skipped, string(hosts), done, key)
+	if err != nil {
+		return fmt.Errorf("save tick cursor: %w", err)
+	}
+	return nil
+}
+
+// leaseProducts sets lease_until on the claimed products.
+func leaseProducts(ctx context.Context, tx *sql.Tx, ids []int64, until time.Time) error {
+	const chunk = 1000
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		var sb strings.Builder
+		sb.WriteString("UPDATE products SET lease_until = ? WHERE id IN (")
+		args := make([]any, 0, len(part)+1)
+		args = append(args, until)
+		for i, id := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('?')
+			args = append(args, id)
+		}
+		sb.WriteByte(')')
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("lease %d products: %w", len(part), err)
+		}
+	}
+	return nil
+}
+
+// hostKey is the politeness key of a product: its shop, or the host of its
+// canonical URL when the shop is unknown.
+func hostKey(shop, canonical string) string {
+	if shop != "" {
+		return shop
+	}
+	if u, err := url.Parse(canonical); err == nil && u.Host != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	return canonical
+}
