@@ -1,0 +1,426 @@
+package notify
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store"
+)
+
+// Notification statuses (notifications.status).
+const (
+	StatusQueued     = "queued"
+	StatusSent       = "sent"
+	StatusFailed     = "failed"
+	StatusSuppressed = "suppressed"
+	StatusCapped     = "capped"
+	StatusDeferred   = "deferred"
+)
+
+// Channels (notifications.channel).
+const (
+	ChannelEmail = "email"
+	ChannelPush  = "push"
+)
+
+// Worker evaluates watch rules and delivers notifications.
+type Worker struct {
+	db   *sql.DB
+	mail Mailer
+	push Pusher
+	cfg  Config
+	log  *slog.Logger
+	loc  *time.Location
+	// now is the clock; tests replace it.
+	now func() time.Time
+}
+
+// New returns a worker. push may be nil, in which case push alerts are not
+// sent (watches with only the push channel record nothing).
+func New(db *sql.DB, mail Mailer, push Pusher, cfg Config, log *slog.Logger) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if db == nil || mail == nil {
+		return nil, errors.New("notify: db and mailer are required")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	loc, _ := time.LoadLocation(cfg.DefaultTimezone) // Validate checked it
+	return &Worker{db: db, mail: mail, push: push, cfg: cfg, log: log.With("worker", "notify"), loc: loc, now: time.Now}, nil
+}
+
+// Handle consumes price.changed (rule evaluation and alerts) and
+// notify.requested with kind "digest" (the user's daily digest).
+func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Message) error {
+	switch env.Type {
+	case events.TypePriceChanged:
+		var p events.PriceChanged
+		if err := env.Decode(&p); err != nil {
+			return err
+		}
+		return w.handlePriceChanged(ctx, p)
+	case events.TypeNotifyRequested:
+		var p events.NotifyRequested
+		if err := env.Decode(&p); err != nil {
+			return err
+		}
+		if p.Kind != "digest" {
+			return events.Permanent(fmt.Errorf("notify.requested %s: unsupported kind %q", env.ID, p.Kind))
+		}
+		return w.SendDigest(ctx, p.UserID, p.Day)
+	default:
+		return events.Permanent(fmt.Errorf("notify: unexpected event type %q", env.Type))
+	}
+}
+
+func (w *Worker) handlePriceChanged(ctx context.Context, p events.PriceChanged) error {
+	now := w.now().UTC()
+	var queued []int64
+	for _, ch := range p.Changes {
+		ids, err := w.watchIDs(ctx, p.ProductID, ch.VariantID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			q, err := w.applyChange(ctx, id, p, ch, now)
+			if err != nil {
+				return fmt.Errorf("watch %d on product %d: %w", id, p.ProductID, err)
+			}
+			queued = append(queued, q...)
+		}
+	}
+	// Rows are committed as queued; send them now. A failure here is left
+	// to the row's retry (SendDeferred), not to redelivery of the event.
+	for _, id := range queued {
+		w.deliver(ctx, id)
+	}
+	return nil
+}
+
+func (w *Worker) watchIDs(ctx context.Context, productID, variantID int64) ([]int64, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT id FROM watches WHERE product_id = ? AND variant_id = ? AND active = 1 ORDER BY id`, productID, variantID)
+	if err != nil {
+		return nil, fmt.Errorf("list watches of product %d variant %d: %w", productID, variantID, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// watchState is a watch joined with its user, read FOR UPDATE.
+type watchState struct {
+	UserID       string
+	Rule         string
+	Target       sql.NullInt64
+	DropPct      sql.NullFloat64
+	Email        bool
+	Push         bool
+	Armed        bool
+	LastAlertAt  sql.NullTime
+	Unsubscribed sql.NullTime
+	Address      sql.NullString
+	Locale       string
+	Timezone     string
+	QuietStart   sql.NullString
+	QuietEnd     sql.NullString
+	DailyCap     sql.NullInt64
+}
+
+// applyChange evaluates one watch against one change and records the
+// alert, all in one transaction that holds the watch's and its user's row
+// locks (so the cap count and cooldown cannot race). It returns the ids of
+// rows to send now.
+func (w *Worker) applyChange(ctx context.Context, watchID int64, p events.PriceChanged, ch events.PriceChange, now time.Time) ([]int64, error) {
+	var send []int64
+	err := store.InTx(ctx, w.db, func(tx *sql.Tx) error {
+		send = nil
+		var s watchState
+		err := tx.QueryRowContext(ctx, `
+SELECT w.user_id, w.rule, w.target_price, w.drop_pct, w.channel_email, w.channel_push, w.armed,
+       w.last_alert_at, w.unsubscribed_at, u.email, u.locale, u.timezone, u.quiet_start, u.quiet_end, u.daily_cap
+FROM watches w JOIN users u ON u.id = w.user_id
+WHERE w.id = ? AND w.active = 1 FOR UPDATE`, watchID).Scan(
+			&s.UserID, &s.Rule, &s.Target, &s.DropPct, &s.Email, &s.Push, &s.Armed,
+			&s.LastAlertAt, &s.Unsubscribed, &s.Address, &s.Locale, &s.Timezone, &s.QuietStart, &s.QuietEnd, &s.DailyCap)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // deleted, deactivated or without a user row
+		}
+		if err != nil {
+			return fmt.Errorf("lock watch: %w", err)
+		}
+		rule := watchRule{Rule: s.Rule, Armed: s.Armed}
+		if s.Target.Valid {
+			rule.TargetPrice = &s.Target.Int64
+		}
+		if s.DropPct.Valid {
+			rule.DropPct = &s.DropPct.Float64
+		}
+		v := w.cfg.evaluate(rule, ch, p.Currency)
+		if v.Armed != s.Armed {
+			if _, err := tx.ExecContext(ctx, `UPDATE watches SET armed = ? WHERE id = ?`, v.Armed, watchID); err != nil {
+				return fmt.Errorf("set armed: %w", err)
+			}
+		}
+		if !v.Alert {
+			return nil
+		}
+		if w.cfg.Cooldown > 0 && s.LastAlertAt.Valid && now.Sub(s.LastAlertAt.Time) < w.cfg.Cooldown {
+			w.log.InfoContext(ctx, "alert held by cooldown", "watch_id", watchID, "last_alert_at", s.LastAlertAt.Time)
+			return nil
+		}
+		var channels []string
+		if s.Email && !s.Unsubscribed.Valid && s.Address.Valid && s.Address.String != "" {
+			channels = append(channels, ChannelEmail)
+		}
+		if s.Push && w.push != nil {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM push_subscriptions WHERE user_id = ?`, s.UserID).Scan(&n); err != nil {
+				return fmt.Errorf("count push subscriptions: %w", err)
+			}
+			if n > 0 {
+				channels = append(channels, ChannelPush)
+			}
+		}
+		if len(channels) == 0 {
+			return nil
+		}
+
+		loc := w.userLocation(s.Timezone)
+		localNow := now.In(loc)
+		day := localNow.Format(time.DateOnly)
+		checked := p.CheckedAt
+		if checked.IsZero() {
+			checked = now
+		}
+		priceKey := ch.NewAvailability
+		if ch.NewPrice != nil {
+			priceKey = strconv.FormatInt(*ch.NewPrice, 10)
+		}
+		alertKey := hashKey(s.UserID, strconv.FormatInt(watchID, 10), s.Rule, strconv.FormatInt(ch.VariantID, 10), priceKey, checked.In(loc).Format(time.DateOnly))
+
+		status, deliverAfter, err := w.gate(ctx, tx, s, day, localNow)
+		if err != nil {
+			return err
+		}
+		inserted := false
+		for _, c := range channels {
+			st := status
+			if st == StatusQueued && c == ChannelEmail {
+				sup, err := suppressed(ctx, tx, s.Address.String)
+				if err != nil {
+					return err
+				}
+				if sup {
+					st = StatusSuppressed
+				}
+			}
+			id, fresh, err := insertNotification(ctx, tx, notificationRow{
+				UserID: s.UserID, WatchID: watchID, ProductID: p.ProductID, VariantID: ch.VariantID, Rule: s.Rule,
+				Channel: c, Status: st, DedupeKey: hashKey(alertKey, c), AlertKey: alertKey, LocalDay: day,
+				Title: p.Title, VariantName: ch.VariantName, Image: p.Image, Change: ch, Currency: p.Currency, DeliverAfter: deliverAfter,
+			})
+			if err != nil {
+				return err
+			}
+			if fresh {
+				inserted = true
+				w.log.InfoContext(ctx, "alert recorded", "notification_id", id, "watch_id", watchID, "rule", s.Rule, "channel", c, "status", st)
+			}
+			if (fresh && st == StatusQueued) || (!fresh && id != 0) {
+				// A duplicate still queued (e.g. the first delivery died
+				// before sending) is offered for sending; deliver's claim
+				// makes sure only one worker sends it.
+				send = append(send, id)
+			}
+		}
+		if inserted {
+			if _, err := tx.ExecContext(ctx, `UPDATE watches SET last_alert_at = ?, last_alert_price = ? WHERE id = ?`, now, ch.NewPrice, watchID); err != nil {
+				return fmt.Errorf("record last alert: %w", err)
+			}
+		}
+		return nil
+	})
+	return send, err
+}
+
+// gate applies the per-user daily cap and quiet hours to a new alert.
+// The caller holds the user's row lock.
+func (w *Worker) gate(ctx context.Context, tx *sql.Tx, s watchState, day string, localNow time.Time) (string, *time.Time, error) {
+	limit := w.cfg.DailyCap
+	if s.DailyCap.Valid && s.DailyCap.Int64 > 0 {
+		limit = int(s.DailyCap.Int64)
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `
+SELECT COUNT(DISTINCT alert_key) FROM notifications
+WHERE user_id = ? AND local_day = ? AND rule <> ? AND status IN (?, ?, ?)`,
+		s.UserID, day, RuleDigest, StatusQueued, StatusSent, StatusDeferred).Scan(&n)
+	if err != nil {
+		return "", nil, fmt.Errorf("count today's alerts: %w", err)
+	}
+	if n >= limit {
+		return StatusCapped, nil, nil
+	}
+	start, end := w.cfg.QuietStart, w.cfg.QuietEnd
+	if s.QuietStart.Valid && s.QuietEnd.Valid {
+		start, end = s.QuietStart.String, s.QuietEnd.String
+	}
+	if until, ok := quietUntil(localNow, start, end); ok {
+		u := until.UTC()
+		return StatusDeferred, &u, nil
+	}
+	return StatusQueued, nil, nil
+}
+
+// quietUntil reports whether local time t falls in the quiet hours
+// [start, end) (which may wrap midnight) and, if so, when they end.
+func quietUntil(t time.Time, start, end string) (time.Time, bool) {
+	if start == "" || end == "" {
+		return time.Time{}, false
+	}
+	s, err1 := parseClock(start)
+	e, err2 := parseClock(end)
+	if err1 != nil || err2 != nil || s == e {
+		return time.Time{}, false
+	}
+	midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+	tod := t.Sub(midnight)
+	endAt := func(dayOffset int) time.Time {
+		d := midnight.AddDate(0, 0, dayOffset)
+		return time.Date(d.Year(), d.Month(), d.Day(), int(e/time.Hour), int(e%time.Hour/time.Minute), int(e%time.Minute/time.Second), 0, t.Location())
+	}
+	if s < e {
+		if tod >= s && tod < e {
+			return endAt(0), true
+		}
+		return time.Time{}, false
+	}
+	switch { // wraps midnight, e.g. 23:00-08:00
+	case tod >= s:
+		return endAt(1), true
+	case tod < e:
+		return endAt(0), true
+	}
+	return time.Time{}, false
+}
+
+func (w *Worker) userLocation(tz string) *time.Location {
+	if tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return w.loc
+}
+
+func hashKey(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
+	return hex.EncodeToString(h[:])
+}
+
+func suppressed(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, addr string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM email_suppressions WHERE email = ?`, normalizeEmail(addr)).Scan(&n); err != nil {
+		return false, fmt.Errorf("check suppression of %s: %w", addr, err)
+	}
+	return n > 0, nil
+}
+
+func normalizeEmail(addr string) string {
+	if a, err := mail.ParseAddress(addr); err == nil {
+		addr = a.Address
+	}
+	return strings.ToLower(strings.TrimSpace(addr))
+}
+
+type notificationRow struct {
+	UserID       string
+	WatchID      int64
+	ProductID    int64
+	VariantID    int64
+	Rule         string
+	Channel      string
+	Status       string
+	DedupeKey    string
+	AlertKey     string
+	LocalDay     string
+	Title        string
+	VariantName  string
+	Image        string
+	Change       events.PriceChange
+	Currency     string
+	DeliverAfter *time.Time
+}
+
+// insertNotification inserts the row unless its dedupe key exists; it
+// returns the row's id and whether it is new. An existing row's id is
+// returned only while it is still queued (0 otherwise).
+func insertNotification(ctx context.Context, tx *sql.Tx, r notificationRow) (int64, bool, error) {
+	nullID := func(v int64) any {
+		if v == 0 {
+			return nil
+		}
+		return v
+	}
+	res, err := tx.ExecContext(ctx, `
+INSERT IGNORE INTO notifications
+ (user_id, watch_id, product_id, variant_id, rule, channel, status, dedupe_key, alert_key, local_day,
+  title, variant_name, image, old_price, new_price, list_price, all_time_low, currency, old_availability, new_availability, deliver_after)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.UserID, nullID(r.WatchID), nullID(r.ProductID), r.VariantID, r.Rule, r.Channel, r.Status, r.DedupeKey, r.AlertKey, r.LocalDay,
+		nullStr(truncate(r.Title, 512)), nullStr(truncate(r.VariantName, 512)), nullStr(truncate(r.Image, 2048)),
+		r.Change.OldPrice, r.Change.NewPrice, r.Change.ListPrice, r.Change.AllTimeLow, nullStr(r.Currency),
+		nullStr(r.Change.OldAvailability), nullStr(r.Change.NewAvailability), r.DeliverAfter)
+	if err != nil {
+		return 0, false, fmt.Errorf("insert notification: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		id, err := res.LastInsertId()
+		return id, true, err
+	}
+	var id int64
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT id, status FROM notifications WHERE dedupe_key = ?`, r.DedupeKey).Scan(&id, &status); err != nil {
+		return 0, false, fmt.Errorf("read duplicate notification: %w", err)
+	}
+	if status != StatusQueued {
+		return 0, false, nil
+	}
+	return id, false, nil
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
