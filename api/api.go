@@ -1,0 +1,146 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/telemetry"
+)
+
+// Deps are what the API needs from the process that hosts it.
+type Deps struct {
+	// DB is the MySQL pool.
+	DB *sql.DB
+	// Config is validated (defaults applied) by New.
+	Config Config
+	// Queues maps logical queue names to queues, for operator depth and DLQ
+	// counts; may be nil.
+	Queues map[string]events.Queue
+	// DLQRedrive moves a queue's dead letters back to it; nil answers 501.
+	DLQRedrive func(ctx context.Context, queue string) (moved int, err error)
+	// Kick is called after a commit that wrote outbox rows (wakes the
+	// in-process relay); may be nil.
+	Kick func()
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// Registry receives the HTTP request metrics and is served on /metrics;
+	// nil disables both.
+	Registry *prometheus.Registry
+	// Ready are the checks of /readyz.
+	Ready map[string]telemetry.Check
+	// Unsubscribe, when set, is mounted at GET and POST /api/v1/unsubscribe.
+	Unsubscribe gin.HandlerFunc
+}
+
+type server struct {
+	db         *sql.DB
+	cfg        Config
+	deps       Deps
+	log        *slog.Logger
+	secret     []byte
+	leeway     time.Duration
+	ipLimits   *limiterSet
+	userLimits *limiterSet
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New returns the API's HTTP handler (a gin engine) with every route,
+// including /healthz, /readyz and /metrics at the root.
+func New(deps Deps) (http.Handler, error) {
+	if deps.DB == nil {
+		return nil, errors.New("api: deps.DB is required")
+	}
+	if err := deps.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	s := &server{
+		db:         deps.DB,
+		cfg:        deps.Config,
+		deps:       deps,
+		log:        deps.Logger,
+		secret:     []byte(deps.Config.JWTSecret),
+		leeway:     30 * time.Second,
+		ipLimits:   newLimiterSet(deps.Config.IPRate, deps.Config.IPBurst),
+		userLimits: newLimiterSet(deps.Config.UserRate, deps.Config.UserBurst),
+	}
+	var reg prometheus.Registerer
+	if deps.Registry != nil {
+		reg = deps.Registry
+	}
+	metrics, err := newHTTPMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.RedirectTrailingSlash = false
+	e.Use(requestID(), metrics.middleware(), gin.CustomRecovery(func(c *gin.Context, rec any) {
+		s.log.ErrorContext(c.Request.Context(), "api panic", "route", c.FullPath(), "panic", rec)
+		fail(c, http.StatusInternalServerError, "", "internal error; quote the request id when reporting it")
+	}), cors(s.cfg.CORSOrigins))
+	e.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "not-found", "no such route: "+c.Request.URL.Path) })
+	e.NoMethod(func(c *gin.Context) {
+		fail(c, http.StatusMethodNotAllowed, "method-not-allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	})
+
+	e.GET("/healthz", gin.WrapH(telemetry.HealthHandler()))
+	e.GET("/readyz", gin.WrapH(telemetry.ReadyHandler(deps.Ready)))
+	if deps.Registry != nil {
+		e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{Registry: deps.Registry})))
+	}
+
+	v1 := e.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
+	std := timeout(s.cfg.RequestTimeout)
+	v1.GET("/openapi.json", std, s.openAPI)
+
+	pub := v1.Group("", requireJSON(), s.optionalAuth())
+	pub.POST("/scrapes", std, s.rateLimit(), s.createScrape)
+	pub.GET("/scrapes/:id", timeout(s.cfg.RequestTimeout+s.cfg.MaxWait), s.getScrape)
+	pub.GET("/search", std, s.rateLimit(), s.search)
+	pub.GET("/products", std, s.listProducts)
+	pub.GET("/products/:id", std, s.getProduct)
+	pub.GET("/products/:id/prices", std, s.productPrices)
+	pub.GET("/products/:id/chart.svg", std, s.productChart)
+
+	me := v1.Group("/me", requireJSON(), std, s.requireAuth())
+	me.GET("/watches", s.listWatches)
+	me.POST("/watches", s.rateLimit(), s.createWatch)
+	me.GET("/watches/:id", s.getWatch)
+	me.PATCH("/watches/:id", s.updateWatch)
+	me.DELETE("/watches/:id", s.deleteWatch)
+	me.POST("/push-subscriptions", s.createPushSubscription)
+	me.DELETE("/push-subscriptions/:id", s.deletePushSubscription)
+
+	admin := v1.Group("/admin", requireJSON(), std, s.requireAdmin())
+	admin.GET("/queues", s.adminQueues)
+	admin.POST("/queues/:name/redrive", s.adminRedrive)
+	admin.POST("/products/:id/rescrape", s.adminRescrape)
+
+	if deps.Unsubscribe != nil {
+		v1.GET("/unsubscribe", std, deps.Unsubscribe)
+		v1.POST("/unsubscribe", std, deps.Unsubscribe)
+	}
+	return e, nil
+}
+
+// kick wakes the outbox relay, when there is one in process.
+func (s *server) kick() {
+	if s.deps.Kick != nil {
+		s.deps.Kick()
+	}
+}

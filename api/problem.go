@@ -1,0 +1,75 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Problem is an RFC 9457 problem document, the body of every error response.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// RequestID is the request's X-Request-ID (an RFC 9457 extension member).
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// ProblemContentType is the media type of Problem bodies.
+const ProblemContentType = "application/problem+json"
+
+// problemTypeBase prefixes the problem type URIs; the suffix is a slug of the
+// kind of problem, e.g. "invalid-url".
+const problemTypeBase = "https://ddokso.dev/problems/"
+
+// fail writes a problem response and aborts the handler chain.
+func fail(c *gin.Context, status int, kind, detail string) {
+	title := http.StatusText(status)
+	if kind == "" {
+		kind = strings.ReplaceAll(strings.ToLower(title), " ", "-")
+	}
+	p := Problem{
+		Type:      problemTypeBase + kind,
+		Title:     title,
+		Status:    status,
+		Detail:    detail,
+		Instance:  c.Request.URL.Path,
+		RequestID: c.GetString(ctxRequestID),
+	}
+	body, _ := json.Marshal(p)
+	c.Abort()
+	c.Data(status, ProblemContentType, body)
+}
+
+// failErr maps an internal error to a problem: deadlines to 503, the rest to
+// 500 with the detail kept out of the response and logged instead.
+func (s *server) failErr(c *gin.Context, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		fail(c, http.StatusServiceUnavailable, "timeout", "the request took too long")
+		return
+	}
+	s.log.ErrorContext(c.Request.Context(), "api request failed", "route", c.FullPath(), "err", err)
+	fail(c, http.StatusInternalServerError, "", "internal error; quote the request id when reporting it")
+}
+
+// bindJSON decodes the body into v, writing 413 or 400 problems on failure.
+func bindJSON(c *gin.Context, v any) bool {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(c, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
+			return false
+		}
+		fail(c, http.StatusBadRequest, "malformed-json", "request body is not valid JSON for this endpoint: "+err.Error())
+		return false
+	}
+	return true
+}

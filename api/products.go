@@ -1,0 +1,348 @@
+package api
+
+import (
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ddokso/ddokso/price"
+)
+
+// sortSpec is one product ordering: a non-null key expression and direction,
+// with the id as tie-breaker in the same direction.
+type sortSpec struct {
+	expr   string
+	desc   bool
+	isTime bool
+}
+
+var productSorts = map[string]sortSpec{
+	"recent":       {expr: "p.last_checked_at", desc: true, isTime: true},
+	"price":        {expr: "COALESCE(p.price, 9223372036854775807)"},
+	"price_desc":   {expr: "COALESCE(p.price, -1)", desc: true},
+	"discount":     {expr: "(CASE WHEN p.list_price > 0 AND p.price IS NOT NULL AND p.list_price > p.price THEN (p.list_price - p.price) * 10000 DIV p.list_price ELSE 0 END)", desc: true},
+	"biggest_drop": {expr: "COALESCE(p.last_drop, 0)", desc: true},
+}
+
+// cursor is the opaque keyset position after the last row of a page.
+type cursor struct {
+	Sort string `json:"s"`
+	Key  string `json:"k"`
+	ID   int64  `json:"i"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return c, fmt.Errorf("cursor is not base64url: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("cursor is malformed: %w", err)
+	}
+	return c, nil
+}
+
+var productFilters = map[string]bool{
+	"shop": true, "category": true, "brand": true, "tag": true, "min_price": true, "max_price": true,
+	"currency": true, "in_stock": true, "sort": true, "cursor": true, "limit": true,
+}
+
+// ProductPage is one page of GET /products.
+type ProductPage struct {
+	Items      []*Product `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+func (s *server) listProducts(c *gin.Context) {
+	for k := range c.Request.URL.Query() {
+		if !productFilters[k] {
+			fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("unknown query parameter %q", k))
+			return
+		}
+	}
+	sortName := c.DefaultQuery("sort", "recent")
+	spec, ok := productSorts[sortName]
+	if !ok {
+		fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("sort %q is not one of recent, price, price_desc, discount, biggest_drop", sortName))
+		return
+	}
+	limit := s.cfg.PageSize
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > s.cfg.MaxPageSize {
+			fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("limit must be 1..%d", s.cfg.MaxPageSize))
+			return
+		}
+		limit = n
+	}
+	where := []string{"p.last_checked_at IS NOT NULL", "p.check_status NOT IN ('new', 'not_a_product')"}
+	var args []any
+	for _, col := range []string{"shop", "category", "brand"} {
+		if v := c.Query(col); v != "" {
+			where = append(where, "p."+col+" = ?")
+			args = append(args, v)
+		}
+	}
+	if v := c.Query("tag"); v != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM product_tags t WHERE t.product_id = p.id AND t.tag = ?)")
+		args = append(args, v)
+	}
+	if v := c.Query("in_stock"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail(c, http.StatusBadRequest, "invalid-parameter", "in_stock must be true or false")
+			return
+		}
+		if b {
+			where = append(where, "p.availability = 'in_stock'")
+		} else {
+			where = append(where, "p.availability <> 'in_stock'")
+		}
+	}
+	if c.Query("min_price") != "" || c.Query("max_price") != "" {
+		cur := strings.ToUpper(c.DefaultQuery("currency", "KRW"))
+		where = append(where, "p.currency = ?")
+		args = append(args, cur)
+		for _, b := range []struct{ param, op string }{{"min_price", ">="}, {"max_price", "<="}} {
+			v := c.Query(b.param)
+			if v == "" {
+				continue
+			}
+			a, err := price.ParseDecimal(v, cur)
+			if err != nil {
+				fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("%s: %v", b.param, err))
+				return
+			}
+			where = append(where, "p.price "+b.op+" ?")
+			args = append(args, a.Minor)
+		}
+	}
+	if v := c.Query("cursor"); v != "" {
+		cur, err := decodeCursor(v)
+		if err != nil || cur.Sort != sortName {
+			fail(c, http.StatusBadRequest, "invalid-cursor", "cursor does not belong to this listing; start again without it")
+			return
+		}
+		var key any = cur.Key
+		if spec.isTime {
+			t, err := time.Parse(time.RFC3339Nano, cur.Key)
+			if err != nil {
+				fail(c, http.StatusBadRequest, "invalid-cursor", "cursor is malformed")
+				return
+			}
+			key = t
+		} else {
+			n, err := strconv.ParseInt(cur.Key, 10, 64)
+			if err != nil {
+				fail(c, http.StatusBadRequest, "invalid-cursor", "cursor is malformed")
+				return
+			}
+			key = n
+		}
+		op := ">"
+		if spec.desc {
+			op = "<"
+		}
+		where = append(where, fmt.Sprintf("(%[1]s %[2]s ? OR (%[1]s = ? AND p.id %[2]s ?))", spec.expr, op))
+		args = append(args, key, key, cur.ID)
+	}
+	dir := "ASC"
+	if spec.desc {
+		dir = "DESC"
+	}
+	q := fmt.Sprintf("SELECT %s, %s FROM products p WHERE %s ORDER BY %s %s, p.id %s LIMIT %d",
+		productCols, spec.expr, strings.Join(where, " AND "), spec.expr, dir, dir, limit+1)
+	ctx := c.Request.Context()
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		s.failErr(c, fmt.Errorf("list products: %w", err))
+		return
+	}
+	defer rows.Close()
+	page := ProductPage{Items: []*Product{}}
+	var lastKey string
+	for rows.Next() {
+		var keyTime time.Time
+		var keyInt int64
+		var keyDest any = &keyInt
+		if spec.isTime {
+			keyDest = &keyTime
+		}
+		p, err := scanProduct(scanAppend{rows, keyDest})
+		if err != nil {
+			s.failErr(c, fmt.Errorf("scan product: %w", err))
+			return
+		}
+		if len(page.Items) == limit {
+			page.NextCursor = cursor{Sort: sortName, Key: lastKey, ID: page.Items[limit-1].ID}.encode()
+			break
+		}
+		page.Items = append(page.Items, p)
+		if spec.isTime {
+			lastKey = keyTime.UTC().Format(time.RFC3339Nano)
+		} else {
+			lastKey = strconv.FormatInt(keyInt, 10)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		s.failErr(c, fmt.Errorf("list products: %w", err))
+		return
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// scanAppend scans a row into scanProduct's destinations plus extra ones.
+type scanAppend struct {
+	r     rowScanner
+	extra any
+}
+
+func (s scanAppend) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra)...) }
+
+func (s *server) getProduct(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	p, err := loadProduct(c.Request.Context(), s.db, id)
+	if errors.Is(err, errNotFound) {
+		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d does not exist", id))
+		return
+	}
+	if err != nil {
+		s.failErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+// Observation is one point of a price history.
+type Observation struct {
+	At           time.Time `json:"at"`
+	VariantID    int64     `json:"variant_id"`
+	Price        *Money    `json:"price"`
+	ListPrice    *Money    `json:"list_price"`
+	Availability string    `json:"availability"`
+}
+
+// parseTimeParam accepts RFC 3339 or YYYY-MM-DD (UTC midnight).
+func parseTimeParam(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not RFC 3339 or YYYY-MM-DD", v)
+	}
+	return t, nil
+}
+
+// history reads a product's observations for variant in [from, to].
+func (s *server) history(c *gin.Context) (*Product, []Observation, bool) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return nil, nil, false
+	}
+	ctx := c.Request.Context()
+	to := time.Now().UTC()
+	from := to.AddDate(0, 0, -90)
+	var err error
+	if v := c.Query("from"); v != "" {
+		if from, err = parseTimeParam(v); err != nil {
+			fail(c, http.StatusBadRequest, "invalid-parameter", "from: "+err.Error())
+			return nil, nil, false
+		}
+	}
+	if v := c.Query("to"); v != "" {
+		if to, err = parseTimeParam(v); err != nil {
+			fail(c, http.StatusBadRequest, "invalid-parameter", "to: "+err.Error())
+			return nil, nil, false
+		}
+	}
+	if to.Before(from) {
+		fail(c, http.StatusBadRequest, "invalid-parameter", "to is before from")
+		return nil, nil, false
+	}
+	var variant int64
+	if v := c.Query("variant"); v != "" {
+		if variant, err = strconv.ParseInt(v, 10, 64); err != nil || variant < 0 {
+			fail(c, http.StatusBadRequest, "invalid-parameter", "variant must be a variant id (0 for the product)")
+			return nil, nil, false
+		}
+	}
+	p, err := loadProduct(ctx, s.db, id)
+	if errors.Is(err, errNotFound) {
+		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d does not exist", id))
+		return nil, nil, false
+	}
+	if err != nil {
+		s.failErr(c, err)
+		return nil, nil, false
+	}
+	if variant != 0 && !hasVariant(p, variant) {
+		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d has no variant %d", id, variant))
+		return nil, nil, false
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT observed_at, price, list_price, COALESCE(currency, ''), availability
+		FROM price_observations WHERE product_id = ? AND variant_id = ? AND observed_at BETWEEN ? AND ?
+		ORDER BY observed_at, id LIMIT 5000`, id, variant, from, to)
+	if err != nil {
+		s.failErr(c, fmt.Errorf("history of %d: %w", id, err))
+		return nil, nil, false
+	}
+	defer rows.Close()
+	obs := []Observation{}
+	for rows.Next() {
+		var (
+			o      Observation
+			pr, lp sql.NullInt64
+			cur    string
+		)
+		if err := rows.Scan(&o.At, &pr, &lp, &cur, &o.Availability); err != nil {
+			s.failErr(c, fmt.Errorf("scan observation: %w", err))
+			return nil, nil, false
+		}
+		if cur == "" {
+			cur = p.Currency
+		}
+		o.At, o.VariantID = o.At.UTC(), variant
+		o.Price, o.ListPrice = money(pr, cur), money(lp, cur)
+		obs = append(obs, o)
+	}
+	if err := rows.Err(); err != nil {
+		s.failErr(c, fmt.Errorf("history of %d: %w", id, err))
+		return nil, nil, false
+	}
+	return p, obs, true
+}
+
+func hasVariant(p *Product, id int64) bool {
+	for _, v := range p.Variants {
+		if v.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) productPrices(c *gin.Context) {
+	p, obs, ok := s.history(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"product_id": p.ID, "currency": p.Currency, "observations": obs})
+}

@@ -1,0 +1,343 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/shopurl"
+	"github.com/ddokso/ddokso/store"
+)
+
+// URLHash is the products.url_hash / scrape_requests.url_hash of a
+// canonical URL: the hex SHA-256 of it.
+func URLHash(canonical string) string {
+	sum := sha256.Sum256([]byte(canonical))
+	return hex.EncodeToString(sum[:])
+}
+
+// errPrivate reports a URL whose host is a private, loopback or link-local address.
+var errPrivate = errors.New("URL host is a private address")
+
+// canonicalURL validates raw and returns its canonical form, or a reason fit
+// for a 400 response.
+func canonicalURL(raw string) (shopurl.Canonical, string, error) {
+	c, err := shopurl.Canonicalize(raw)
+	if err != nil {
+		kind := "invalid-url"
+		switch {
+		case errors.Is(err, shopurl.ErrScheme):
+			kind = "url-scheme"
+			err = shopurl.ErrScheme
+		case errors.Is(err, shopurl.ErrTooLong):
+			kind = "url-too-long"
+			err = shopurl.ErrTooLong
+		case errors.Is(err, shopurl.ErrUserinfo):
+			kind = "url-userinfo"
+			err = shopurl.ErrUserinfo
+		default:
+			err = shopurl.ErrInvalid
+		}
+		return c, kind, err
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return c, "invalid-url", shopurl.ErrInvalid
+	}
+	if privateHost(u.Hostname()) {
+		return c, "private-address", errPrivate
+	}
+	return c, "", nil
+}
+
+func privateHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "" {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(h, "[]"))
+	if err != nil {
+		// Decimal or hex IPv4 forms the resolver would accept ("2130706433").
+		if v4 := net.ParseIP(h); v4 != nil {
+			ip, _ = netip.AddrFromSlice(v4)
+		} else {
+			return false
+		}
+	}
+	ip = ip.Unmap()
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) // carrier-grade NAT
+}
+
+// scrapeRequest describes one scrape to start.
+type scrapeRequest struct {
+	raw       string
+	canon     shopurl.Canonical
+	hash      string
+	userID    string
+	reason    string
+	productID int64
+}
+
+// startScrape inserts a pending scrape request and its scrape.requested
+// event in tx. While a request for the same URL is pending it returns that
+// request's id instead (created false).
+func startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (id int64, created bool, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO scrape_requests
+		(url, canonical_url, url_hash, in_flight_hash, user_id, reason, product_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`,
+		r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
+	if err != nil {
+		return 0, false, fmt.Errorf("insert scrape request for %s: %w", r.canon.URL, err)
+	}
+	id, err = res.LastInsertId()
+	if err != nil {
+		return 0, false, fmt.Errorf("scrape request id: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, false, fmt.Errorf("scrape request rows: %w", err)
+	}
+	if n != 1 {
+		return id, false, nil
+	}
+	env, err := events.New(ctx, events.ScrapeRequested{
+		ScrapeID: id, URL: r.canon.URL, ProductID: r.productID, Reason: r.reason, UserID: r.userID,
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if err := store.AddOutbox(ctx, tx, env); err != nil {
+		return 0, false, err
+	}
+	return id, true, nil
+}
+
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// Scrape is a URL submission and its outcome.
+type Scrape struct {
+	ID        int64      `json:"id"`
+	URL       string     `json:"url"`
+	Status    string     `json:"status"`
+	Reason    string     `json:"reason,omitempty"`
+	ProductID int64      `json:"product_id,omitempty"`
+	Product   *Product   `json:"product,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	Finished  *time.Time `json:"finished_at,omitempty"`
+}
+
+// submitResult is either a recently checked product or a scrape id.
+type submitResult struct {
+	product  *Product
+	scrapeID int64
+}
+
+// submit resolves url to a recently checked product or starts (or joins) a scrape.
+func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
+	canon, kind, err := canonicalURL(raw)
+	if err != nil {
+		fail(c, http.StatusBadRequest, kind, err.Error())
+		return nil, false
+	}
+	ctx := c.Request.Context()
+	req := scrapeRequest{raw: raw, canon: canon, hash: URLHash(canon.URL), reason: "user"}
+	if u := userFrom(c); u != nil {
+		req.userID = u.ID
+	}
+	var (
+		out     submitResult
+		created bool
+	)
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var (
+			pid     int64
+			status  string
+			checked sql.NullTime
+		)
+		err := tx.QueryRowContext(ctx, `SELECT id, check_status, last_checked_at FROM products WHERE url_hash = ?`, req.hash).
+			Scan(&pid, &status, &checked)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("look up product %s: %w", canon.URL, err)
+		default:
+			req.productID = pid
+			if status == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow {
+				p, err := loadProduct(ctx, tx, pid)
+				out.product = p
+				return err
+			}
+		}
+		out.scrapeID, created, err = startScrape(ctx, tx, req)
+		return err
+	})
+	if err != nil {
+		s.failErr(c, err)
+		return nil, false
+	}
+	if created {
+		s.kick()
+	}
+	return &out, true
+}
+
+func (s *server) respondSubmit(c *gin.Context, r *submitResult) {
+	if r.product != nil {
+		c.JSON(http.StatusOK, gin.H{"status": "done", "product": r.product})
+		return
+	}
+	c.Header("Location", "/api/v1/scrapes/"+strconv.FormatInt(r.scrapeID, 10))
+	c.JSON(http.StatusAccepted, gin.H{"id": r.scrapeID, "status": "pending"})
+}
+
+type scrapeBody struct {
+	URL string `json:"url"`
+}
+
+func (s *server) createScrape(c *gin.Context) {
+	var b scrapeBody
+	if !bindJSON(c, &b) {
+		return
+	}
+	if b.URL == "" {
+		fail(c, http.StatusBadRequest, "invalid-url", "url is required")
+		return
+	}
+	if r, ok := s.submit(c, b.URL); ok {
+		s.respondSubmit(c, r)
+	}
+}
+
+func (s *server) search(c *gin.Context) {
+	raw := c.Query("url")
+	if raw == "" {
+		fail(c, http.StatusBadRequest, "invalid-url", "the url query parameter is required")
+		return
+	}
+	if r, ok := s.submit(c, raw); ok {
+		s.respondSubmit(c, r)
+	}
+}
+
+// parseWait reads ?wait= as a Go duration ("10s") or whole seconds ("10").
+func parseWait(v string, maxWait time.Duration) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		n, err2 := strconv.Atoi(v)
+		if err2 != nil {
+			return 0, fmt.Errorf("wait %q is not a duration like 10s: %w", v, err)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("wait %q is negative", v)
+	}
+	return min(d, maxWait), nil
+}
+
+func pathID(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("%s %q is not a valid id", name, c.Param(name)))
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *server) getScrape(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	wait, err := parseWait(c.Query("wait"), s.cfg.MaxWait)
+	if err != nil {
+		fail(c, http.StatusBadRequest, "invalid-parameter", err.Error())
+		return
+	}
+	ctx := c.Request.Context()
+	deadline := time.Now().Add(wait)
+	var t *time.Ticker
+	for {
+		sc, err := s.loadScrape(ctx, id)
+		if errors.Is(err, errNotFound) {
+			fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("scrape %d does not exist", id))
+			return
+		}
+		if err != nil {
+			s.failErr(c, err)
+			return
+		}
+		if sc.Status != "pending" || !time.Now().Before(deadline) {
+			if sc.Status == "pending" {
+				c.Header("Retry-After", "1")
+			}
+			c.JSON(http.StatusOK, sc)
+			return
+		}
+		if t == nil {
+			t = time.NewTicker(s.cfg.PollInterval)
+			defer t.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			c.JSON(http.StatusOK, sc) // client gone or deadline: the last state
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *server) loadScrape(ctx context.Context, id int64) (*Scrape, error) {
+	var (
+		sc       Scrape
+		reason   sql.NullString
+		pid      sql.NullInt64
+		finished sql.NullTime
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT id, canonical_url, status, status_reason, product_id, created_at, finished_at
+		FROM scrape_requests WHERE id = ?`, id).Scan(&sc.ID, &sc.URL, &sc.Status, &reason, &pid, &sc.CreatedAt, &finished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load scrape %d: %w", id, err)
+	}
+	sc.Reason = reason.String
+	if finished.Valid {
+		t := finished.Time.UTC()
+		sc.Finished = &t
+	}
+	if sc.Status == events.OutcomeDone && pid.Valid {
+		sc.ProductID = pid.Int64
+		p, err := loadProduct(ctx, s.db, pid.Int64)
+		if err != nil && !errors.Is(err, errNotFound) {
+			return nil, err
+		}
+		sc.Product = p
+	}
+	return &sc, nil
+}
