@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/fetch"
@@ -102,12 +104,21 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		}
 	}
 
-	var res recorded
-	applied, err := store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
-		var err error
-		res, err = w.record(ctx, tx, req, t, oc)
-		return err
-	})
+	var (
+		res     recorded
+		applied bool
+	)
+	for try := 1; ; try++ {
+		applied, err = store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
+			var err error
+			res, err = w.record(ctx, tx, req, t, oc)
+			return err
+		})
+		if err == nil || try >= maxTxTries || !lockConflict(err) {
+			break
+		}
+		log.InfoContext(ctx, "retrying scrape transaction after lock conflict", "try", try, "err", err)
+	}
 	if err != nil {
 		return fmt.Errorf("record scrape of %s: %w", t.raw, err)
 	}
@@ -141,6 +152,17 @@ func attempt(msg *events.Message, max int) int {
 		return max
 	}
 	return msg.ReceiveCount
+}
+
+// maxTxTries bounds the attempts of the recording transaction when it
+// loses a deadlock or lock wait to a concurrent check of the same product.
+const maxTxTries = 3
+
+// lockConflict reports a MySQL deadlock (1213) or lock wait timeout (1205):
+// the transaction was rolled back as a whole and may simply be run again.
+func lockConflict(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // URLHash is the products.url_hash / scrape_requests.url_hash of a
