@@ -82,4 +82,3 @@ func (p *webPusher) Push(ctx context.Context, sub PushSubscription, payload []by
 	}
 	return resp.Header.Get("Location"), nil
 }
-

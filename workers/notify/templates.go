@@ -131,7 +131,6 @@ var (
 	digestHTMLT = htmltemplate.Must(htmltemplate.New("digest.html").Parse(digestHTML))
 )
 
-
 func render(text *texttemplate.Template, html *htmltemplate.Template, data any) (string, string, error) {
 	var tb, hb bytes.Buffer
 	if err := text.Execute(&tb, data); err != nil {

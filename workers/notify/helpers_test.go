@@ -1,0 +1,143 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/store/storetest"
+)
+
+const testSender = "alerts@ddokso.test"
+
+type fixture struct {
+	t        *testing.T
+	db       *sql.DB
+	w        *Worker
+	cfg      Config
+	endpoint string
+	email    string // unique recipient of this test
+	userID   string
+}
+
+// setup gives a test a fresh database, a worker mailing through moto with
+// a verified sender, and a user with a unique address. mutate adjusts the
+// config before the worker is built.
+func setup(t *testing.T, mutate ...func(*Config)) *fixture {
+	t.Helper()
+	db := storetest.New(t)
+	awsCfg := awstest.Config(t)
+	client := sesv2.NewFromConfig(awsCfg)
+	_, err := client.CreateEmailIdentity(context.Background(), &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(testSender)})
+	require.NoError(t, err)
+
+	cfg := DefaultConfig("test-secret")
+	cfg.Sender = "똑소 <" + testSender + ">"
+	cfg.QuietStart, cfg.QuietEnd = "", "" // tests run at any hour
+	cfg.Cooldown = 0
+	cfg.SendBackoff = time.Millisecond
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	w, err := New(db, NewSESMailer(client, cfg), nil, cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	f := &fixture{t: t, db: db, w: w, cfg: cfg, endpoint: awstest.Endpoint(t),
+		email: "u" + awstest.RandomHex(6) + "@example.com", userID: "user-" + awstest.RandomHex(4)}
+	_, err = db.Exec(`INSERT INTO users (id, email) VALUES (?, ?)`, f.userID, f.email)
+	require.NoError(t, err)
+	return f
+}
+
+func (f *fixture) product(title string) int64 {
+	f.t.Helper()
+	res, err := f.db.Exec(`INSERT INTO products (url_hash, canonical_url, shop, title, currency, image) VALUES (SHA2(?, 256), ?, 'test', ?, 'KRW', 'https://img.example.com/p.jpg')`,
+		title+awstest.RandomHex(4), "https://shop.example.com/"+title, title)
+	require.NoError(f.t, err)
+	id, _ := res.LastInsertId()
+	return id
+}
+
+func (f *fixture) watch(productID int64, rule string, target *int64, email, push bool) int64 {
+	f.t.Helper()
+	res, err := f.db.Exec(`INSERT INTO watches (user_id, product_id, rule, target_price, channel_email, channel_push) VALUES (?, ?, ?, ?, ?, ?)`,
+		f.userID, productID, rule, target, email, push)
+	require.NoError(f.t, err)
+	id, _ := res.LastInsertId()
+	return id
+}
+
+func ptr(v int64) *int64 { return &v }
+
+func priceChanged(productID int64, title string, old, n int64) events.Envelope {
+	return events.MustNew(context.Background(), events.PriceChanged{
+		ProductID: productID, Title: title, URL: "https://shop.example.com/x", Image: "https://img.example.com/p.jpg",
+		Currency: "KRW", CheckedAt: time.Now().UTC(),
+		Changes: []events.PriceChange{{OldPrice: ptr(old), NewPrice: ptr(n), OldAvailability: "in_stock", NewAvailability: "in_stock", AllTimeLow: ptr(1_000_000)}},
+	})
+}
+
+func (f *fixture) handle(env events.Envelope) {
+	f.t.Helper()
+	require.NoError(f.t, f.w.Handle(context.Background(), env, &events.Message{ID: env.ID}))
+}
+
+// sentMail is one message moto recorded.
+type sentMail struct {
+	ID  string
+	Raw string
+}
+
+// sentTo returns the messages moto's SES recorded for addr.
+func (f *fixture) sentTo(addr string) []sentMail {
+	f.t.Helper()
+	resp, err := http.Get(f.endpoint + "/moto-api/data.json")
+	require.NoError(f.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(f.t, err)
+	// moto keeps raw sends (headers intact) under ses.RawMessage.
+	var data struct {
+		SES struct {
+			RawMessage []struct {
+				Destinations []string `json:"destinations"`
+				ID           string   `json:"id"`
+				RawData      string   `json:"raw_data"`
+			} `json:"RawMessage"`
+		} `json:"ses"`
+	}
+	require.NoError(f.t, json.Unmarshal(body, &data), string(body[:min(len(body), 500)]))
+	var out []sentMail
+	for _, m := range data.SES.RawMessage {
+		if slices.Contains(m.Destinations, addr) {
+			out = append(out, sentMail{ID: m.ID, Raw: m.RawData})
+		}
+	}
+	return out
+}
+
+// statuses returns the user's notification statuses by channel, in id order.
+func (f *fixture) statuses(channel string) []string {
+	f.t.Helper()
+	rows, err := f.db.Query(`SELECT status FROM notifications WHERE user_id = ? AND channel = ? AND rule <> 'digest' ORDER BY id`, f.userID, channel)
+	require.NoError(f.t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		require.NoError(f.t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	return out
+}
