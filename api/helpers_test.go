@@ -122,8 +122,8 @@ func requireProblem(t *testing.T, w *httptest.ResponseRecorder, status int, kind
 // product describes a products row to insert.
 type product struct {
 	url, shop, title, brand, category, currency, availability string
-	price, listPrice, atl, ath, lastDrop                       int64
-	checked                                                    time.Time
+	price, listPrice, atl, ath, lastDrop                      int64
+	checked                                                   time.Time
 }
 
 func (hs *harness) insertProduct(p product) int64 {
