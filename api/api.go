@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -89,6 +90,9 @@ func New(deps Deps) (http.Handler, error) {
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
 	e.Use(requestID(), metrics.middleware(), gin.CustomRecovery(func(c *gin.Context, rec any) {
 		s.log.ErrorContext(c.Request.Context(), "api panic", "route", c.FullPath(), "panic", rec)
 		fail(c, http.StatusInternalServerError, "", "internal error; quote the request id when reporting it")

@@ -14,6 +14,9 @@ type Config struct {
 	AdminKey string `envconfig:"ADMIN_KEY" desc:"X-Admin-Key value for operator endpoints; empty disables them"`
 	// CORSOrigins are the frontend origins allowed to call the API from a browser.
 	CORSOrigins []string `envconfig:"CORS_ORIGINS" default:"http://localhost:3000" desc:"comma-separated allowed CORS origins"`
+	// TrustedProxies are the proxy addresses/CIDRs whose X-Forwarded-For is
+	// believed for the per-IP rate limit; empty trusts none (RemoteAddr counts).
+	TrustedProxies []string `envconfig:"TRUSTED_PROXIES" desc:"comma-separated proxy IPs/CIDRs trusted for X-Forwarded-For"`
 	// RecentWindow: a product checked within it is returned at once instead of re-scraped.
 	RecentWindow time.Duration `envconfig:"RECENT_WINDOW" default:"1h" desc:"a product checked within this is answered without a scrape"`
 	// MaxBodyBytes bounds request bodies (413 above it).

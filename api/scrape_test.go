@@ -217,6 +217,9 @@ func TestRateLimit(t *testing.T) {
 	requireProblem(t, w, http.StatusTooManyRequests, "rate-limited")
 	require.NotEmpty(t, w.Header().Get("Retry-After"))
 	require.Equal(t, 2, hs.count(`SELECT COUNT(*) FROM scrape_requests`))
+	// X-Forwarded-For from an untrusted peer does not buy a fresh bucket.
+	requireProblem(t, hs.do("POST", "/api/v1/scrapes", map[string]string{"url": "https://shop.example.com/r4"},
+		withHeader("X-Forwarded-For", "198.51.100.7")), http.StatusTooManyRequests, "rate-limited")
 	// Reads are not limited.
 	require.Equal(t, http.StatusOK, hs.do("GET", "/api/v1/products", nil).Code)
 
