@@ -199,7 +199,13 @@ func (c *Consumer) poll(ctx, workCtx context.Context, tokens chan struct{}, infl
 				break more
 			}
 		}
-		msgs, err := c.q.Receive(ctx, n, c.cfg.WaitTime)
+		// The receive itself is not cancelled by shutdown: a long poll cut
+		// short can leave messages hidden for a whole visibility timeout.
+		// Shutdown therefore waits for at most one WaitTime, then releases
+		// whatever the last receive returned.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.WaitTime+10*time.Second)
+		msgs, err := c.q.Receive(rctx, n, c.cfg.WaitTime)
+		cancel()
 		for range n - len(msgs) {
 			<-tokens
 		}

@@ -100,7 +100,9 @@ func (q *SQSQueue) Delete(ctx context.Context, msgs []*Message) ([]*Message, err
 
 // ChangeVisibility implements Queue.
 func (q *SQSQueue) ChangeVisibility(ctx context.Context, m *Message, d time.Duration) error {
-	secs := int32(d / time.Second)
+	// SQS counts whole seconds: round a positive delay up so a retry is never
+	// made visible sooner than asked.
+	secs := int32((d + time.Second - 1) / time.Second)
 	if secs > 43200 {
 		secs = 43200
 	}
