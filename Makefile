@@ -1,0 +1,57 @@
+# ddokso — the two commands: `make run` (whole system, all-in-one, on local
+# MariaDB + moto) and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 30s
+TEST_TIMEOUT ?= 30m
+export AWS_EC2_METADATA_DISABLED := true
+export GOFLAGS ?= -mod=mod
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+
+.PHONY: help
+help:
+	@echo "make run    - the whole system on local MariaDB + moto (API on :8080)"
+	@echo "make test   - vet, cfn-lint, actionlint, shellcheck and go test -race with MariaDB + moto"
+	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
+	@echo "make build  - bin/ddokso"
+
+.PHONY: build
+build:
+	$(GO) build -trimpath -o bin/ddokso ./cmd/ddokso
+
+.PHONY: db
+db:
+	@scripts/dev/ensure-mariadb.sh ddokso
+
+.PHONY: tools
+tools:
+	@scripts/dev/ensure-tools.sh
+
+.PHONY: lint
+lint: tools
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+	cfn-lint infra/cloudformation/ddokso.yaml
+	PATH="$(GOBIN):$$PATH" actionlint
+	shellcheck scripts/dev/*.sh scripts/deploy/*.sh .ci/run
+
+.PHONY: test
+test: db lint
+	scripts/dev/with-moto.sh $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+.PHONY: run
+run: db build
+	@eval "$$(scripts/dev/dev-env.sh)" && \
+	  echo "make run: API http://localhost:8080  (admin key and JWT secret in .dev.env)" && \
+	  scripts/dev/with-moto.sh ./bin/ddokso run
+
+.PHONY: fuzz
+fuzz:
+	$(GO) test ./price -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./price -run '^$$' -fuzz '^FuzzParseDecimal$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./shopurl -run '^$$' -fuzz '^FuzzCanonicalize$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./extract -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fetch -run '^$$' -fuzz '^FuzzDetectBlock$$' -fuzztime $(FUZZTIME)

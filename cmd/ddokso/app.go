@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ddokso/ddokso/config"
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/store"
+	"github.com/ddokso/ddokso/telemetry"
+)
+
+// app holds what every long-running command shares.
+type app struct {
+	base    config.Base
+	log     *slog.Logger
+	db      *sql.DB
+	aws     aws.Config
+	clients infra.Clients
+	topo    infra.Topology
+	res     infra.Resolved
+	reg     *prometheus.Registry
+	metrics *events.Metrics
+}
+
+func newApp(ctx context.Context, needAWS bool) (*app, error) {
+	base, err := config.LoadBase()
+	if err != nil {
+		return nil, err
+	}
+	a := &app{base: base, log: telemetry.NewLogger(os.Stderr, base.LogLevel), topo: infra.Default(base.Prefix), reg: telemetry.NewRegistry()}
+	slog.SetDefault(a.log)
+	a.metrics = events.NewMetrics(a.reg)
+	if err := a.topo.Validate(); err != nil {
+		return nil, fmt.Errorf("config: DDOKSO_PREFIX: %w", err)
+	}
+	a.db, err = store.Open(ctx, store.Config{DSN: base.MySQLDSN, MaxOpenConns: base.MySQLMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	if needAWS {
+		if a.aws, err = loadAWS(ctx); err != nil {
+			a.db.Close()
+			return nil, err
+		}
+		a.clients = infra.NewClients(a.aws)
+	}
+	return a, nil
+}
+
+func (a *app) close() {
+	if a.db != nil {
+		a.db.Close()
+	}
+}
+
+// loadAWS reads the SDK's own configuration (AWS_REGION, AWS_ENDPOINT_URL,
+// credentials chain), defaulting the region to Seoul.
+func loadAWS(ctx context.Context) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryMaxAttempts(5)}
+	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		opts = append(opts, awsconfig.WithRegion("ap-northeast-2"))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("aws config: %w", err)
+	}
+	return cfg, nil
+}
+
+// applyTopology creates the topology (run, infra up) and remembers it.
+func (a *app) applyTopology(ctx context.Context) error {
+	res, err := a.topo.Apply(ctx, a.clients, infra.ApplyOptions{SchedulerRoleARN: a.base.SchedulerRoleARN})
+	if err != nil {
+		return err
+	}
+	a.res = res
+	return nil
+}
+
+// resolveTopology finds an existing topology (the split commands).
+func (a *app) resolveTopology(ctx context.Context) error {
+	res, err := a.topo.Resolve(ctx, a.clients)
+	if err != nil {
+		return err
+	}
+	a.res = res
+	return nil
+}
+
+func (a *app) publisher() events.Publisher {
+	return events.NewSNSPublisher(a.clients.SNS, a.res.TopicARN)
+}
+
+// queues returns a driver for every queue, by logical name.
+func (a *app) queues() map[string]events.Queue {
+	out := map[string]events.Queue{}
+	for name := range a.res.Queues {
+		q, _ := a.res.Queue(a.clients.SQS, name)
+		out[name] = q
+	}
+	return out
+}
+
+// consumer builds the consumer of one logical queue.
+func (a *app) consumer(name string, h events.Handler, decode func([]byte) (events.Envelope, error)) (*events.Consumer, error) {
+	q, err := a.res.Queue(a.clients.SQS, name)
+	if err != nil {
+		return nil, err
+	}
+	spec, _ := a.topo.Queue(name)
+	return events.NewConsumer(q, h, events.ConsumerConfig{
+		Pollers: a.base.Pollers, Concurrency: a.base.Concurrency,
+		VisibilityTimeout: spec.VisibilityTimeout, MaxReceiveCount: spec.MaxReceiveCount,
+		ShutdownTimeout: a.base.ShutdownTimeout, Decode: decode,
+		Logger: a.log, Metrics: a.metrics,
+	})
+}
+
+// checks are the readiness checks: MySQL and the AWS endpoint answer.
+func (a *app) checks() map[string]telemetry.Check {
+	checks := map[string]telemetry.Check{"mysql": a.db.PingContext}
+	if a.clients.SQS != nil {
+		checks["aws"] = func(ctx context.Context) error {
+			_, err := a.clients.SQS.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(a.topo.Prefix), MaxResults: aws.Int32(1)})
+			return err
+		}
+	}
+	return checks
+}
+
+// redrive moves a logical queue's DLQ back to the queue.
+func (a *app) redrive(ctx context.Context, name string) (int, error) {
+	ref, ok := a.res.Queues[name]
+	if !ok {
+		return 0, fmt.Errorf("no queue %q", name)
+	}
+	return events.Redrive(ctx, a.clients.SQS, ref.DLQURL, ref.URL, 10000)
+}
+
+// serve runs an HTTP server until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown %s: %w", addr, err)
+	}
+	return nil
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ddokso/ddokso/api"
+	"github.com/ddokso/ddokso/config"
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/fetch"
+	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/store"
+	"github.com/ddokso/ddokso/telemetry"
+	"github.com/ddokso/ddokso/workers/batch"
+	"github.com/ddokso/ddokso/workers/notify"
+	"github.com/ddokso/ddokso/workers/scrap"
+)
+
+// component is one long-running part of a process.
+type component func(ctx context.Context) error
+
+// runAll runs components until ctx ends or one fails, then stops them all.
+func runAll(ctx context.Context, comps ...component) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range comps {
+		g.Go(func() error { return c(gctx) })
+	}
+	return g.Wait()
+}
+
+func cmdRun(ctx context.Context) error {
+	a, err := newApp(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := store.MigrateUp(ctx, a.db, a.log); err != nil {
+		return err
+	}
+	if err := a.applyTopology(ctx); err != nil {
+		return err
+	}
+	if err := a.verifySender(ctx); err != nil {
+		return err
+	}
+	relay, err := store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	apiComp, err := a.apiComponent(relay.Kick)
+	if err != nil {
+		return err
+	}
+	workers, err := a.workerComponents([]string{"scrap", "notify", "batch"}, a.base.LocalScheduler != "false")
+	if err != nil {
+		return err
+	}
+	a.log.Info("ddokso run: all-in-one", "api", a.base.HTTPAddr, "topic", a.res.TopicARN)
+	return runAll(ctx, append(workers, apiComp, relay.Run)...)
+}
+
+func cmdAPI(ctx context.Context) error {
+	a, err := newApp(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.resolveTopology(ctx); err != nil {
+		return err
+	}
+	apiComp, err := a.apiComponent(nil)
+	if err != nil {
+		return err
+	}
+	return runAll(ctx, apiComp)
+}
+
+func cmdWorker(ctx context.Context, names []string) error {
+	for _, n := range names {
+		if !slices.Contains([]string{"scrap", "notify", "batch"}, n) {
+			return usageError{fmt.Sprintf("unknown worker %q (scrap, notify, batch)", n)}
+		}
+	}
+	a, err := newApp(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.resolveTopology(ctx); err != nil {
+		return err
+	}
+	comps, err := a.workerComponents(names, a.base.LocalScheduler == "true")
+	if err != nil {
+		return err
+	}
+	return runAll(ctx, append(comps, a.adminComponent())...)
+}
+
+func cmdRelay(ctx context.Context) error {
+	a, err := newApp(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.resolveTopology(ctx); err != nil {
+		return err
+	}
+	relay, err := store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	return runAll(ctx, relay.Run, a.adminComponent())
+}
+
+func (a *app) adminComponent() component {
+	mux := telemetry.AdminMux(a.reg, a.checks())
+	return func(ctx context.Context) error { return serve(ctx, a.log, a.base.AdminAddr, mux, 5*time.Second) }
+}
+
+func (a *app) apiComponent(kick func()) (component, error) {
+	apiCfg, err := config.LoadAPI()
+	if err != nil {
+		return nil, err
+	}
+	notifyCfg, err := config.LoadNotify()
+	if err != nil {
+		return nil, err
+	}
+	h, err := api.New(api.Deps{
+		DB: a.db, Config: apiCfg, Queues: a.queues(), DLQRedrive: a.redrive, Kick: kick,
+		Logger: a.log, Registry: a.reg, Ready: a.checks(),
+		Unsubscribe: notify.UnsubscribeHandler(a.db, notifyCfg.UnsubscribeSecret),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		return serve(ctx, a.log, a.base.HTTPAddr, h, a.base.ShutdownTimeout)
+	}, nil
+}
+
+// workerComponents builds the consumers (and their helpers) of the named workers.
+func (a *app) workerComponents(names []string, localScheduler bool) ([]component, error) {
+	var comps []component
+	add := func(queue string, h events.Handler, decode func([]byte) (events.Envelope, error)) error {
+		c, err := a.consumer(queue, h, decode)
+		if err != nil {
+			return err
+		}
+		comps = append(comps, c.Run)
+		return nil
+	}
+	for _, name := range names {
+		switch name {
+		case "scrap":
+			w, err := a.scrapWorker()
+			if err != nil {
+				return nil, err
+			}
+			if err := add(infra.QueueScrap, w, nil); err != nil {
+				return nil, err
+			}
+		case "notify":
+			w, err := a.notifyWorker()
+			if err != nil {
+				return nil, err
+			}
+			if err := add(infra.QueueNotify, w, nil); err != nil {
+				return nil, err
+			}
+			if err := add(infra.QueueSES, events.HandlerFunc(w.HandleSESEvent), notify.DecodeSESEvent); err != nil {
+				return nil, err
+			}
+			comps = append(comps, a.sweeper(w))
+		case "batch":
+			cfg, err := config.LoadBatch()
+			if err != nil {
+				return nil, err
+			}
+			enq := batch.NewSQSEnqueuer(a.clients.SQS, a.res.Queues[infra.QueueScrap].URL, cfg.SendConcurrency)
+			w, err := batch.New(a.db, enq, a.publisher(), cfg, a.log)
+			if err != nil {
+				return nil, err
+			}
+			if err := add(infra.QueueBatch, w, events.DecodeScheduled); err != nil {
+				return nil, err
+			}
+			if localScheduler {
+				s := batch.NewLocalScheduler(a.clients.SQS, a.res.Queues[infra.QueueBatch].URL, a.topo.Schedules, a.log)
+				comps = append(comps, s.Run)
+				a.log.Info("local scheduler on: stand-in for EventBridge Scheduler")
+			}
+		}
+	}
+	return comps, nil
+}
+
+func (a *app) scrapWorker() (*scrap.Worker, error) {
+	cfg, err := config.LoadScrap()
+	if err != nil {
+		return nil, err
+	}
+	fc := fetch.Config{
+		UserAgent: a.base.Fetch.UserAgent, AllowLoopback: a.base.Fetch.AllowLoopback,
+		Ports: a.base.Fetch.Ports, IgnoreRobots: a.base.Fetch.IgnoreRobots, Logger: a.log,
+	}
+	if a.base.Fetch.HostInterval > 0 {
+		fc.Limiter = fetch.NewMySQLLimiter(a.db, a.base.Fetch.HostInterval)
+	}
+	f, err := fetch.New(fc)
+	if err != nil {
+		return nil, fmt.Errorf("config: fetcher: %w", err)
+	}
+	return scrap.New(a.db, f, cfg, a.log)
+}
+
+func (a *app) notifyWorker() (*notify.Worker, error) {
+	cfg, err := config.LoadNotify()
+	if err != nil {
+		return nil, err
+	}
+	mailer := notify.NewSESMailer(sesv2.NewFromConfig(a.aws), cfg)
+	var pusher notify.Pusher
+	if cfg.VAPIDPrivateKey != "" {
+		pusher = notify.NewWebPusher(cfg, &http.Client{Timeout: 15 * time.Second})
+	} else {
+		a.log.Warn("Web Push off: DDOKSO_NOTIFY_VAPID_PRIVATE_KEY is not set")
+	}
+	return notify.New(a.db, mailer, pusher, cfg, a.log)
+}
+
+// sweeper retries deferred (quiet hours) and stuck notifications.
+func (a *app) sweeper(w *notify.Worker) component {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(a.base.SweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if err := w.SendDeferred(ctx); err != nil && ctx.Err() == nil {
+					a.log.Error("notification sweep failed", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// verifySender registers the notification sender as an SES identity. The
+// all-in-one run is for local emulators, where this is what "verified" means;
+// on AWS the identity is verified through DNS once, outside ddokso.
+func (a *app) verifySender(ctx context.Context) error {
+	cfg, err := config.LoadNotify()
+	if err != nil {
+		return err
+	}
+	addr, err := mail.ParseAddress(cfg.Sender)
+	if err != nil {
+		return fmt.Errorf("config: DDOKSO_NOTIFY_SENDER: %w", err)
+	}
+	_, err = sesv2.NewFromConfig(a.aws).CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: &addr.Address})
+	var exists *sesv2types.AlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("verify sender %s: %w", addr.Address, err)
+	}
+	return nil
+}
