@@ -8,7 +8,6 @@ PKGS      ?= ./...
 FUZZTIME  ?= 30s
 TEST_TIMEOUT ?= 30m
 export AWS_EC2_METADATA_DISABLED := true
-export GOFLAGS ?= -mod=mod
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
 .PHONY: help
