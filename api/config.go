@@ -36,8 +36,11 @@ type Config struct {
 	// IPBurst is the per-IP token bucket size.
 	IPBurst int `envconfig:"IP_BURST" default:"40" desc:"per-IP burst"`
 	// PageSize is the default product page size; MaxPageSize the largest accepted.
-	PageSize    int `envconfig:"PAGE_SIZE" default:"20" desc:"default page size"`
-	MaxPageSize int `envconfig:"MAX_PAGE_SIZE" default:"100" desc:"largest page size"`
+	// AllowLoopback admits 127.0.0.0/8 shop URLs, for local fake shops in
+	// tests and load runs only; the fetcher needs its own matching setting.
+	AllowLoopback bool `envconfig:"ALLOW_LOOPBACK" default:"false" desc:"TEST ONLY: accept 127.0.0.0/8 shop URLs"`
+	PageSize      int  `envconfig:"PAGE_SIZE" default:"20" desc:"default page size"`
+	MaxPageSize   int  `envconfig:"MAX_PAGE_SIZE" default:"100" desc:"largest page size"`
 }
 
 // Validate applies defaults to zero fields and checks ranges.

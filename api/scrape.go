@@ -34,7 +34,7 @@ var errPrivate = errors.New("URL host is a private address")
 
 // canonicalURL validates raw and returns its canonical form, or a reason fit
 // for a 400 response.
-func canonicalURL(raw string) (shopurl.Canonical, string, error) {
+func canonicalURL(raw string, allowLoopback bool) (shopurl.Canonical, string, error) {
 	c, err := shopurl.Canonicalize(raw)
 	if err != nil {
 		kind := "invalid-url"
@@ -57,7 +57,7 @@ func canonicalURL(raw string) (shopurl.Canonical, string, error) {
 	if err != nil {
 		return c, "invalid-url", shopurl.ErrInvalid
 	}
-	if privateHost(u.Hostname()) {
+	if privateHost(u.Hostname()) && !(allowLoopback && loopbackHost(u.Hostname())) {
 		return c, "private-address", errPrivate
 	}
 	return c, "", nil
@@ -155,7 +155,7 @@ type submitResult struct {
 
 // submit resolves url to a recently checked product or starts (or joins) a scrape.
 func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
-	canon, kind, err := canonicalURL(raw)
+	canon, kind, err := canonicalURL(raw, s.cfg.AllowLoopback)
 	if err != nil {
 		fail(c, http.StatusBadRequest, kind, err.Error())
 		return nil, false
@@ -340,4 +340,11 @@ func (s *server) loadScrape(ctx context.Context, id int64) (*Scrape, error) {
 		sc.Product = p
 	}
 	return &sc, nil
+}
+
+// loopbackHost reports a 127.0.0.0/8 or ::1 literal (what the test-only
+// AllowLoopback setting admits; never other private ranges).
+func loopbackHost(host string) bool {
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.Unmap().IsLoopback()
 }

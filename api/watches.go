@@ -224,7 +224,7 @@ func (s *server) createWatch(c *gin.Context) {
 	}
 	var req *scrapeRequest
 	if b.URL != "" {
-		canon, kind, err := canonicalURL(b.URL)
+		canon, kind, err := canonicalURL(b.URL, s.cfg.AllowLoopback)
 		if err != nil {
 			fail(c, http.StatusBadRequest, kind, err.Error())
 			return

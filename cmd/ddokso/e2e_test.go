@@ -1,0 +1,258 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/store"
+	"github.com/ddokso/ddokso/store/storetest"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds ddokso once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ddokso-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ddokso")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binPath
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type system struct {
+	cmd    *exec.Cmd
+	api    string
+	db     *sql.DB
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+// setup starts `ddokso run` on a fresh database and topology, with the
+// fetcher allowed to reach the loopback shop on shopPort.
+func setup(t *testing.T, shopPort string) *system {
+	t.Helper()
+	bin := binary(t)
+	dsn := storetest.NewDSN(t)
+	endpoint := awstest.Endpoint(t)
+	httpAddr := freeAddr(t)
+	cmd := exec.Command(bin, "run")
+	cmd.Env = append(os.Environ(),
+		"DDOKSO_MYSQL_DSN="+dsn,
+		"DDOKSO_HTTP_ADDR="+httpAddr,
+		"DDOKSO_PREFIX=e2e"+awstest.RandomHex(4),
+		"DDOKSO_LOCAL_SCHEDULER=false",
+		"DDOKSO_API_JWT_SECRET=e2e-secret-e2e-secret-e2e-secret",
+		"DDOKSO_API_ALLOW_LOOPBACK=true",
+		"DDOKSO_NOTIFY_UNSUBSCRIBE_SECRET=e2e-unsubscribe-secret",
+		"DDOKSO_FETCH_ALLOW_LOOPBACK=true",
+		"DDOKSO_FETCH_PORTS="+shopPort,
+		"DDOKSO_FETCH_IGNORE_ROBOTS=true",
+		"DDOKSO_SHUTDOWN_TIMEOUT=10s",
+		"AWS_ENDPOINT_URL="+endpoint,
+		"AWS_REGION=ap-northeast-2",
+		"AWS_ACCESS_KEY_ID=testing",
+		"AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_EC2_METADATA_DISABLED=true",
+	)
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = &lockedWriter{w: stderr}
+	require.NoError(t, cmd.Start())
+	s := &system{cmd: cmd, api: "http://" + httpAddr, stderr: stderr, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("ddokso stderr:\n%s", tail(stderr.String(), 4000))
+		}
+	})
+	db, err := store.Open(context.Background(), store.Config{DSN: dsn, MaxOpenConns: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	s.db = db
+	return s
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func TestRunServesAndScrapesEndToEnd(t *testing.T) {
+	t.Parallel()
+	page, err := os.ReadFile("../../extract/testdata/jsonld_product.html")
+	require.NoError(t, err)
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page)
+	}))
+	defer shop.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(shop.URL, "http://"))
+	s := setup(t, port)
+
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(s.api + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+	t.Logf("ready after %s", time.Since(start).Round(time.Millisecond))
+
+	// Submit a URL: the API writes the request and its outbox row, the relay
+	// publishes to SNS, SNS routes to the scrap queue, the scrap worker
+	// fetches, extracts and writes MySQL.
+	body := fmt.Sprintf(`{"url":%q}`, shop.URL+"/products/trail-runner-2?utm_source=newsletter")
+	resp, err := http.Post(s.api+"/api/v1/scrapes", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	var submitted struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&submitted))
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	require.NotZero(t, submitted.ID)
+
+	var outcome map[string]any
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(fmt.Sprintf("%s/api/v1/scrapes/%d?wait=20s", s.api, submitted.ID))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		outcome = map[string]any{}
+		_ = json.NewDecoder(resp.Body).Decode(&outcome)
+		return outcome["status"] != "pending"
+	}, 90*time.Second, 200*time.Millisecond)
+	require.Equal(t, "done", outcome["status"], "outcome: %v", outcome)
+	product, _ := outcome["product"].(map[string]any)
+	require.NotNil(t, product, "outcome: %v", outcome)
+	require.Equal(t, "Trail Runner 2", product["title"])
+	priceJSON, _ := json.Marshal(product["price"])
+	require.Contains(t, string(priceJSON), `"129.95"`)
+
+	var price int64
+	var currency string
+	require.NoError(t, s.db.QueryRow(`SELECT price, currency FROM products WHERE title = 'Trail Runner 2'`).Scan(&price, &currency))
+	require.EqualValues(t, 12995, price)
+	require.Equal(t, "USD", currency)
+	var obs, handled int
+	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM price_observations`).Scan(&obs))
+	require.Positive(t, obs)
+	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM processed_messages`).Scan(&handled))
+	require.Positive(t, handled)
+
+	// Metrics show the scrap queue's work.
+	resp, err = http.Get(s.api + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(metrics), `ddokso_queue_succeeded_total{queue="scrap"}`)
+
+	// SIGTERM: a graceful, successful exit.
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-s.done:
+		require.NoError(t, err, "exit after SIGTERM")
+	case <-time.After(45 * time.Second):
+		t.Fatal("ddokso did not exit within 45s of SIGTERM")
+	}
+	require.Contains(t, s.stderr.String(), "correlation_id", "logs carry correlation ids")
+}
+
+func TestConfigErrorIsOneClearLine(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary(t), "api")
+	cmd.Env = append(os.Environ(), "DDOKSO_MYSQL_DSN=not a dsn", "DDOKSO_HTTP_ADDR=:8080")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 1, "output: %s", out)
+	require.Contains(t, lines[0], "DDOKSO_MYSQL_DSN")
+
+	cmd = exec.Command(binary(t), "worker", "nonsense")
+	out, err = cmd.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), `unknown worker "nonsense"`)
+}
+
+func TestParsePriceAndExtractCLI(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary(t), "parse-price", "--currency-hint", "KRW", "판매가 12,900원").Output()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"amount":"12900","currency":"KRW"}`, string(out))
+
+	cmd := exec.Command(binary(t), "parse-price", "--jsonl")
+	cmd.Stdin = strings.NewReader("{\"text\":\"1.234,56 €\"}\n{\"text\":\"가격문의\"}\n{\"text\":\"1,280円\",\"currency_hint\":null}\n")
+	out, err = cmd.Output()
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 3)
+	require.JSONEq(t, `{"amount":"1234.56","currency":"EUR"}`, lines[0])
+	require.JSONEq(t, `{"amount":null,"currency":null}`, lines[1])
+	require.JSONEq(t, `{"amount":"1280","currency":"JPY"}`, lines[2])
+
+	out, err = exec.Command(binary(t), "extract", "--url", "https://shop.alpinegear.com/products/trail-runner-2", "../../extract/testdata/jsonld_product.html").Output()
+	require.NoError(t, err)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(out, &p))
+	require.Equal(t, true, p["is_product"])
+	require.Equal(t, "129.95", p["price"])
+	require.Equal(t, "USD", p["currency"])
+	require.Equal(t, "in_stock", p["availability"])
+}
