@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/ddokso/ddokso/events"
 )
@@ -53,7 +56,7 @@ const (
 	selectNewSQL = `SELECT id, canonical_url, shop, next_check_at FROM products
 WHERE next_check_at IS NULL AND id > ? AND check_status = 'new' AND created_at <= ?
   AND (lease_until IS NULL OR lease_until < ?)
-ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
+ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`
 	selectDueSQL = `SELECT id, canonical_url, shop, next_check_at FROM products
 WHERE next_check_at <= ? AND (next_check_at > ? OR (next_check_at = ? AND id > ?))
   AND (lease_until IS NULL OR lease_until < ?)
@@ -73,7 +76,7 @@ func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (Re
 	var st RescrapeStats
 	start := time.Now()
 	for {
-		page, err := w.claimPage(ctx, key, tickAt)
+		page, err := w.claimPageRetry(ctx, key, tickAt)
 		if err != nil {
 			return st, fmt.Errorf("rescrape tick %s: %w", key, err)
 		}
@@ -92,6 +95,24 @@ func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (Re
 	w.log.InfoContext(ctx, "rescrape tick handled", "tick", key, "enqueued", st.Enqueued, "pages", st.Pages,
 		"skipped_budget", st.SkippedBudget, "elapsed", time.Since(start))
 	return st, nil
+}
+
+// claimPageRetry runs claimPage, retrying deadlocks and lock wait timeouts
+// (the transaction rolled back, so nothing was claimed).
+func (w *Worker) claimPageRetry(ctx context.Context, key string, tickAt time.Time) (duePage, error) {
+	for attempt := 1; ; attempt++ {
+		page, err := w.claimPage(ctx, key, tickAt)
+		var me *mysql.MySQLError
+		if err == nil || attempt == 5 || !errors.As(err, &me) || (me.Number != 1213 && me.Number != 1205) {
+			return page, err
+		}
+		w.log.DebugContext(ctx, "rescrape page retried", "tick", key, "err", err)
+		select {
+		case <-ctx.Done():
+			return page, ctx.Err()
+		case <-time.After(time.Duration(attempt*20) * time.Millisecond):
+		}
+	}
 }
 
 // claimPage claims the next page of the tick in one READ COMMITTED
@@ -195,7 +216,7 @@ func (w *Worker) claimPage(ctx context.Context, key string, tickAt time.Time) (d
 // deliveries of one tick take pages one after the other.
 func loadTick(ctx context.Context, tx *sql.Tx, key string, now time.Time) (tickState, error) {
 	st := tickState{hosts: map[string]int{}}
-	if _, err := tx.ExecContext(ctx, `INSERT IGNORE INTO batch_ticks (tick_key, as_of) VALUES (?, ?)`, key, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO batch_ticks (tick_key, as_of) VALUES (?, ?) ON DUPLICATE KEY UPDATE tick_key = tick_key`, key, now); err != nil {
 		return st, fmt.Errorf("record tick: %w", err)
 	}
 	var hosts sql.NullString
