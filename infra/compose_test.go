@@ -48,7 +48,7 @@ func loadCompose(t *testing.T, path string, env map[string]string) (*types.Proje
 
 func setupCompose(t *testing.T) *types.Project {
 	t.Helper()
-	p, err := loadCompose(t, composePath, map[string]string{"DDOKSO_JWT_SECRET": "test-secret-not-real"})
+	p, err := loadCompose(t, composePath, map[string]string{"DDOKSO_API_JWT_SECRET": "test-secret-not-real", "DDOKSO_NOTIFY_UNSUBSCRIBE_SECRET": "test-unsub-not-real"})
 	require.NoError(t, err)
 	return p
 }
@@ -104,11 +104,12 @@ func TestComposeAppServices(t *testing.T) {
 
 		env := s.Environment
 		for k, v := range map[string]string{
-			"DDOKSO_MYSQL_DSN":          "root:ddokso@tcp(mysql:3306)/ddokso",
-			"AWS_ENDPOINT_URL":          "http://localstack:4566",
-			"AWS_REGION":                "ap-northeast-2",
-			"AWS_EC2_METADATA_DISABLED": "true",
-			"DDOKSO_JWT_SECRET":         "test-secret-not-real",
+			"DDOKSO_MYSQL_DSN":                 "root:ddokso@tcp(mysql:3306)/ddokso",
+			"AWS_ENDPOINT_URL":                 "http://localstack:4566",
+			"AWS_REGION":                       "ap-northeast-2",
+			"AWS_EC2_METADATA_DISABLED":        "true",
+			"DDOKSO_API_JWT_SECRET":            "test-secret-not-real",
+			"DDOKSO_NOTIFY_UNSUBSCRIBE_SECRET": "test-unsub-not-real",
 		} {
 			require.NotNil(t, env[k], "%s: %s unset", name, k)
 			require.Equal(t, v, *env[k], "%s: %s", name, k)
@@ -143,11 +144,11 @@ func portStrings(s types.ServiceConfig) []string {
 }
 
 // TestComposeNeedsSecret checks that no secret is committed: loading
-// without DDOKSO_JWT_SECRET must fail instead of using a default.
+// without DDOKSO_API_JWT_SECRET must fail instead of using a default.
 func TestComposeNeedsSecret(t *testing.T) {
 	t.Parallel()
 	_, err := loadCompose(t, composePath, nil)
-	require.ErrorContains(t, err, "DDOKSO_JWT_SECRET")
+	require.ErrorContains(t, err, "DDOKSO_API_JWT_SECRET")
 }
 
 // TestComposeBrokenFileFails makes sure the loader used above does reject
@@ -171,7 +172,7 @@ func TestComposeBrokenFileFails(t *testing.T) {
 			require.NotEqual(t, string(good), broken, "edit did not apply")
 			path := filepath.Join(t.TempDir(), "docker-compose.yml")
 			require.NoError(t, os.WriteFile(path, []byte(broken), 0o600))
-			_, err := loadCompose(t, path, map[string]string{"DDOKSO_JWT_SECRET": "x"})
+			_, err := loadCompose(t, path, map[string]string{"DDOKSO_API_JWT_SECRET": "x", "DDOKSO_NOTIFY_UNSUBSCRIBE_SECRET": "y"})
 			require.Error(t, err)
 			t.Logf("refused: %v", err)
 		})
