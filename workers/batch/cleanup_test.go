@@ -1,0 +1,126 @@
+package batch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+type obs struct {
+	product, variant int64
+	price            sql.NullInt64
+	avail            string
+	changed          bool
+	at               time.Time
+}
+
+// history is a product's list of price changes: each observation whose
+// value differs from the one before it.
+func history(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT product_id, variant_id, price, availability, observed_at FROM price_observations
+ORDER BY product_id, variant_id, observed_at, id`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var (
+		out  []string
+		prev string
+		key  string
+	)
+	for rows.Next() {
+		var o obs
+		require.NoError(t, rows.Scan(&o.product, &o.variant, &o.price, &o.avail, &o.at))
+		k := fmt.Sprint(o.product, "/", o.variant)
+		v := fmt.Sprint(o.price.Int64, o.price.Valid, o.avail)
+		if k != key || v != prev {
+			out = append(out, k+" "+v+" "+o.at.Format(time.RFC3339))
+		}
+		key, prev = k, v
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// Acceptance 5: compaction drops repeated unchanged observations past 90
+// days and keeps the price history identical.
+func TestCleanupKeepsEveryPriceChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, w, _ := setup(t, Config{CleanupBatch: 3})
+	now := time.Now().UTC()
+	old := now.Add(-200*24*time.Hour - 12*time.Hour) // no row on the 90-day boundary
+	var rows []obs
+	wantDeleted := 0
+	for p := int64(1); p <= 3; p++ {
+		price := int64(10000)
+		for d := 0; d < 150; d++ {
+			at := old.Add(time.Duration(d) * 24 * time.Hour)
+			switch {
+			case d%17 == 0: // a change
+				price -= 100
+				rows = append(rows, obs{p, 0, sql.NullInt64{Int64: price, Valid: true}, "in_stock", true, at})
+			case d == 40 && p == 2: // mislabelled: a change recorded as unchanged
+				price += 5
+				rows = append(rows, obs{p, 0, sql.NullInt64{Int64: price, Valid: true}, "in_stock", false, at})
+			default: // same as before
+				rows = append(rows, obs{p, 0, sql.NullInt64{Int64: price, Valid: true}, "in_stock", false, at})
+				if at.Before(now.Add(-90 * 24 * time.Hour)) {
+					wantDeleted++
+				}
+			}
+		}
+	}
+	for _, o := range rows {
+		_, err := db.ExecContext(ctx, `INSERT INTO price_observations (product_id, variant_id, price, currency, availability, changed, observed_at)
+VALUES (?, ?, ?, 'KRW', ?, ?, ?)`, o.product, o.variant, o.price, o.avail, o.changed, o.at)
+		require.NoError(t, err)
+	}
+	// Purge and expiry fixtures.
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO processed_messages (consumer, dedup_key, processed_at) VALUES ('c', 'old', ?), ('c', 'new', ?)`, []any{now.Add(-8 * 24 * time.Hour), now}},
+		{`INSERT INTO outbox (event_id, event_type, body, published_at, created_at) VALUES ('a', 't', '{}', ?, ?), ('b', 't', '{}', NULL, ?), ('c', 't', '{}', ?, ?)`,
+			[]any{now.Add(-8 * 24 * time.Hour), now.Add(-9 * 24 * time.Hour), now.Add(-9 * 24 * time.Hour), now, now}},
+		{`INSERT INTO scrape_requests (url, canonical_url, url_hash, in_flight_hash, status, created_at) VALUES
+('u1', 'u1', 'h1', 'h1', 'pending', ?), ('u2', 'u2', 'h2', 'h2', 'pending', ?), ('u3', 'u3', 'h3', NULL, 'done', ?)`,
+			[]any{now.Add(-2 * time.Hour), now.Add(-time.Minute), now.Add(-2 * time.Hour)}},
+	} {
+		_, err := db.ExecContext(ctx, q.sql, q.args...)
+		require.NoError(t, err)
+	}
+
+	before := history(t, db)
+	st, err := w.Cleanup(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, wantDeleted, st.Observations)
+	require.Equal(t, before, history(t, db))
+	var changed, total int
+	require.NoError(t, db.QueryRow(`SELECT SUM(changed), COUNT(*) FROM price_observations`).Scan(&changed, &total))
+	require.Equal(t, len(rows)-wantDeleted, total)
+	require.Equal(t, 3*9, changed, "every changed row kept")
+
+	require.EqualValues(t, 1, st.ProcessedMessages)
+	require.EqualValues(t, 1, st.Outbox)
+	require.EqualValues(t, 1, st.ExpiredScrapes)
+	var status string
+	var inFlight sql.NullString
+	var finished sql.NullTime
+	require.NoError(t, db.QueryRow(`SELECT status, in_flight_hash, finished_at FROM scrape_requests WHERE url = 'u1'`).Scan(&status, &inFlight, &finished))
+	require.Equal(t, "expired", status)
+	require.False(t, inFlight.Valid)
+	require.True(t, finished.Valid)
+	require.NoError(t, db.QueryRow(`SELECT status FROM scrape_requests WHERE url = 'u2'`).Scan(&status))
+	require.Equal(t, "pending", status)
+
+	// Idempotent: a second run finds nothing and changes nothing.
+	again, err := w.Cleanup(ctx)
+	require.NoError(t, err)
+	require.Equal(t, CleanupStats{}, again)
+	require.Equal(t, before, history(t, db))
+}
