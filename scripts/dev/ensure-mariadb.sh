@@ -13,7 +13,8 @@ ping() { mysqladmin --protocol=tcp -h "$host" -P "$port" -u "$user" ping >/dev/n
 if ! ping; then
   if [ -x /usr/sbin/mariadbd ]; then
     echo "ensure-mariadb: starting MariaDB" >&2
-    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+    mkdir -p /run/mysqld
+    chown mysql:mysql /run/mysqld 2>/dev/null || true
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
   else
     echo "ensure-mariadb: MariaDB is not running and /usr/sbin/mariadbd is missing" >&2

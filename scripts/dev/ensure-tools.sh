@@ -10,7 +10,7 @@ if ! command -v cfn-lint >/dev/null; then
 fi
 if ! command -v actionlint >/dev/null && [ ! -x "$gobin/actionlint" ]; then
   echo "ensure-tools: installing actionlint" >&2
-  GOFLAGS= go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+  GOFLAGS='' go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 fi
 if ! command -v shellcheck >/dev/null; then
   echo "ensure-tools: installing shellcheck" >&2
