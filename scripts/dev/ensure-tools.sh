@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the linters make test runs, when missing: cfn-lint (pip),
-# actionlint (Go module proxy) and shellcheck (Debian package).
+# actionlint (Go module proxy), shellcheck, and Chromium with a Korean
+# font for the chart test (Debian packages).
 set -euo pipefail
 
 gobin=$(go env GOPATH)/bin
@@ -15,4 +16,9 @@ fi
 if ! command -v shellcheck >/dev/null; then
   echo "ensure-tools: installing shellcheck" >&2
   (apt-get install -y -qq shellcheck >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq shellcheck; }) >/dev/null
+fi
+# Headless Chromium (and a Korean font) for the chart-rendering test.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi nanum; then
+  echo "ensure-tools: installing chromium and fonts-nanum" >&2
+  (apt-get install -y -qq chromium fonts-nanum >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-nanum; }) >/dev/null
 fi
