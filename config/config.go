@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -94,10 +95,14 @@ type section struct {
 	spec   any
 }
 
+var missingKey = regexp.MustCompile(`required key ([A-Z0-9_]+) missing value`)
+
 func load(s section) error {
 	if err := envconfig.Process(s.prefix, s.spec); err != nil {
-		// envconfig's errors name the variable; keep them to one line.
-		return fmt.Errorf("config: %s", strings.ReplaceAll(err.Error(), "\n", " "))
+		// Keep the error to one line that names the full variable.
+		msg := strings.ReplaceAll(err.Error(), "\n", " ")
+		msg = missingKey.ReplaceAllString(msg, "required variable "+s.prefix+"_$1 is not set")
+		return fmt.Errorf("config: %s", msg)
 	}
 	if v, ok := s.spec.(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
