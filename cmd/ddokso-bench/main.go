@@ -1,0 +1,171 @@
+// Command ddokso-bench runs ddokso's benchmark stages beside their
+// baselines and writes BENCHMARKS.md. `make bench` runs it with moto on
+// AWS_ENDPOINT_URL; `ddokso-bench -smoke` is the seconds-long check that
+// it still runs.
+//
+//	ddokso-bench [-out BENCHMARKS.md] [-only 1,4] [size flags]
+//	ddokso-bench baregin ADDR    # the bare gin baseline server (used by stage 4)
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ddokso/ddokso/bench"
+)
+
+func main() {
+	if len(os.Args) == 3 && os.Args[1] == "baregin" {
+		srv := &http.Server{Addr: os.Args[2], Handler: bench.BareGin(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+			<-sig
+			_ = srv.Close()
+		}()
+		if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "ddokso-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		out          = flag.String("out", "BENCHMARKS.md", "report file")
+		only         = flag.String("only", "", "comma-separated stage numbers to run (default all)")
+		smoke        = flag.Bool("smoke", false, "tiny sizes: only checks that every stage still runs")
+		mysqlBase    = flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MySQL DSN without database (databases are created and dropped)")
+		extractIters = flag.Int("extract-iters", 30, "timed runs per page and side")
+		syntheticKB  = flag.Int("synthetic-kb", 300, "size of the synthesized large page")
+		apiDur       = flag.Duration("api-duration", 5*time.Second, "length of each API load run")
+		apiConns     = flag.Int("api-conns", 32, "closed-loop API connections")
+		apiRate      = flag.Float64("api-rate", 1000, "open-loop API rate (req/s)")
+		apiProducts  = flag.Int("api-products", 1000, "products seeded for GET /products/{id}")
+	)
+	flag.Parse()
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if *smoke {
+		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
+	}
+	want := func(n int) bool {
+		return *only == "" || slices.Contains(strings.Split(*only, ","), fmt.Sprint(n))
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+
+	rep := &bench.Report{Started: time.Now(), Invocation: strings.Join(append([]string{"ddokso-bench"}, os.Args[1:]...), " "),
+		Machine: []string{fmt.Sprintf("%s/%s, %d CPUs (shared), %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()), cpuModel()}}
+	tmp, err := os.MkdirTemp("", "ddokso-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	env := &bench.Env{MySQLBase: *mysqlBase, AWSEndpoint: os.Getenv("AWS_ENDPOINT_URL")}
+	needSystem := want(4) || want(5) || want(7)
+	if needSystem {
+		if env.AWSEndpoint == "" {
+			return fmt.Errorf("AWS_ENDPOINT_URL is not set: run through scripts/dev/with-moto.sh (make bench does)")
+		}
+		if env.Bin, err = bench.BuildBinary(root, tmp); err != nil {
+			return err
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	step := func(n int, f func() bench.Row) {
+		if !want(n) || ctx.Err() != nil {
+			return
+		}
+		s := time.Now()
+		fmt.Fprintf(os.Stderr, "stage %d ...\n", n)
+		r := f()
+		fmt.Fprintf(os.Stderr, "stage %d done in %s: %s | %s | %s\n", n, time.Since(s).Round(time.Millisecond), r.Ours, r.Baseline, r.Ratio)
+		if r.Err != nil {
+			fmt.Fprintf(os.Stderr, "stage %d error: %v\n", n, r.Err)
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	step(1, func() bench.Row {
+		return bench.Extraction(bench.ExtractConfig{Dir: filepath.Join(root, "extract", "testdata"), Iterations: *extractIters, SyntheticKB: *syntheticKB})
+	})
+	step(2, bench.PriceParsing)
+	step(4, func() bench.Row {
+		r, _ := bench.API(ctx, env, bench.APIConfig{Duration: *apiDur, Conns: *apiConns, Rate: *apiRate, Products: *apiProducts, BenchBin: self})
+		return r
+	})
+	rep.Elapsed = time.Since(rep.Started)
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteMarkdown(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, r := range rep.Rows {
+		if r.Err != nil {
+			return fmt.Errorf("stage %s failed: %w", r.Stage, r.Err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s in %s\n", *out, rep.Elapsed.Round(time.Second))
+	return nil
+}
+
+// moduleRoot finds the directory of go.mod from the working directory up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "cpu: unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			if _, v, ok := strings.Cut(l, ":"); ok {
+				return "cpu: " + strings.TrimSpace(v)
+			}
+		}
+	}
+	return "cpu: unknown"
+}
