@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -58,6 +59,9 @@ func run() error {
 		apiConns     = flag.Int("api-conns", 32, "closed-loop API connections")
 		apiRate      = flag.Float64("api-rate", 1000, "open-loop API rate (req/s)")
 		apiProducts  = flag.Int("api-products", 1000, "products seeded for GET /products/{id}")
+		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
+		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
+		e2eHosts     = flag.Int("e2e-hosts", 49, "loopback shop addresses (127.0.0.2…)")
 	)
 	flag.Parse()
 	root, err := moduleRoot()
@@ -66,6 +70,7 @@ func run() error {
 	}
 	if *smoke {
 		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
+		*e2eURLs, *e2eWorkers = 10, "1"
 	}
 	want := func(n int) bool {
 		return *only == "" || slices.Contains(strings.Split(*only, ","), fmt.Sprint(n))
@@ -112,10 +117,27 @@ func run() error {
 		return bench.Extraction(bench.ExtractConfig{Dir: filepath.Join(root, "extract", "testdata"), Iterations: *extractIters, SyntheticKB: *syntheticKB})
 	})
 	step(2, bench.PriceParsing)
+	var bareMem [2]int64
+	var mem []bench.MemSample
 	step(4, func() bench.Row {
-		r, _ := bench.API(ctx, env, bench.APIConfig{Duration: *apiDur, Conns: *apiConns, Rate: *apiRate, Products: *apiProducts, BenchBin: self})
+		r, m := bench.API(ctx, env, bench.APIConfig{Duration: *apiDur, Conns: *apiConns, Rate: *apiRate, Products: *apiProducts, BenchBin: self})
+		bareMem = m
 		return r
 	})
+	step(5, func() bench.Row {
+		var workers []int
+		for _, f := range strings.Split(*e2eWorkers, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return bench.Row{Stage: "5 End to end", Err: fmt.Errorf("-e2e-workers: bad count %q", f)}
+			}
+			workers = append(workers, n)
+		}
+		r, m := bench.E2E(ctx, env, bench.E2EConfig{URLs: *e2eURLs, Workers: workers, Hosts: *e2eHosts, Timeout: 5 * time.Minute})
+		mem = m
+		return r
+	})
+	step(7, func() bench.Row { return bench.Memory(mem, bareMem) })
 	rep.Elapsed = time.Since(rep.Started)
 	f, err := os.Create(*out)
 	if err != nil {

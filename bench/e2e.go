@@ -1,0 +1,366 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ddokso/ddokso/extract"
+)
+
+// FakeShop serves generated product pages (JSON-LD, ~60 KB) on one port of
+// several loopback addresses, so the per-host politeness limit spreads.
+type FakeShop struct {
+	// Hosts are the listening addresses ("127.0.0.2:PORT", ...).
+	Hosts []string
+	srvs  []*http.Server
+}
+
+// shopPage renders the product at path with a price derived from it.
+func shopPage(host, path string) []byte {
+	id := path[strings.LastIndexByte(path, '/')+1:]
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "p"))
+	head := fmt.Sprintf(`<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>벤치 운동화 %[1]s</title>
+<link rel="canonical" href="http://%[2]s%[3]s">
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"벤치 운동화 %[1]s","sku":"SKU-%[1]s",
+"brand":{"@type":"Brand","name":"ddokso"},"image":"http://%[2]s/img/%[1]s.jpg",
+"offers":{"@type":"Offer","price":"%[4]d","priceCurrency":"KRW","availability":"https://schema.org/InStock","url":"http://%[2]s%[3]s"}}</script>
+</head><body><h1>벤치 운동화 %[1]s</h1><span class="price">%[4]d원</span>`, id, host, path, 10000+n*10)
+	return SyntheticPage([]byte(head+"</body></html>"), 60*1024)
+}
+
+// StartFakeShop listens on 127.0.0.2..127.0.0.(1+hosts) at one free port.
+func StartFakeShop(hosts int) (*FakeShop, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		fs := &FakeShop{}
+		addr, err := FreeAddr()
+		if err != nil {
+			return nil, err
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		var lerr error
+		for i := 0; i < hosts; i++ {
+			hp := net.JoinHostPort(fmt.Sprintf("127.0.0.%d", 2+i), port)
+			l, err := net.Listen("tcp", hp)
+			if err != nil {
+				lerr = err
+				break
+			}
+			srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				_, _ = w.Write(shopPage(r.Host, r.URL.Path))
+			})}
+			go func() { _ = srv.Serve(l) }()
+			fs.Hosts = append(fs.Hosts, hp)
+			fs.srvs = append(fs.srvs, srv)
+		}
+		if lerr == nil {
+			return fs, nil
+		}
+		fs.Close()
+	}
+	return nil, errors.New("fake shop: no port free on every loopback address")
+}
+
+// Port is the shop's port.
+func (f *FakeShop) Port() string { _, p, _ := net.SplitHostPort(f.Hosts[0]); return p }
+
+// URL returns the i-th product URL, spread over the hosts.
+func (f *FakeShop) URL(run string, i int) string {
+	return fmt.Sprintf("http://%s/products/%s-p%d", f.Hosts[i%len(f.Hosts)], run, i)
+}
+
+// Close stops every listener.
+func (f *FakeShop) Close() {
+	for _, s := range f.srvs {
+		_ = s.Close()
+	}
+}
+
+// E2EConfig sizes the end-to-end stage.
+type E2EConfig struct {
+	// URLs submitted per worker count.
+	URLs int
+	// Workers are the scrap worker process counts (the scaling curve).
+	Workers []int
+	// Hosts is the number of loopback shop addresses.
+	Hosts int
+	// Timeout bounds one run.
+	Timeout time.Duration
+}
+
+// MemSample is one process's RSS idle and its peak under load.
+type MemSample struct {
+	Name       string
+	Idle, Peak int64
+}
+
+// E2E submits URLs through a `ddokso api` process and measures how fast
+// `ddokso worker scrap` processes (1, 2, 4) turn them into stored prices,
+// with a `ddokso relay`; the baseline is the same fetch + extract done by a
+// bare loop in this process at the same concurrency (no queue, no MySQL).
+// It also returns the RSS of each process idle and under the load.
+func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
+	row := Row{Stage: "5 End to end", Metric: "URLs submitted → price stored per second; submit-to-outcome p50 / p99",
+		Goal:    "scales with worker processes (informational)",
+		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 5,7 -e2e-urls %d -e2e-workers %s", cfg.URLs, joinInts(cfg.Workers))}
+	shop, err := StartFakeShop(cfg.Hosts)
+	if err != nil {
+		row.Err = err
+		return row, nil
+	}
+	defer shop.Close()
+	var mem []MemSample
+	row.Details = append(row.Details, fmt.Sprintf("Fake shop: %d loopback addresses (127.0.0.2…), one port, generated 60 KB JSON-LD pages; DDOKSO_FETCH_HOST_INTERVAL=10ms; each worker process DDOKSO_WORKER_CONCURRENCY=8, POLLERS=2; one `ddokso api` and one `ddokso relay`; AWS endpoint %s; fresh database and topology per worker count. %d URLs per run, submitted by 8 concurrent clients.", cfg.Hosts, e.AWSEndpoint, cfg.URLs), "",
+		"| scrap workers | URLs/s | submit→outcome p50 | p99 | outcomes |", "|---|---|---|---|---|")
+	var first float64
+	var curve []string
+	for _, n := range cfg.Workers {
+		rate, lat, outcomes, m, err := e2eRun(ctx, e, shop, n, cfg)
+		if err != nil {
+			row.Err = fmt.Errorf("%d workers: %w", n, err)
+			return row, mem
+		}
+		if first == 0 {
+			first = rate
+			row.Ours = fmt.Sprintf("1 worker: %.1f URLs/s, p50 %s, p99 %s", rate, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)))
+		}
+		curve = append(curve, fmt.Sprintf("%d→%.1f/s", n, rate))
+		row.Details = append(row.Details, fmt.Sprintf("| %d | %.1f (%.2f× of 1) | %s | %s | %v |", n, rate, rate/first, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)), outcomes))
+		if n == cfg.Workers[len(cfg.Workers)-1] || len(mem) == 0 {
+			mem = m
+		}
+	}
+	row.Ours += "; curve " + strings.Join(curve, ", ")
+
+	// Baseline: fetch + extract with 8 goroutines, no queue, no database.
+	client := NewClient(16)
+	urls := make(chan string)
+	var wg sync.WaitGroup
+	var lat Durations
+	var mu sync.Mutex
+	run := prefixRun()
+	start := time.Now()
+	var firstErr error
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range urls {
+				s := time.Now()
+				resp, err := client.Get(u)
+				if err == nil {
+					var body []byte
+					body, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err == nil {
+						_, err = extract.Extract(u, body)
+					}
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				lat = append(lat, time.Since(s))
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; i < cfg.URLs; i++ {
+		urls <- shop.URL(run, i)
+	}
+	close(urls)
+	wg.Wait()
+	base := float64(cfg.URLs) / time.Since(start).Seconds()
+	if firstErr != nil {
+		row.Err = fmt.Errorf("baseline: %w", firstErr)
+	}
+	row.Baseline = fmt.Sprintf("bare fetch+extract loop, 8 goroutines: %.1f URLs/s, p50 %s, p99 %s", base, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)))
+	row.Ratio = ratio(first, base) + " (1 worker)"
+	row.Holds = "n/a"
+	return row, mem
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// e2eRun is one point of the scaling curve.
+func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2EConfig) (float64, Durations, map[string]int, []MemSample, error) {
+	s, err := e.NewSystem(ctx)
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	defer s.Close()
+	common := []string{"DDOKSO_FETCH_PORTS=" + shop.Port(), "DDOKSO_FETCH_HOST_INTERVAL=10ms",
+		"DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000", "DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000",
+		"DDOKSO_RELAY_INTERVAL=50ms"}
+	apiAddr, _ := FreeAddr()
+	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr), "api")
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	relayAdmin, _ := FreeAddr()
+	relay, err := s.Start("relay", append(common, "DDOKSO_ADMIN_ADDR="+relayAdmin), "relay")
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	procs := []*Proc{api, relay}
+	waits := map[*Proc]string{api: "http://" + apiAddr + "/readyz", relay: "http://" + relayAdmin + "/readyz"}
+	for i := range workers {
+		adm, _ := FreeAddr()
+		w, err := s.Start(fmt.Sprintf("worker scrap #%d", i+1), append(common, "DDOKSO_ADMIN_ADDR="+adm), "worker", "scrap")
+		if err != nil {
+			return 0, nil, nil, nil, err
+		}
+		procs = append(procs, w)
+		waits[w] = "http://" + adm + "/readyz"
+	}
+	for p, u := range waits {
+		if err := p.WaitHTTP(ctx, u, 60*time.Second); err != nil {
+			return 0, nil, nil, nil, err
+		}
+	}
+	time.Sleep(2 * time.Second) // settle
+	mem := make([]MemSample, len(procs))
+	for i, p := range procs {
+		mem[i].Name = p.Name
+		mem[i].Idle, _, _ = p.RSS()
+	}
+	stopSample := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			for i, p := range procs {
+				if r, _, err := p.RSS(); err == nil {
+					mem[i].Peak = max(mem[i].Peak, r)
+				}
+			}
+			select {
+			case <-stopSample:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+
+	run := prefixRun()
+	client := NewClient(8)
+	var next int64 = -1
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var subErr error
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				next++
+				i := next
+				mu.Unlock()
+				if i >= int64(cfg.URLs) {
+					return
+				}
+				body := fmt.Sprintf(`{"url":%q}`, shop.URL(run, int(i)))
+				resp, err := client.Post("http://"+apiAddr+"/api/v1/scrapes", "application/json", strings.NewReader(body))
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusAccepted {
+						err = fmt.Errorf("POST /scrapes: %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					subErr = errors.Join(subErr, err)
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if subErr != nil {
+		close(stopSample)
+		return 0, nil, nil, mem, subErr
+	}
+	deadline := time.Now().Add(cfg.Timeout)
+	for {
+		var pending int
+		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM scrape_requests WHERE status = 'pending'`).Scan(&pending); err != nil {
+			close(stopSample)
+			return 0, nil, nil, mem, err
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			close(stopSample)
+			return 0, nil, nil, mem, fmt.Errorf("%d of %d scrape requests still pending after %s; worker output:\n%s", pending, cfg.URLs, cfg.Timeout, procs[len(procs)-1].Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stopSample)
+	<-sampled
+	rows, err := s.DB.QueryContext(ctx, `SELECT status, TIMESTAMPDIFF(MICROSECOND, created_at, finished_at),
+  (SELECT TIMESTAMPDIFF(MICROSECOND, MIN(created_at), MAX(finished_at)) FROM scrape_requests) FROM scrape_requests`)
+	if err != nil {
+		return 0, nil, nil, mem, err
+	}
+	defer rows.Close()
+	var lat Durations
+	outcomes := map[string]int{}
+	var span int64
+	for rows.Next() {
+		var st string
+		var us int64
+		if err := rows.Scan(&st, &us, &span); err != nil {
+			return 0, nil, nil, mem, err
+		}
+		outcomes[st]++
+		lat = append(lat, time.Duration(us)*time.Microsecond)
+	}
+	var stored int
+	_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM products WHERE price IS NOT NULL`).Scan(&stored)
+	outcomes["products_with_price"] = stored
+	rate := float64(cfg.URLs) / (time.Duration(span) * time.Microsecond).Seconds()
+	return rate, lat, outcomes, mem, rows.Err()
+}
+
+// Memory renders the memory row from the end-to-end samples against the
+// bare gin process (idle, under its load) of the API stage.
+func Memory(samples []MemSample, bare [2]int64) Row {
+	row := Row{Stage: "7 Memory", Metric: "RSS per process: idle / peak under the end-to-end load",
+		Goal:    "< 40 MB idle, < 150 MB under load",
+		Command: "scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 4,5,7"}
+	if len(samples) == 0 {
+		row.Err = errors.New("no samples (stage 5 did not run)")
+		return row
+	}
+	ok := true
+	var maxIdle, maxPeak int64
+	row.Details = append(row.Details, "| process | idle RSS | peak RSS under load |", "|---|---|---|")
+	for _, s := range samples {
+		row.Details = append(row.Details, fmt.Sprintf("| %s | %s | %s |", s.Name, mib(s.Idle), mib(s.Peak)))
+		ok = ok && s.Idle < 40<<20 && s.Peak < 150<<20
+		maxIdle, maxPeak = max(maxIdle, s.Idle), max(maxPeak, s.Peak)
+	}
+	row.Ours = fmt.Sprintf("largest: idle %s, under load %s", mib(maxIdle), mib(maxPeak))
+	row.Baseline = fmt.Sprintf("bare gin process: idle %s, under load %s", mib(bare[0]), mib(bare[1]))
+	row.Ratio = ratio(float64(maxIdle), float64(bare[0])) + " idle"
+	row.Holds = holds(ok)
+	row.Details = append(row.Details, "", "Samples: VmRSS from /proc/PID/status, idle 2 s after every process reported ready, peak every 100 ms during the end-to-end run of the largest worker count.")
+	return row
+}
