@@ -1,0 +1,164 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// mariadb is a private MariaDB server owned by the harness: its own data
+// directory and port, so crashing it never disturbs anyone else's databases.
+type mariadb struct {
+	dir  string
+	port int
+	logw io.Writer
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func newMariaDB(ctx context.Context, dir string, logw io.Writer) (*mariadb, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	m := &mariadb{dir: dir, port: port, logw: logw}
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("mariadb dir: %w", err)
+	}
+	install := exec.CommandContext(ctx, "mariadb-install-db", "--no-defaults", "--datadir="+data, "--user=root",
+		"--auth-root-authentication-method=normal", "--skip-test-db")
+	if out, err := install.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
+	}
+	return m, m.start(ctx)
+}
+
+// DSN is the go-sql-driver DSN of database db.
+func (m *mariadb) DSN(db string) string {
+	return fmt.Sprintf("root@tcp(127.0.0.1:%d)/%s", m.port, db)
+}
+
+func (m *mariadb) start(ctx context.Context) error {
+	cmd := exec.Command("/usr/sbin/mariadbd", "--no-defaults", "--datadir="+filepath.Join(m.dir, "data"), "--user=root",
+		"--port="+strconv.Itoa(m.port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(m.dir, "sock"),
+		"--pid-file="+filepath.Join(m.dir, "pid"), "--skip-log-bin", "--innodb-buffer-pool-size=256M",
+		"--max-connections=500", "--innodb-flush-log-at-trx-commit=1")
+	cmd.Stdout, cmd.Stderr = m.logw, m.logw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start mariadbd: %w", err)
+	}
+	m.cmd, m.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(m.done)
+	return waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", m.port), 60*time.Second)
+}
+
+// crashRestart kills mariadbd with SIGKILL (InnoDB crash recovery on start)
+// and starts it again; it returns how long the database was away.
+func (m *mariadb) crashRestart(ctx context.Context, down time.Duration) (time.Duration, error) {
+	t0 := time.Now()
+	_ = m.cmd.Process.Signal(syscall.SIGKILL)
+	<-m.done
+	time.Sleep(down)
+	err := m.start(ctx)
+	return time.Since(t0), err
+}
+
+func (m *mariadb) stop() {
+	if m.cmd == nil {
+		return
+	}
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.done:
+	case <-time.After(30 * time.Second):
+		_ = m.cmd.Process.Signal(syscall.SIGKILL)
+		<-m.done
+	}
+}
+
+// moto is a moto_server on a fixed loopback port, restartable (it loses all
+// state when it restarts).
+type moto struct {
+	port int
+	logw io.Writer
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func newMoto(ctx context.Context, logw io.Writer) (*moto, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	m := &moto{port: port, logw: logw}
+	return m, m.start(ctx)
+}
+
+func (m *moto) endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", m.port) }
+
+func (m *moto) start(ctx context.Context) error {
+	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", strconv.Itoa(m.port))
+	cmd.Stdout, cmd.Stderr = m.logw, m.logw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start moto_server: %w", err)
+	}
+	m.cmd, m.done = cmd, make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(m.done)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(m.endpoint() + "/moto-api/"); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("moto_server did not answer on %s", m.endpoint())
+}
+
+// kill stops moto_server and its process group with SIGKILL.
+func (m *moto) kill() {
+	if m.cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	<-m.done
+}
+
+func (m *moto) restart(ctx context.Context) (time.Duration, error) {
+	t0 := time.Now()
+	m.kill()
+	err := m.start(ctx)
+	return time.Since(t0), err
+}
+
+func waitTCP(ctx context.Context, addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not accept connections within %s", addr, timeout)
+}

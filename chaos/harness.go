@@ -1,0 +1,517 @@
+// Package chaos is ddokso's chaos and load harness: it runs the real system as
+// separate processes (API, relay, two scrap workers, two notify workers, the
+// batch worker) against a private MariaDB, moto_server and a fake shop on
+// loopback, loads it through the API, breaks it on purpose (kill -9 of
+// workers, a database crash, an emulator restart, poison and duplicated
+// messages) and checks at the end that nothing was lost, doubled or let in.
+package chaos
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ddokso/ddokso/chaos/fakeshop"
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/store"
+)
+
+const (
+	jwtSecret = "chaos-jwt-secret-chaos-jwt-secret-0123"
+	adminKey  = "chaos-admin-key-0123456789"
+	sender    = "alerts@ddokso.local"
+)
+
+// harness holds one run's moving parts.
+type harness struct {
+	cfg    Config
+	log    *slog.Logger
+	out    string
+	bin    string
+	prefix string
+	env    []string
+
+	db     *mariadb
+	moto   *moto
+	shop   *fakeshop.Shop
+	canary *canary
+	sdb    *sql.DB
+	sqs    *sqs.Client
+	ses    *sesv2.Client
+	topo   infra.Topology
+	res    infra.Resolved
+
+	api    *proc
+	procs  []*proc // every ddokso process but the API
+	killer []*proc // the ones kill -9 may hit
+	apiURL string
+
+	mu         sync.Mutex
+	faults     []Fault
+	accepted   []accepted
+	rejected   map[int]int
+	poison     map[string][]string // logical queue -> bodies sent
+	duplicates int
+	unexpected map[string]int
+	moveStart  time.Time
+	quiesceAt  time.Time
+	productOf  map[int]int64 // shop index -> product id
+	watches    []watch
+}
+
+// Fault is one injected fault.
+type Fault struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Target string    `json:"target"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+type accepted struct {
+	ID      int64
+	Index   int
+	Sent    time.Time
+	Attempt int
+}
+
+// Run executes one chaos run with cfg and returns its report. The error is
+// non-nil when the run could not be carried out; a run that finished with
+// violated invariants returns a report whose Passed is false.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("chaos config: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	out, err := filepath.Abs(cfg.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	_ = os.RemoveAll(out)
+	if err := os.MkdirAll(filepath.Join(out, "logs"), 0o755); err != nil {
+		return nil, fmt.Errorf("out dir: %w", err)
+	}
+	h := &harness{cfg: cfg, log: log, out: out, rejected: map[int]int{}, poison: map[string][]string{},
+		unexpected: map[string]int{}, productOf: map[int]int64{}, prefix: "chaos" + strconv.FormatInt(time.Now().Unix()%1e6, 10)}
+	defer h.teardown()
+	rep, err := h.run(ctx)
+	if rep != nil {
+		if werr := rep.Write(out); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return rep, err
+}
+
+func (h *harness) logFile(name string) io.Writer {
+	f, err := os.Create(filepath.Join(h.out, "logs", name+".log"))
+	if err != nil {
+		return io.Discard
+	}
+	return f
+}
+
+func (h *harness) fault(kind, target, detail string) {
+	h.mu.Lock()
+	h.faults = append(h.faults, Fault{At: time.Now(), Kind: kind, Target: target, Detail: detail})
+	h.mu.Unlock()
+	h.log.Info("fault", "kind", kind, "target", target, "detail", detail)
+}
+
+func (h *harness) run(ctx context.Context) (*Report, error) {
+	t0 := time.Now()
+	if err := h.up(ctx); err != nil {
+		return nil, err
+	}
+	h.log.Info("system up", "took", time.Since(t0).Round(time.Millisecond), "api", h.apiURL)
+
+	bg, stopBG := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); h.watchdog(bg) }()
+	go func() { defer wg.Done(); h.sampler(bg) }()
+	killCtx, stopKills := context.WithCancel(bg)
+	if h.cfg.KillEvery > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.killLoop(killCtx) }()
+	}
+	defer func() { stopKills(); stopBG(); wg.Wait() }()
+
+	// Phase 1: submissions under kills, one emulator restart, one database crash.
+	if err := h.submitAll(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.waitOutcomes(ctx); err != nil {
+		return nil, err
+	}
+	// Phase 2: watches.
+	if err := h.createWatches(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.waitDrained(ctx, false); err != nil {
+		return nil, err
+	}
+	// Phase 3: prices move, ticks, poison, duplicates, security sweep; kills go on.
+	sec, err := h.move(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Phase 4: quiesce: no more kills, faults or moves; every good product is
+	// checked once more and every queue drains.
+	stopKills()
+	h.shop.SetFaults(false)
+	if err := h.quiesce(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.waitDrained(ctx, true); err != nil {
+		return nil, err
+	}
+	for _, p := range append([]*proc{h.api}, h.procs...) {
+		p.sampleNow(ctx)
+	}
+	rep, err := h.check(ctx, sec)
+	if err != nil {
+		return nil, err
+	}
+	rep.Duration = time.Since(t0).Round(time.Second).String()
+	return rep, nil
+}
+
+// up starts MariaDB, moto, the shop, the canary and every ddokso process.
+func (h *harness) up(ctx context.Context) error {
+	bin, err := h.binary(ctx)
+	if err != nil {
+		return err
+	}
+	h.bin = bin
+	if h.db, err = newMariaDB(ctx, filepath.Join(h.out, "mariadb"), h.logFile("mariadb")); err != nil {
+		return err
+	}
+	if h.moto, err = newMoto(ctx, h.logFile("moto")); err != nil {
+		return err
+	}
+	h.shop, err = fakeshop.New(fakeshop.Config{Products: h.cfg.Submissions, BadShare: h.cfg.BadShare, DescenderShare: 0.3,
+		FaultRate: h.cfg.FaultRate, Timeout: 8 * time.Second, Seed: h.cfg.Seed})
+	if err != nil {
+		return err
+	}
+	if err := h.shop.Start(); err != nil {
+		return err
+	}
+	if h.canary, err = newCanary(); err != nil {
+		return err
+	}
+	apiPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	h.apiURL = fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+	h.env = append(os.Environ(),
+		"DDOKSO_MYSQL_DSN="+h.db.DSN("ddokso"),
+		"DDOKSO_MYSQL_MAX_CONNS=10",
+		"DDOKSO_PREFIX="+h.prefix,
+		"DDOKSO_LOG_LEVEL=info",
+		"DDOKSO_LOCAL_SCHEDULER=false",
+		"DDOKSO_SHUTDOWN_TIMEOUT=10s",
+		"DDOKSO_FETCH_HOST_INTERVAL=0s",
+		"DDOKSO_FETCH_ALLOW_LOOPBACK=true",
+		"DDOKSO_FETCH_PORTS="+h.shop.Port(),
+		"DDOKSO_FETCH_IGNORE_ROBOTS=true",
+		"DDOKSO_API_JWT_SECRET="+jwtSecret,
+		"DDOKSO_API_ADMIN_KEY="+adminKey,
+		"DDOKSO_API_ALLOW_LOOPBACK=true",
+		"DDOKSO_API_USER_RATE=100000", "DDOKSO_API_USER_BURST=100000",
+		"DDOKSO_API_IP_RATE=100000", "DDOKSO_API_IP_BURST=100000",
+		"DDOKSO_API_RECENT_WINDOW=1s",
+		"DDOKSO_SCRAP_FETCH_TIMEOUT=6s",
+		"DDOKSO_NOTIFY_UNSUBSCRIBE_SECRET=chaos-unsubscribe-secret",
+		"DDOKSO_NOTIFY_SENDER=ddokso <"+sender+">",
+		"DDOKSO_NOTIFY_QUIET_START=00:00", "DDOKSO_NOTIFY_QUIET_END=00:00",
+		"DDOKSO_NOTIFY_COOLDOWN=0s", "DDOKSO_NOTIFY_DAILY_CAP=100000",
+		"DDOKSO_NOTIFY_SWEEP_INTERVAL=5s", "DDOKSO_NOTIFY_RETRY_AFTER=20s",
+		"DDOKSO_BATCH_TICK_PERIOD=5s", "DDOKSO_BATCH_LEASE=15s",
+		"DDOKSO_BATCH_HOST_BUDGET=1000000", "DDOKSO_BATCH_NEW_GRACE=0s",
+		"DDOKSO_BATCH_SCRAPE_REQUEST_TTL="+h.requestTTL().String(),
+		"AWS_ENDPOINT_URL="+h.moto.endpoint(),
+		"AWS_REGION=ap-northeast-2", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_EC2_METADATA_DISABLED=true",
+	)
+	if out, err := h.cli(ctx, "migrate", "up"); err != nil {
+		return fmt.Errorf("migrate up: %w\n%s", err, out)
+	}
+	if h.sdb, err = store.Open(ctx, store.Config{DSN: h.db.DSN("ddokso"), MaxOpenConns: 8}); err != nil {
+		return err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("ap-northeast-2"),
+		awsconfig.WithBaseEndpoint(h.moto.endpoint()), awsconfig.WithRetryMaxAttempts(5), awsconfig.WithCredentialsProvider(staticCreds))
+	if err != nil {
+		return fmt.Errorf("aws config: %w", err)
+	}
+	h.sqs, h.ses = sqs.NewFromConfig(awsCfg), sesv2.NewFromConfig(awsCfg)
+	h.topo = infra.Default(h.prefix)
+	if err := h.infraUp(ctx); err != nil {
+		return err
+	}
+
+	mk := func(name string, args ...string) (*proc, error) {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		admin := fmt.Sprintf("127.0.0.1:%d", port)
+		if name == "api" {
+			admin = strings.TrimPrefix(h.apiURL, "http://")
+		}
+		p := &proc{name: name, bin: h.bin, args: args, admin: admin, logw: h.logFile(name),
+			env: append(append([]string(nil), h.env...), "DDOKSO_ADMIN_ADDR="+admin, "DDOKSO_HTTP_ADDR="+admin)}
+		return p, p.start()
+	}
+	if h.api, err = mk("api", "api"); err != nil {
+		return err
+	}
+	for _, spec := range [][]string{{"relay", "relay"}, {"scrap-1", "worker", "scrap"}, {"scrap-2", "worker", "scrap"},
+		{"notify-1", "worker", "notify"}, {"notify-2", "worker", "notify"}, {"batch", "worker", "batch"}} {
+		p, err := mk(spec[0], spec[1:]...)
+		if err != nil {
+			return err
+		}
+		h.procs = append(h.procs, p)
+	}
+	h.killer = h.procs
+	for _, p := range append([]*proc{h.api}, h.procs...) {
+		if err := p.ready(ctx, 90*time.Second); err != nil {
+			return err
+		}
+		p.sampleNow(ctx)
+	}
+	return nil
+}
+
+func (h *harness) requestTTL() time.Duration {
+	// Longer than the scrap queue's visibility timeout (a killed worker's
+	// message comes back after it) plus retries: only lost messages expire.
+	return 4*time.Minute + time.Duration(h.cfg.Submissions/50)*time.Second
+}
+
+// infraUp runs `ddokso infra up` and registers the SES sender (moto forgets
+// both when it restarts).
+func (h *harness) infraUp(ctx context.Context) error {
+	var last error
+	for i := 0; i < 5; i++ {
+		out, err := h.cli(ctx, "infra", "up")
+		if err == nil {
+			last = nil
+			break
+		}
+		last = fmt.Errorf("infra up: %w\n%s", err, out)
+		time.Sleep(time.Second)
+	}
+	if last != nil {
+		return last
+	}
+	if _, err := h.ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(sender)}); err != nil &&
+		!strings.Contains(err.Error(), "AlreadyExists") {
+		return fmt.Errorf("ses identity: %w", err)
+	}
+	res, err := h.topo.Resolve(ctx, infra.NewClients(h.awsConfig()))
+	if err != nil {
+		return fmt.Errorf("resolve topology: %w", err)
+	}
+	h.res = res
+	return nil
+}
+
+func (h *harness) awsConfig() aws.Config {
+	cfg, _ := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion("ap-northeast-2"),
+		awsconfig.WithBaseEndpoint(h.moto.endpoint()), awsconfig.WithCredentialsProvider(staticCreds))
+	return cfg
+}
+
+func (h *harness) cli(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, h.bin, args...)
+	cmd.Env = h.env
+	return cmd.CombinedOutput()
+}
+
+// binary returns cfg.Binary or builds ddokso from the module root.
+func (h *harness) binary(ctx context.Context) (string, error) {
+	if h.cfg.Binary != "" {
+		return h.cfg.Binary, nil
+	}
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	bin := filepath.Join(h.out, "ddokso")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ddokso")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/ddokso: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+func (h *harness) teardown() {
+	for _, p := range h.procs {
+		p.stop(15 * time.Second)
+	}
+	if h.api != nil {
+		h.api.stop(15 * time.Second)
+	}
+	if h.sdb != nil {
+		h.sdb.Close()
+	}
+	if h.shop != nil {
+		_ = h.shop.Close()
+	}
+	if h.canary != nil {
+		h.canary.close()
+	}
+	if h.moto != nil {
+		h.moto.kill()
+	}
+	if h.db != nil {
+		h.db.stop()
+		_ = os.RemoveAll(h.db.dir)
+	}
+}
+
+// watchdog restarts any ddokso process that exited on its own and counts it.
+func (h *harness) watchdog(ctx context.Context) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, p := range append([]*proc{h.api}, h.procs...) {
+			p.mu.Lock()
+			dead := p.done != nil && isClosed(p.done) && !p.restarting
+			p.mu.Unlock()
+			if dead && ctx.Err() == nil {
+				h.mu.Lock()
+				h.unexpected[p.name]++
+				h.mu.Unlock()
+				h.log.Warn("process exited on its own; restarting", "proc", p.name)
+				_ = p.start()
+			}
+		}
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// sampler reads RSS and goroutines of every process every few seconds.
+func (h *harness) sampler(ctx context.Context) {
+	t := time.NewTicker(3 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, p := range append([]*proc{h.api}, h.procs...) {
+			p.sampleNow(ctx)
+		}
+	}
+}
+
+// killLoop kill -9s a random worker or relay process every KillEvery and
+// restarts it at once.
+func (h *harness) killLoop(ctx context.Context) {
+	rnd := rand.New(rand.NewPCG(h.cfg.Seed, 99))
+	t := time.NewTicker(h.cfg.KillEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		p := h.killer[rnd.IntN(len(h.killer))]
+		if err := p.restart(); err != nil {
+			h.log.Error("restart after kill", "proc", p.name, "err", err)
+		}
+		h.fault("kill-9", p.name, "")
+	}
+}
+
+// sendTick puts a scheduled tick of typ on the batch queue.
+func (h *harness) sendTick(ctx context.Context, typ string, at time.Time) error {
+	body, err := events.NewTick(typ, at).Marshal()
+	if err != nil {
+		return err
+	}
+	_, err = h.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(h.res.Queues[infra.QueueBatch].URL), MessageBody: aws.String(string(body))})
+	if err != nil {
+		return fmt.Errorf("send %s tick: %w", typ, err)
+	}
+	return nil
+}
+
+// staticCreds are the emulator's test credentials.
+var staticCreds = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing", Source: "chaos"}, nil
+})
+
+// canary is a listener nobody may ever reach: SSRF probes point at it.
+type canary struct {
+	ln    net.Listener
+	conns atomic.Int64
+}
+
+func newCanary() (*canary, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("canary: %w", err)
+	}
+	c := &canary{ln: ln}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue
+			}
+			c.conns.Add(1)
+			conn.Close()
+		}
+	}()
+	return c, nil
+}
+
+func (c *canary) port() string { _, p, _ := net.SplitHostPort(c.ln.Addr().String()); return p }
+func (c *canary) close()       { c.ln.Close() }

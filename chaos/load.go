@@ -1,0 +1,455 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ddokso/ddokso/chaos/fakeshop"
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/infra"
+)
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// watch is one watch the harness created.
+type watch struct {
+	ID      int64
+	User    string
+	Email   string
+	Index   int
+	Product int64
+	Rule    string
+	Target  int64
+}
+
+// token mints an HS256 bearer token for user (sub) with an email claim.
+func token(secret, user, email string, exp time.Time) string {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": user, "email": email, "exp": exp.Unix(), "iat": time.Now().Unix()})
+	s, _ := t.SignedString([]byte(secret))
+	return s
+}
+
+func (h *harness) do(ctx context.Context, method, path, bearer string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, h.apiURL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes(), nil
+}
+
+// submitAll submits one URL per shop product through the API with
+// cfg.Concurrency clients, restarting the emulator at 25% and crashing the
+// database at 55% of the submissions. A submission the API did not accept
+// (5xx while a dependency is down) is retried after a pause.
+func (h *harness) submitAll(ctx context.Context) error {
+	n := h.cfg.Submissions
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, 1)
+	for w := 0; w < h.cfg.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				for attempt := 1; ; attempt++ {
+					sent := time.Now()
+					body, _ := json.Marshal(map[string]string{"url": h.shop.URL(i)})
+					code, resp, err := h.do(ctx, http.MethodPost, "/api/v1/scrapes", "", body)
+					if err == nil && code == http.StatusAccepted {
+						var r struct {
+							ID int64 `json:"id"`
+						}
+						if json.Unmarshal(resp, &r) == nil && r.ID > 0 {
+							h.mu.Lock()
+							h.accepted = append(h.accepted, accepted{ID: r.ID, Index: i, Sent: sent, Attempt: attempt})
+							h.mu.Unlock()
+							break
+						}
+					}
+					h.mu.Lock()
+					h.rejected[code]++
+					h.mu.Unlock()
+					if attempt >= 60 {
+						select {
+						case errc <- fmt.Errorf("submission %d never accepted: %d %s %v", i, code, resp, err):
+						default:
+						}
+						return
+					}
+					time.Sleep(time.Second)
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	// Faults keyed to progress.
+	emu, dbc := !h.cfg.RestartEmulator, !h.cfg.RestartDB
+	for !(emu && dbc) {
+		d := done.Load()
+		if !emu && d >= int64(n/4) {
+			emu = true
+			if err := h.restartEmulator(ctx); err != nil {
+				return err
+			}
+		}
+		if !dbc && d >= int64(n*55/100) {
+			dbc = true
+			took, err := h.db.crashRestart(ctx, 2*time.Second)
+			h.fault("mariadb-crash-restart", "mariadb", "SIGKILL, down "+took.Round(time.Millisecond).String())
+			if err != nil {
+				return err
+			}
+		}
+		if d >= int64(n) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	h.log.Info("submissions accepted", "n", len(h.accepted), "rejected_attempts", h.rejected)
+	return nil
+}
+
+// restartEmulator restarts moto_server (all its state is gone), then re-runs
+// `ddokso infra up` and registers the sender again.
+func (h *harness) restartEmulator(ctx context.Context) error {
+	took, err := h.moto.restart(ctx)
+	if err != nil {
+		return err
+	}
+	if err := h.infraUp(ctx); err != nil {
+		return err
+	}
+	h.fault("emulator-restart", "moto_server", "state lost; infra up re-run after "+took.Round(time.Millisecond).String())
+	return nil
+}
+
+// pendingCount counts accepted submissions without a final outcome.
+func (h *harness) pendingCount(ctx context.Context) (int, error) {
+	var n int
+	err := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM scrape_requests WHERE status = 'pending' AND reason = 'user'`).Scan(&n)
+	return n, err
+}
+
+// waitOutcomes waits until every submission has an outcome, sending
+// cleanup.daily ticks so requests whose message the emulator lost expire.
+func (h *harness) waitOutcomes(ctx context.Context) error {
+	deadline := time.Now().Add(h.cfg.Settle + h.requestTTL())
+	lastCleanup := time.Now()
+	for {
+		n, err := h.pendingCount(ctx)
+		if err == nil && n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d submissions still pending after %s (err %v)", n, h.cfg.Settle+h.requestTTL(), err)
+		}
+		if time.Since(lastCleanup) > 15*time.Second {
+			lastCleanup = time.Now()
+			if err := h.sendTick(ctx, events.TypeCleanupDaily, time.Now()); err != nil {
+				h.log.Warn("cleanup tick", "err", err)
+			}
+		}
+		h.log.Info("waiting for outcomes", "pending", n)
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// createWatches creates watches for a share of the good products that were
+// found: target watches (at 85% of the start price) on products whose price
+// only falls, any_drop watches on the others. Each watch has its own user.
+func (h *harness) createWatches(ctx context.Context) error {
+	rows, err := h.sdb.QueryContext(ctx, `SELECT id, product_id FROM scrape_requests WHERE status = 'done' AND product_id IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("done requests: %w", err)
+	}
+	byID := map[int64]int64{}
+	for rows.Next() {
+		var id, pid int64
+		if err := rows.Scan(&id, &pid); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[id] = pid
+	}
+	rows.Close()
+	for _, a := range h.accepted {
+		if pid, ok := byID[a.ID]; ok {
+			h.productOf[a.Index] = pid
+		}
+	}
+	rnd := rand.New(rand.NewPCG(h.cfg.Seed, 5))
+	for i := 0; i < h.shop.Len(); i++ {
+		pid, ok := h.productOf[i]
+		if !ok || !h.shop.Kind(i).Good() || rnd.Float64() >= h.cfg.WatchShare {
+			continue
+		}
+		w := watch{User: fmt.Sprintf("chaos-user-%d", i), Email: fmt.Sprintf("user%d@chaos.test", i), Index: i, Product: pid, Rule: "any_drop"}
+		req := map[string]any{"product_id": pid, "rule": "any_drop", "channels": []string{"email"}}
+		if h.shop.Kind(i) == fakeshop.KindDescender {
+			w.Rule, w.Target = "target", h.shop.StartPrice(i)*85/100
+			req["rule"], req["target_price"] = "target", strconv.FormatInt(w.Target, 10)
+		}
+		body, _ := json.Marshal(req)
+		var code int
+		var resp []byte
+		for attempt := 0; attempt < 10; attempt++ {
+			code, resp, err = h.do(ctx, http.MethodPost, "/api/v1/me/watches", token(jwtSecret, w.User, w.Email, time.Now().Add(time.Hour)), body)
+			if err == nil && code < 500 {
+				break
+			}
+			time.Sleep(time.Second)
+		}
+		if code != http.StatusCreated && code != http.StatusOK {
+			return fmt.Errorf("create watch for product %d: %d %s (%v)", pid, code, resp, err)
+		}
+		var out struct {
+			ID int64 `json:"id"`
+		}
+		if err := json.Unmarshal(resp, &out); err != nil || out.ID == 0 {
+			return fmt.Errorf("create watch: answer %s", resp)
+		}
+		w.ID = out.ID
+		h.watches = append(h.watches, w)
+	}
+	h.log.Info("watches created", "n", len(h.watches))
+	return nil
+}
+
+// queueDepth is visible + in-flight messages of the main queues.
+func (h *harness) queueDepth(ctx context.Context) (int, error) {
+	total := 0
+	for _, name := range []string{infra.QueueScrap, infra.QueueNotify, infra.QueueBatch} {
+		out, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(h.res.Queues[name].URL),
+			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"}})
+		if err != nil {
+			return 0, err
+		}
+		for _, v := range out.Attributes {
+			n, _ := strconv.Atoi(v)
+			total += n
+		}
+	}
+	return total, nil
+}
+
+// waitDrained waits until the outbox is published, the main queues are empty
+// and (when notifications) no notification is left queued, three checks in a row.
+func (h *harness) waitDrained(ctx context.Context, notifications bool) error {
+	deadline := time.Now().Add(h.cfg.Settle)
+	calm := 0
+	for calm < 3 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("system did not drain within %s", h.cfg.Settle)
+		}
+		var outbox, queued int
+		err1 := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`).Scan(&outbox)
+		err2 := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE status IN ('queued','deferred')`).Scan(&queued)
+		depth, err3 := h.queueDepth(ctx)
+		if !notifications {
+			queued = 0
+		}
+		if err1 == nil && err2 == nil && err3 == nil && outbox == 0 && depth == 0 && queued == 0 {
+			calm++
+		} else {
+			calm = 0
+			h.log.Info("draining", "outbox", outbox, "queue_depth", depth, "queued_notifications", queued)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	return nil
+}
+
+// markDue makes products due now for the next rescrape.due tick.
+func (h *harness) markDue(ctx context.Context, ids []int64) error {
+	for len(ids) > 0 {
+		k := min(len(ids), 500)
+		ph := strings.TrimSuffix(strings.Repeat("?,", k), ",")
+		args := make([]any, k)
+		for j, id := range ids[:k] {
+			args[j] = id
+		}
+		if _, err := h.sdb.ExecContext(ctx, `UPDATE products SET next_check_at = NOW(6) - INTERVAL 5 SECOND WHERE id IN (`+ph+`)`, args...); err != nil {
+			return fmt.Errorf("mark due: %w", err)
+		}
+		ids = ids[k:]
+	}
+	return nil
+}
+
+// move runs phase 3: the shop changes prices and stock, re-scrape ticks
+// follow, poison and duplicated messages arrive, and the security sweep runs.
+func (h *harness) move(ctx context.Context) (*Security, error) {
+	h.moveStart = time.Now()
+	rnd := rand.New(rand.NewPCG(h.cfg.Seed, 11))
+	end := h.moveStart.Add(h.cfg.MoveDuration)
+	var sec *Security
+	var secErr error
+	secDone := make(chan struct{})
+	go func() { defer close(secDone); sec, secErr = h.securitySweep(ctx) }()
+	poisoned, duplicated := false, false
+	for time.Now().Before(end) {
+		changes := h.shop.Mutate(h.cfg.MovesPerTick)
+		var due []int64
+		for _, c := range changes {
+			if pid, ok := h.productOf[c.Product]; ok {
+				due = append(due, pid)
+			}
+		}
+		// Some unchanged products too: a check that finds no change records none.
+		for j := 0; j < h.cfg.MovesPerTick/3; j++ {
+			if pid, ok := h.productOf[rnd.IntN(h.shop.Len())]; ok {
+				due = append(due, pid)
+			}
+		}
+		if err := h.markDue(ctx, due); err != nil {
+			return nil, err
+		}
+		if err := h.sendTick(ctx, events.TypeRescrapeDue, time.Now()); err != nil {
+			h.log.Warn("rescrape tick", "err", err)
+		}
+		if !poisoned && time.Since(h.moveStart) > h.cfg.MoveDuration/3 {
+			poisoned = true
+			if err := h.sendPoison(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if !duplicated && time.Since(h.moveStart) > h.cfg.MoveDuration/2 {
+			duplicated = true
+			if err := h.sendDuplicates(ctx, 20+h.cfg.Submissions/100); err != nil {
+				return nil, err
+			}
+		}
+		time.Sleep(h.cfg.TickEvery)
+	}
+	<-secDone
+	return sec, secErr
+}
+
+// quiesce checks every good product once more with faults off and prices
+// frozen, until each was checked after the freeze.
+func (h *harness) quiesce(ctx context.Context) error {
+	h.quiesceAt = time.Now()
+	deadline := h.quiesceAt.Add(h.cfg.Settle)
+	for {
+		rows, err := h.sdb.QueryContext(ctx, `SELECT id FROM products WHERE check_status = 'ok' AND (last_checked_at IS NULL OR last_checked_at < ?)`, h.quiesceAt)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			_ = rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("quiesce: %d products not re-checked within %s", len(ids), h.cfg.Settle)
+		}
+		h.log.Info("quiesce: re-checking", "products", len(ids))
+		if err := h.markDue(ctx, ids); err != nil {
+			return err
+		}
+		if err := h.sendTick(ctx, events.TypeRescrapeDue, time.Now()); err != nil {
+			h.log.Warn("rescrape tick", "err", err)
+		}
+		time.Sleep(max(h.cfg.TickEvery, 16*time.Second))
+	}
+}
+
+// sendPoison puts malformed, unknown-type and missing-field messages straight
+// on every queue; each must end in that queue's DLQ.
+func (h *harness) sendPoison(ctx context.Context) error {
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	bodies := map[string][]string{
+		infra.QueueScrap: {`{"id": "chaos-poison-1", "type": `, `{"id":"chaos-poison-2","type":"chaos.unknown","version":1,"occurred_at":"` + now + `","payload":{}}`,
+			`{"id":"chaos-poison-3","type":"scrape.requested","version":1,"occurred_at":"` + now + `","payload":{}}`},
+		infra.QueueNotify: {`not json at all`, `{"id":"chaos-poison-5","type":"chaos.unknown","version":1,"occurred_at":"` + now + `","payload":{}}`,
+			`{"id":"chaos-poison-6","type":"price.changed","version":1,"occurred_at":"` + now + `","payload":{"changes":[]}}`},
+		infra.QueueBatch: {`{"id": 7`, `{"id":"chaos-poison-8","type":"chaos.unknown","version":1,"occurred_at":"` + now + `","payload":{}}`,
+			`{"id":"chaos-poison-9","type":"rescrape.due"}`},
+		infra.QueueSES: {`<xml>not json</xml>`},
+	}
+	for q, bs := range bodies {
+		for _, b := range bs {
+			if _, err := h.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(h.res.Queues[q].URL), MessageBody: aws.String(b)}); err != nil {
+				return fmt.Errorf("poison %s: %w", q, err)
+			}
+			h.mu.Lock()
+			h.poison[q] = append(h.poison[q], b)
+			h.mu.Unlock()
+		}
+		h.fault("poison", q, strconv.Itoa(len(bs))+" messages")
+	}
+	return nil
+}
+
+// sendDuplicates sends copies of n already published envelopes straight to
+// the queue that consumes them.
+func (h *harness) sendDuplicates(ctx context.Context, n int) error {
+	rows, err := h.sdb.QueryContext(ctx, `SELECT event_type, body FROM outbox WHERE published_at IS NOT NULL
+AND event_type IN ('scrape.requested','price.changed') ORDER BY RAND() LIMIT ?`, n)
+	if err != nil {
+		return fmt.Errorf("duplicates: %w", err)
+	}
+	defer rows.Close()
+	sent := 0
+	for rows.Next() {
+		var typ, body string
+		if err := rows.Scan(&typ, &body); err != nil {
+			return err
+		}
+		q := infra.QueueScrap
+		if typ == events.TypePriceChanged {
+			q = infra.QueueNotify
+		}
+		if _, err := h.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(h.res.Queues[q].URL), MessageBody: aws.String(body)}); err != nil {
+			return fmt.Errorf("duplicate: %w", err)
+		}
+		sent++
+	}
+	h.mu.Lock()
+	h.duplicates += sent
+	h.mu.Unlock()
+	h.fault("duplicate-delivery", "scrap+notify", strconv.Itoa(sent)+" copies of published envelopes")
+	return rows.Err()
+}
