@@ -62,6 +62,10 @@ func run() error {
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
 		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
 		e2eHosts     = flag.Int("e2e-hosts", 49, "loopback shop addresses (127.0.0.2…)")
+		consumerMsgs = flag.Int("consumer-msgs", 1000, "messages per side and emulator")
+		kumoBin      = flag.String("kumo", "", "kumo binary (fast SQS emulator); default: kumo on PATH or in GOPATH/bin")
+		batchN       = flag.Int("batch-products", 1000000, "due products seeded for the batch fan-out")
+		batchEnq     = flag.Int("batch-enqueue", 20000, "of which select+enqueue sends to SQS")
 	)
 	flag.Parse()
 	root, err := moduleRoot()
@@ -71,6 +75,7 @@ func run() error {
 	if *smoke {
 		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
 		*e2eURLs, *e2eWorkers = 10, "1"
+		*consumerMsgs, *batchN, *batchEnq = 50, 2000, 100
 	}
 	want := func(n int) bool {
 		return *only == "" || slices.Contains(strings.Split(*only, ","), fmt.Sprint(n))
@@ -87,7 +92,7 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 	env := &bench.Env{MySQLBase: *mysqlBase, AWSEndpoint: os.Getenv("AWS_ENDPOINT_URL")}
-	needSystem := want(4) || want(5) || want(7)
+	needSystem := want(4) || want(5) || want(6) || want(7) || want(3)
 	if needSystem {
 		if env.AWSEndpoint == "" {
 			return fmt.Errorf("AWS_ENDPOINT_URL is not set: run through scripts/dev/with-moto.sh (make bench does)")
@@ -117,6 +122,17 @@ func run() error {
 		return bench.Extraction(bench.ExtractConfig{Dir: filepath.Join(root, "extract", "testdata"), Iterations: *extractIters, SyntheticKB: *syntheticKB})
 	})
 	step(2, bench.PriceParsing)
+	step(3, func() bench.Row {
+		emus := map[string]string{"moto": env.AWSEndpoint}
+		notes := []string{"moto answers each call in milliseconds, which hides our own costs; the faster emulator is kumo (github.com/sivchari/kumo, Go)."}
+		if k, stop, err := bench.StartKumo(ctx, *kumoBin); err != nil {
+			notes = append(notes, "kumo not measured: "+err.Error())
+		} else {
+			defer stop()
+			emus["kumo"] = k
+		}
+		return bench.Consumer(ctx, bench.ConsumerConfig{Emulators: emus, Messages: *consumerMsgs, Pollers: 4, Notes: notes})
+	})
 	var bareMem [2]int64
 	var mem []bench.MemSample
 	step(4, func() bench.Row {
@@ -136,6 +152,9 @@ func run() error {
 		r, m := bench.E2E(ctx, env, bench.E2EConfig{URLs: *e2eURLs, Workers: workers, Hosts: *e2eHosts, Timeout: 5 * time.Minute})
 		mem = m
 		return r
+	})
+	step(6, func() bench.Row {
+		return bench.Batch(ctx, env, bench.BatchConfig{Products: *batchN, Enqueue: min(*batchEnq, *batchN), Endpoint: env.AWSEndpoint})
 	})
 	step(7, func() bench.Row { return bench.Memory(mem, bareMem) })
 	rep.Elapsed = time.Since(rep.Started)
