@@ -40,6 +40,7 @@ lint: tools
 .PHONY: test
 test: db lint
 	scripts/dev/with-moto.sh $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	scripts/dev/with-moto.sh $(GO) run ./cmd/ddokso-bench -smoke -out $$(mktemp -t bench-smoke.XXXXXX.md)
 
 .PHONY: run
 run: db build
@@ -54,3 +55,10 @@ fuzz:
 	$(GO) test ./shopurl -run '^$$' -fuzz '^FuzzCanonicalize$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./extract -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fetch -run '^$$' -fuzz '^FuzzDetectBlock$$' -fuzztime $(FUZZTIME)
+
+# make bench: every stage beside its baseline, written to BENCHMARKS.md.
+# Sizes: BENCH_FLAGS (see go run ./cmd/ddokso-bench -h), e.g. BENCH_FLAGS="-only 1,2".
+BENCH_FLAGS ?=
+.PHONY: bench
+bench: db
+	scripts/dev/with-moto.sh $(GO) run ./cmd/ddokso-bench -out BENCHMARKS.md $(BENCH_FLAGS)
