@@ -16,6 +16,7 @@ help:
 	@echo "make test   - vet, cfn-lint, actionlint, shellcheck and go test -race with MariaDB + moto"
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make build  - bin/ddokso"
+	@echo "make chaos  - the chaos harness, full profile (report in build/chaos)"
 
 .PHONY: build
 build:
@@ -62,3 +63,11 @@ BENCH_FLAGS ?=
 .PHONY: bench
 bench: db
 	scripts/dev/with-moto.sh $(GO) run ./cmd/ddokso-bench -out BENCHMARKS.md $(BENCH_FLAGS)
+
+# The chaos harness, full profile (N=10,000; see chaos/ and cmd/ddokso-chaos).
+# CHAOS_FLAGS e.g. "-n 2000 -duration 2m". The short profile runs in `make test`
+# as chaos.TestShortProfile.
+CHAOS_FLAGS ?=
+.PHONY: chaos
+chaos: db
+	$(GO) run ./cmd/ddokso-chaos -out build/chaos $(CHAOS_FLAGS)

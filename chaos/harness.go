@@ -310,7 +310,7 @@ func (h *harness) up(ctx context.Context) error {
 func (h *harness) requestTTL() time.Duration {
 	// Longer than the scrap queue's visibility timeout (a killed worker's
 	// message comes back after it) plus retries: only lost messages expire.
-	return 4*time.Minute + time.Duration(h.cfg.Submissions/50)*time.Second
+	return 150*time.Second + time.Duration(h.cfg.Submissions/50)*time.Second
 }
 
 // infraUp runs `ddokso infra up` and registers the SES sender (moto forgets

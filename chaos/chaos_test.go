@@ -1,0 +1,47 @@
+package chaos_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/chaos"
+)
+
+// TestShortProfile runs the short chaos profile: the real processes under
+// kills, a database crash, an emulator restart, poison and duplicates, and
+// every invariant must hold. It needs mariadb-install-db, mariadbd and
+// moto_server; set DDOKSO_CHAOS=0 to skip it.
+func TestShortProfile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the chaos short profile takes minutes; run without -short")
+	}
+	if os.Getenv("DDOKSO_CHAOS") == "0" {
+		t.Skip("DDOKSO_CHAOS=0")
+	}
+	for _, tool := range []string{"mariadb-install-db", "moto_server"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	cfg := chaos.Short()
+	cfg.OutDir = t.TempDir()
+	if dir := os.Getenv("DDOKSO_CHAOS_OUT"); dir != "" {
+		cfg.OutDir = dir
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 9*time.Minute)
+	defer cancel()
+	rep, err := chaos.Run(ctx, cfg, nil)
+	if rep != nil {
+		t.Log("\n" + rep.Markdown())
+	}
+	require.NoError(t, err)
+	for _, in := range rep.Invariants {
+		require.Zero(t, in.Violations, "%s: %v", in.Name, in.Examples)
+	}
+	require.True(t, rep.Passed)
+}
