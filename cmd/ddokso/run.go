@@ -52,7 +52,7 @@ func cmdRun(ctx context.Context) error {
 	if err := a.verifySender(ctx); err != nil {
 		return err
 	}
-	relay, err := store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
+	relay, err := a.relay()
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,8 @@ func cmdRun(ctx context.Context) error {
 	return runAll(ctx, append(workers, apiComp, relay.Run)...)
 }
 
-func cmdAPI(ctx context.Context) error {
+// withResolved runs a split-mode command: an app on an existing topology.
+func withResolved(ctx context.Context, build func(a *app) ([]component, error)) error {
 	a, err := newApp(ctx, true)
 	if err != nil {
 		return err
@@ -77,11 +78,18 @@ func cmdAPI(ctx context.Context) error {
 	if err := a.resolveTopology(ctx); err != nil {
 		return err
 	}
-	apiComp, err := a.apiComponent(nil)
+	comps, err := build(a)
 	if err != nil {
 		return err
 	}
-	return runAll(ctx, apiComp)
+	return runAll(ctx, comps...)
+}
+
+func cmdAPI(ctx context.Context) error {
+	return withResolved(ctx, func(a *app) ([]component, error) {
+		apiComp, err := a.apiComponent(nil)
+		return []component{apiComp}, err
+	})
 }
 
 func cmdWorker(ctx context.Context, names []string) error {
@@ -90,35 +98,24 @@ func cmdWorker(ctx context.Context, names []string) error {
 			return usageError{fmt.Sprintf("unknown worker %q (scrap, notify, batch)", n)}
 		}
 	}
-	a, err := newApp(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	if err := a.resolveTopology(ctx); err != nil {
-		return err
-	}
-	comps, err := a.workerComponents(names, a.base.LocalScheduler == "true")
-	if err != nil {
-		return err
-	}
-	return runAll(ctx, append(comps, a.adminComponent())...)
+	return withResolved(ctx, func(a *app) ([]component, error) {
+		comps, err := a.workerComponents(names, a.base.LocalScheduler == "true")
+		return append(comps, a.adminComponent()), err
+	})
 }
 
 func cmdRelay(ctx context.Context) error {
-	a, err := newApp(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	if err := a.resolveTopology(ctx); err != nil {
-		return err
-	}
-	relay, err := store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
-	if err != nil {
-		return err
-	}
-	return runAll(ctx, relay.Run, a.adminComponent())
+	return withResolved(ctx, func(a *app) ([]component, error) {
+		relay, err := a.relay()
+		if err != nil {
+			return nil, err
+		}
+		return []component{relay.Run, a.adminComponent()}, nil
+	})
+}
+
+func (a *app) relay() (*store.Relay, error) {
+	return store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
 }
 
 func (a *app) adminComponent() component {
