@@ -21,7 +21,7 @@ JOIN products p ON p.id = w.product_id
 WHERE u.email IS NOT NULL AND u.email <> '' AND p.last_changed_at >= ? AND p.last_changed_at < ?`
 
 // digestCappedSQL adds users with notifications held back by their daily
-// cap (the notifications table belongs to the notification worker).
+// cap (the notification worker's delivery log).
 const digestCappedSQL = `SELECT DISTINCT u.id FROM users u
 JOIN notifications n ON n.user_id = u.id
 WHERE u.email IS NOT NULL AND u.email <> '' AND n.status = 'capped' AND n.created_at >= ? AND n.created_at < ?`
@@ -99,15 +99,8 @@ func digestUsers(ctx context.Context, tx *sql.Tx, from, to time.Time) ([]string,
 	if err := collect(digestUsersSQL); err != nil {
 		return nil, err
 	}
-	var hasNotifications int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables
-WHERE table_schema = DATABASE() AND table_name = 'notifications'`).Scan(&hasNotifications); err != nil {
-		return nil, fmt.Errorf("look up notifications table: %w", err)
-	}
-	if hasNotifications > 0 {
-		if err := collect(digestCappedSQL); err != nil {
-			return nil, err
-		}
+	if err := collect(digestCappedSQL); err != nil {
+		return nil, err
 	}
 	return users, nil
 }
