@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ type FakeShop struct {
 // shopPage renders the product at path with a price derived from it.
 func shopPage(host, path string) []byte {
 	id := path[strings.LastIndexByte(path, '/')+1:]
-	n, _ := strconv.Atoi(strings.TrimPrefix(id, "p"))
+	n, _ := strconv.Atoi(id[strings.LastIndexByte(id, 'p')+1:])
 	head := fmt.Sprintf(`<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>벤치 운동화 %[1]s</title>
 <link rel="canonical" href="http://%[2]s%[3]s">
 <script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"벤치 운동화 %[1]s","sku":"SKU-%[1]s",
@@ -262,6 +263,7 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var subErr error
+	var retried5xx int
 	for range 8 {
 		wg.Add(1)
 		go func() {
@@ -275,12 +277,25 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 					return
 				}
 				body := fmt.Sprintf(`{"url":%q}`, shop.URL(run, int(i)))
-				resp, err := client.Post("http://"+apiAddr+"/api/v1/scrapes", "application/json", strings.NewReader(body))
-				if err == nil {
+				var err error
+				for attempt := 0; attempt < 3; attempt++ { // a client retries a 5xx, as the frontend does
+					var resp *http.Response
+					resp, err = client.Post("http://"+apiAddr+"/api/v1/scrapes", "application/json", strings.NewReader(body))
+					if err != nil {
+						break
+					}
 					resp.Body.Close()
-					if resp.StatusCode != http.StatusAccepted {
+					if resp.StatusCode >= 500 {
+						mu.Lock()
+						retried5xx++
+						mu.Unlock()
+						err = fmt.Errorf("POST /scrapes: %d", resp.StatusCode)
+						continue
+					}
+					if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
 						err = fmt.Errorf("POST /scrapes: %d", resp.StatusCode)
 					}
+					break
 				}
 				if err != nil {
 					mu.Lock()
@@ -294,7 +309,7 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 	wg.Wait()
 	if subErr != nil {
 		close(stopSample)
-		return 0, nil, nil, mem, subErr
+		return 0, nil, nil, mem, fmt.Errorf("%w\napi output:\n%s", subErr, api.Output())
 	}
 	deadline := time.Now().Add(cfg.Timeout)
 	for {
@@ -335,6 +350,10 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 	var stored int
 	_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM products WHERE price IS NOT NULL`).Scan(&stored)
 	outcomes["products_with_price"] = stored
+	if retried5xx > 0 {
+		outcomes["submissions_answered_5xx_then_retried"] = retried5xx
+		fmt.Fprintf(os.Stderr, "e2e: %d POST /scrapes answered 5xx; api output:\n%s\n", retried5xx, api.Output())
+	}
 	rate := float64(cfg.URLs) / (time.Duration(span) * time.Microsecond).Seconds()
 	return rate, lat, outcomes, mem, rows.Err()
 }

@@ -124,7 +124,9 @@ func run() error {
 	step(2, bench.PriceParsing)
 	step(3, func() bench.Row {
 		emus := map[string]string{"moto": env.AWSEndpoint}
-		notes := []string{"moto answers each call in milliseconds, which hides our own costs; the faster emulator is kumo (github.com/sivchari/kumo, Go)."}
+		notes := []string{"moto answers each call in milliseconds, which hides our own costs; the faster emulator is kumo (github.com/sivchari/kumo, Go), used when installed (`" + bench.KumoInstall + "`).",
+			"",
+			"Faster-emulator attempts on this machine: `go install github.com/sivchari/kumo@latest` → \"not a main package\" (the command is ./cmd/kumo); `go install github.com/sivchari/kumo/cmd/kumo@v0.33.1` → sum.golang.org 404 for github.com/aws/aws-sdk-go-v2/service/amplify@v1.38.16 and appmesh@v1.35.14; with GOSUMDB=off the proxy download of those two modules hung for 8 minutes and was stopped. fauxqs (npm) needs Node 22; this machine has Node 20.20.2, so it was not installed."}
 		if k, stop, err := bench.StartKumo(ctx, *kumoBin); err != nil {
 			notes = append(notes, "kumo not measured: "+err.Error())
 		} else {
