@@ -35,6 +35,7 @@ type PublishError struct {
 	Failed map[string]string
 }
 
+// Error implements error.
 func (e *PublishError) Error() string {
 	for id, why := range e.Failed {
 		return fmt.Sprintf("publish: %d events failed (e.g. %s: %s)", len(e.Failed), id, why)
