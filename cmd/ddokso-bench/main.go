@@ -65,7 +65,7 @@ func run() error {
 		consumerMsgs = flag.Int("consumer-msgs", 1000, "messages per side and emulator")
 		kumoBin      = flag.String("kumo", "", "kumo binary (fast SQS emulator); default: kumo on PATH or in GOPATH/bin")
 		batchN       = flag.Int("batch-products", 1000000, "due products seeded for the batch fan-out")
-		batchEnq     = flag.Int("batch-enqueue", 20000, "of which select+enqueue sends to SQS")
+		batchEnq     = flag.Int("batch-enqueue", 2000, "of which select+enqueue sends to SQS")
 	)
 	flag.Parse()
 	root, err := moduleRoot()
