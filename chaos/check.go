@@ -474,6 +474,9 @@ func (h *harness) checkProcesses(rep *Report) Invariant {
 		if n := h.unexpected[p.name]; n > 0 {
 			addViolation(&in, "%s exited on its own %d times (see logs/%s.log)", p.name, n, p.name)
 		}
+		if n := h.startFailures[p.name]; n > 0 {
+			detail += fmt.Sprintf(", %d start-ups refused while a dependency was down (restarted)", n)
+		}
 		rep.Resources[p.name] = detail
 	}
 	return in

@@ -72,6 +72,8 @@ type harness struct {
 	poison     map[string][]string // logical queue -> bodies sent
 	duplicates int
 	unexpected map[string]int
+	// startFailures counts processes that exited during start-up.
+	startFailures map[string]int
 	moveStart  time.Time
 	quiesceAt  time.Time
 	productOf  map[int]int64 // shop index -> product id
@@ -112,7 +114,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Report, error) {
 		return nil, fmt.Errorf("out dir: %w", err)
 	}
 	h := &harness{cfg: cfg, log: log, out: out, rejected: map[int]int{}, poison: map[string][]string{},
-		unexpected: map[string]int{}, productOf: map[int]int64{}, prefix: "chaos" + strconv.FormatInt(time.Now().Unix()%1e6, 10)}
+		unexpected: map[string]int{}, startFailures: map[string]int{}, productOf: map[int]int64{}, prefix: "chaos" + strconv.FormatInt(time.Now().Unix()%1e6, 10)}
 	defer h.teardown()
 	rep, err := h.run(ctx)
 	if rep != nil {
@@ -204,7 +206,11 @@ func (h *harness) up(ctx context.Context) error {
 		return err
 	}
 	h.bin = bin
-	if h.db, err = newMariaDB(ctx, filepath.Join(h.out, "mariadb"), h.logFile("mariadb")); err != nil {
+	dbDir, err := os.MkdirTemp("", "ddokso-chaos-mariadb")
+	if err != nil {
+		return fmt.Errorf("mariadb dir: %w", err)
+	}
+	if h.db, err = newMariaDB(ctx, dbDir, h.logFile("mariadb")); err != nil {
 		return err
 	}
 	if h.moto, err = newMoto(ctx, h.logFile("moto")); err != nil {
@@ -413,7 +419,14 @@ func (h *harness) watchdog(ctx context.Context) {
 			p.mu.Unlock()
 			if dead && ctx.Err() == nil {
 				h.mu.Lock()
-				h.unexpected[p.name]++
+				p.mu.Lock()
+				if time.Since(p.started) < 10*time.Second {
+					// Refused to start (e.g. MySQL down at start-up): a supervisor restarts it.
+					h.startFailures[p.name]++
+				} else {
+					h.unexpected[p.name]++
+				}
+				p.mu.Unlock()
 				h.mu.Unlock()
 				h.log.Warn("process exited on its own; restarting", "proc", p.name)
 				_ = p.start()
@@ -478,6 +491,16 @@ func (h *harness) sendTick(ctx context.Context, typ string, at time.Time) error 
 		return fmt.Errorf("send %s tick: %w", typ, err)
 	}
 	return nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // staticCreds are the emulator's test credentials.
