@@ -278,7 +278,10 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 				}
 				body := fmt.Sprintf(`{"url":%q}`, shop.URL(run, int(i)))
 				var err error
-				for attempt := 0; attempt < 3; attempt++ { // a client retries a 5xx, as the frontend does
+				for attempt := 0; attempt < 10; attempt++ { // a client retries a 5xx with backoff, as the frontend does
+					if attempt > 0 {
+						time.Sleep(time.Duration(attempt*50) * time.Millisecond)
+					}
 					var resp *http.Response
 					resp, err = client.Post("http://"+apiAddr+"/api/v1/scrapes", "application/json", strings.NewReader(body))
 					if err != nil {
