@@ -3,11 +3,10 @@ package fetch
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/ddokso/ddokso/store"
 )
 
 // MySQLLimiter is a [Limiter] shared by every process using the same
@@ -111,7 +110,4 @@ func (l *MySQLLimiter) reserveOnce(ctx context.Context, key string, interval tim
 }
 
 // isRetryableMySQL reports deadlocks (1213) and lock wait timeouts (1205).
-func isRetryableMySQL(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
-}
+func isRetryableMySQL(err error) bool { return store.IsLockConflict(err) }

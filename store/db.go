@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -102,8 +103,25 @@ func CreateDatabase(ctx context.Context, dsn string) error {
 	return nil
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
+// InTx runs fn in a transaction, committing when it returns nil. A
+// transaction that loses a deadlock or a lock wait (MySQL 1213, 1205) is
+// rolled back and run again, up to four times in all, so fn must not have
+// effects outside the transaction that a rerun would repeat.
 func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := inTxOnce(ctx, db, fn)
+		if err == nil || attempt == 4 || !IsLockConflict(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func inTxOnce(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -116,4 +134,11 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// IsLockConflict reports a MySQL deadlock (1213) or lock wait timeout
+// (1205): the transaction lost to a concurrent one and may simply be rerun.
+func IsLockConflict(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }

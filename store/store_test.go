@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -212,3 +213,39 @@ type stringsBuilder struct{ b []byte }
 
 func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
 func (s *stringsBuilder) String() string              { return string(s.b) }
+
+func TestInTxRerunsTheLoserOfADeadlock(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	_, err := db.Exec(`INSERT INTO effects (id, k) VALUES (1, 'a'), (2, 'b')`)
+	require.NoError(t, err)
+	var attempts [2]int
+	bothLocked := make(chan struct{}, 2)
+	run := func(i int, first, second int) error {
+		return store.InTx(ctx, db, func(tx *sql.Tx) error {
+			attempts[i]++
+			if _, err := tx.Exec(`UPDATE effects SET k = 'x' WHERE id = ?`, first); err != nil {
+				return err
+			}
+			if attempts[i] == 1 {
+				// Wait until both hold their first row: a certain deadlock.
+				bothLocked <- struct{}{}
+				for len(bothLocked) < 2 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			_, err := tx.Exec(`UPDATE effects SET k = 'y' WHERE id = ?`, second)
+			return err
+		})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); errs[0] = run(0, 1, 2) }()
+	go func() { defer wg.Done(); errs[1] = run(1, 2, 1) }()
+	wg.Wait()
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	require.Equal(t, 3, attempts[0]+attempts[1], "exactly one transaction lost the deadlock and ran again")
+}

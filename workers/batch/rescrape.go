@@ -4,16 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/ddokso/ddokso/events"
+
+	"github.com/ddokso/ddokso/store"
 )
 
 // Tick phases recorded in batch_ticks.phase.
@@ -102,8 +101,7 @@ func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (Re
 func (w *Worker) claimPageRetry(ctx context.Context, key string, tickAt time.Time) (duePage, error) {
 	for attempt := 1; ; attempt++ {
 		page, err := w.claimPage(ctx, key, tickAt)
-		var me *mysql.MySQLError
-		if err == nil || attempt == 5 || !errors.As(err, &me) || (me.Number != 1213 && me.Number != 1205) {
+		if err == nil || attempt == 5 || !store.IsLockConflict(err) {
 			return page, err
 		}
 		w.log.DebugContext(ctx, "rescrape page retried", "tick", key, "err", err)

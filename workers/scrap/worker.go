@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/fetch"
@@ -158,12 +156,9 @@ func attempt(msg *events.Message, max int) int {
 // loses a deadlock or lock wait to a concurrent check of the same product.
 const maxTxTries = 3
 
-// lockConflict reports a MySQL deadlock (1213) or lock wait timeout (1205):
-// the transaction was rolled back as a whole and may simply be run again.
-func lockConflict(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
-}
+// lockConflict reports a MySQL deadlock or lock wait timeout: the
+// transaction was rolled back as a whole and may simply be run again.
+func lockConflict(err error) bool { return store.IsLockConflict(err) }
 
 // URLHash is the products.url_hash / scrape_requests.url_hash of a
 // canonical URL: its SHA-256 in lower-case hex.
