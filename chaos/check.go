@@ -99,7 +99,7 @@ func (h *harness) check(ctx context.Context, sec *Security) (*Report, error) {
 			addViolation(&agree, "product %d (%s) ended %s", a.Index, k, status)
 		}
 	}
-	out.Detail = fmt.Sprintf("outcomes %v", statuses)
+	out.Detail = fmt.Sprintf("outcomes %v; expired = scrape.requested lost by the emulator restart (SNS accepted it before the subscriptions were re-created), expired by the batch cleanup after the request TTL", statuses)
 	rep.Invariants = append(rep.Invariants, out, agree)
 	slices.Sort(lat)
 	if len(lat) > 0 {
@@ -355,8 +355,14 @@ func (h *harness) sentMail(ctx context.Context) (map[string]int, error) {
 		case map[string]any:
 			for k, d := range x {
 				if strings.Contains(strings.ToLower(k), "destination") {
+					// One message: moto lists a raw message's recipient once per
+					// source (Destination and To header), so count each address once.
+					seen := map[string]bool{}
 					for _, addr := range addresses(d) {
-						out[addr]++
+						if !seen[addr] {
+							seen[addr] = true
+							out[addr]++
+						}
 					}
 					continue
 				}
@@ -449,7 +455,7 @@ func (h *harness) checkProcesses(rep *Report) Invariant {
 			pid = p.cmd.Process.Pid
 		}
 		for _, s := range p.samples {
-			if s.PID == pid {
+			if s.PID == pid && s.Goroutines >= 0 {
 				inst = append(inst, s)
 			}
 		}

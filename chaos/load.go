@@ -356,6 +356,9 @@ func (h *harness) move(ctx context.Context) (*Security, error) {
 		}
 		if !poisoned && time.Since(h.moveStart) > h.cfg.MoveDuration/3 {
 			poisoned = true
+			if err := h.quietBatch(ctx); err != nil {
+				return nil, err
+			}
 			if err := h.sendPoison(ctx); err != nil {
 				return nil, err
 			}
@@ -380,15 +383,25 @@ func (h *harness) quiesce(ctx context.Context) error {
 	h.quiesceAt = time.Now()
 	deadline := h.quiesceAt.Add(h.cfg.Settle)
 	for {
-		rows, err := h.sdb.QueryContext(ctx, `SELECT id FROM products WHERE check_status = 'ok' AND (last_checked_at IS NULL OR last_checked_at < ?)`, h.quiesceAt)
+		// Every good product, whatever its last check said (a random fault may
+		// have left it blocked or failed).
+		rows, err := h.sdb.QueryContext(ctx, `SELECT id FROM products WHERE last_checked_at IS NULL OR last_checked_at < ?`, h.quiesceAt)
 		if err != nil {
 			return err
+		}
+		good := map[int64]bool{}
+		for i, pid := range h.productOf {
+			if h.shop.Kind(i).Good() {
+				good[pid] = true
+			}
 		}
 		var ids []int64
 		for rows.Next() {
 			var id int64
 			_ = rows.Scan(&id)
-			ids = append(ids, id)
+			if good[id] {
+				ids = append(ids, id)
+			}
 		}
 		rows.Close()
 		if len(ids) == 0 {
@@ -408,6 +421,29 @@ func (h *harness) quiesce(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// quietBatch stops kills of the batch worker and waits until its last kill
+// is more than a long poll ago. A consumer killed during a long poll leaves
+// the poll open on the server, which hands messages arriving in the next
+// 20 s to the dead connection; they stay hidden for the batch queue's 300 s
+// visibility timeout, longer than a run.
+func (h *harness) quietBatch(ctx context.Context) error {
+	h.mu.Lock()
+	h.spareBatch = true
+	h.mu.Unlock()
+	for _, p := range h.procs {
+		if p.name != "batch" {
+			continue
+		}
+		p.mu.Lock()
+		since := time.Since(p.started)
+		p.mu.Unlock()
+		if wait := 25*time.Second - since; wait > 0 {
+			return sleep(ctx, wait)
+		}
+	}
+	return nil
 }
 
 // sendPoison puts malformed, unknown-type and missing-field messages straight

@@ -295,7 +295,8 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if k == KindNotProduct {
-			fmt.Fprintf(w, "<!DOCTYPE html><html><head><title>About us %d</title></head><body><h1>About us</h1><p>We are a shop.</p></body></html>", i)
+			fmt.Fprintf(w, `<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>About us %d</title></head><body>
+<h1>About us</h1><p>%s</p></body></html>`, i, strings.Repeat("We are a small shop in Seoul selling outdoor gear since 1998. ", 20))
 			return
 		}
 		fmt.Fprint(w, productPage(i, st))
