@@ -32,6 +32,11 @@ type Config struct {
 	ObservationKeep time.Duration `envconfig:"OBSERVATION_KEEP" default:"2160h" desc:"age after which unchanged price observations are compacted"`
 	// ScrapeRequestTTL is the age after which pending scrape requests expire.
 	ScrapeRequestTTL time.Duration `envconfig:"SCRAPE_REQUEST_TTL" default:"1h" desc:"age after which pending scrape requests expire"`
+	// RequeueAfter is how long a scrape request may stay pending before the
+	// rescrape tick publishes its scrape.requested again.
+	RequeueAfter time.Duration `envconfig:"REQUEUE_AFTER" default:"5m" desc:"age after which a pending scrape request is re-queued"`
+	// MaxRequeues bounds the re-queues of one request; then it waits for expiry.
+	MaxRequeues int `envconfig:"MAX_REQUEUES" default:"2" desc:"re-queues of one pending scrape request before it is left to expire"`
 	// CleanupBatch is the row count of one bounded DELETE/UPDATE.
 	CleanupBatch int `envconfig:"CLEANUP_BATCH" default:"5000" desc:"rows per bounded cleanup statement"`
 	// DigestTimezone names the time zone whose date a digest covers.
@@ -66,6 +71,10 @@ func (c *Config) Validate() error {
 	def(&c.Retention, 7*24*time.Hour)
 	def(&c.ObservationKeep, 90*24*time.Hour)
 	def(&c.ScrapeRequestTTL, time.Hour)
+	def(&c.RequeueAfter, 5*time.Minute)
+	if c.MaxRequeues == 0 {
+		c.MaxRequeues = 2
+	}
 	def(&c.DigestWindow, 24*time.Hour)
 	switch {
 	case c.PageSize < 1 || c.PageSize > 50000:

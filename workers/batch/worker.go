@@ -67,7 +67,10 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, _ *events.Mess
 		if err := env.Decode(&t); err != nil {
 			return err
 		}
-		_, err := w.Rescrape(ctx, env.Key(), tickTime(t.ScheduledAt, env))
+		if _, err := w.Rescrape(ctx, env.Key(), tickTime(t.ScheduledAt, env)); err != nil {
+			return err
+		}
+		_, err := w.RequeueStale(ctx)
 		return err
 	case events.TypeDigestDaily:
 		var t events.DigestDaily

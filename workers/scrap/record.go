@@ -76,11 +76,13 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 }
 
 // finishRequest stores the outcome on the scrape request row and frees its
-// in-flight slot.
+// in-flight slot. An outcome is final: a request that already has one (a
+// re-queued request whose first message turned up after all, or one that
+// expired) keeps it.
 func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) error {
 	r, err := tx.ExecContext(ctx, `UPDATE scrape_requests
 		SET status = ?, status_reason = ?, product_id = COALESCE(?, product_id), finished_at = ?, in_flight_hash = NULL
-		WHERE id = ?`,
+		WHERE id = ? AND status = 'pending'`,
 		oc.status, nullString(clip(oc.reason, 1000)), nullID(productID), now, id)
 	if err != nil {
 		return fmt.Errorf("update scrape request %d: %w", id, err)

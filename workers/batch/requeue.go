@@ -1,0 +1,75 @@
+package batch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store"
+)
+
+// requeueBatch bounds the requests one tick re-queues.
+const requeueBatch = 500
+
+// RequeueStale publishes scrape.requested again, through the outbox, for
+// scrape requests that stayed pending longer than RequeueAfter — their
+// message was lost (a dead worker, an emulator restart) — at most
+// MaxRequeues times each and at most once per RequeueAfter. The scrap
+// worker keeps the first outcome a request gets, so a late original message
+// and its re-queued copy cannot give a request two outcomes. Requests older
+// than ScrapeRequestTTL are left to expire. It returns how many it re-queued.
+func (w *Worker) RequeueStale(ctx context.Context) (int, error) {
+	now := w.now()
+	stale := now.Add(-w.cfg.RequeueAfter)
+	n := 0
+	err := store.InTx(ctx, w.db, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT id, canonical_url, COALESCE(user_id, ''), requeued FROM scrape_requests
+WHERE status = 'pending' AND created_at < ? AND created_at >= ? AND updated_at < ? AND requeued < ?
+ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`, stale, now.Add(-w.cfg.ScrapeRequestTTL), stale, w.cfg.MaxRequeues, requeueBatch)
+		if err != nil {
+			return fmt.Errorf("select stale scrape requests: %w", err)
+		}
+		type req struct {
+			id       int64
+			url      string
+			user     string
+			requeued int
+		}
+		var reqs []req
+		for rows.Next() {
+			var r req
+			if err := rows.Scan(&r.id, &r.url, &r.user, &r.requeued); err != nil {
+				rows.Close()
+				return err
+			}
+			reqs = append(reqs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		envs := make([]events.Envelope, 0, len(reqs))
+		for _, r := range reqs {
+			env, err := events.New(ctx, events.ScrapeRequested{ScrapeID: r.id, URL: r.url, UserID: r.user, Reason: "requeue"},
+				events.WithDedupKey(fmt.Sprintf("scrape-request:%d:requeue:%d", r.id, r.requeued+1)))
+			if err != nil {
+				return err
+			}
+			envs = append(envs, env)
+			if _, err := tx.ExecContext(ctx, `UPDATE scrape_requests SET requeued = requeued + 1, updated_at = ? WHERE id = ?`, now, r.id); err != nil {
+				return fmt.Errorf("mark scrape request %d re-queued: %w", r.id, err)
+			}
+		}
+		n = len(reqs)
+		return store.AddOutbox(ctx, tx, envs...)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		w.log.InfoContext(ctx, "re-queued stale scrape requests", "count", n)
+	}
+	return n, nil
+}
