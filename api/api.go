@@ -51,6 +51,8 @@ type server struct {
 	leeway     time.Duration
 	ipLimits   *limiterSet
 	userLimits *limiterSet
+	stmts      *stmtCache
+	products   *productCache
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -76,6 +78,8 @@ func New(deps Deps) (http.Handler, error) {
 		leeway:     30 * time.Second,
 		ipLimits:   newLimiterSet(deps.Config.IPRate, deps.Config.IPBurst),
 		userLimits: newLimiterSet(deps.Config.UserRate, deps.Config.UserBurst),
+		stmts:      newStmtCache(deps.DB),
+		products:   newProductCache(deps.Config.ProductCacheTTL),
 	}
 	var reg prometheus.Registerer
 	if deps.Registry != nil {

@@ -39,8 +39,12 @@ type Config struct {
 	// AllowLoopback admits 127.0.0.0/8 shop URLs, for local fake shops in
 	// tests and load runs only; the fetcher needs its own matching setting.
 	AllowLoopback bool `envconfig:"ALLOW_LOOPBACK" default:"false" desc:"TEST ONLY: accept 127.0.0.0/8 shop URLs"`
-	PageSize      int  `envconfig:"PAGE_SIZE" default:"20" desc:"default page size"`
-	MaxPageSize   int  `envconfig:"MAX_PAGE_SIZE" default:"100" desc:"largest page size"`
+	// ProductCacheTTL is how long GET /products/{id} (and a POST /scrapes
+	// answered with a recently checked product) may serve a product from
+	// the in-process cache; zero disables the cache.
+	ProductCacheTTL time.Duration `envconfig:"PRODUCT_CACHE_TTL" default:"1s" desc:"how stale a served product may be (in-process cache); 0 disables"`
+	PageSize        int           `envconfig:"PAGE_SIZE" default:"20" desc:"default page size"`
+	MaxPageSize     int           `envconfig:"MAX_PAGE_SIZE" default:"100" desc:"largest page size"`
 }
 
 // Validate applies defaults to zero fields and checks ranges.
@@ -85,6 +89,8 @@ func (c *Config) Validate() error {
 		c.MaxPageSize = 100
 	}
 	switch {
+	case c.ProductCacheTTL < 0:
+		return fmt.Errorf("api: product cache TTL must be >= 0, got %s", c.ProductCacheTTL)
 	case c.RecentWindow < 0:
 		return fmt.Errorf("api: recent window must be >= 0, got %s", c.RecentWindow)
 	case c.MaxBodyBytes < 1024:

@@ -110,31 +110,50 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// loadProduct reads a product with its variants and 30-day average.
-func loadProduct(ctx context.Context, q querier, id int64) (*Product, error) {
-	p, err := scanProduct(q.QueryRowContext(ctx, `SELECT `+productCols+` FROM products p WHERE p.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotFound
-	}
+// productQuery reads a product, its 30-day average and its variants (one
+// row per variant, or one row of NULL variant columns) in one round trip.
+const productQuery = `SELECT ` + productCols + `,
+	(SELECT AVG(o.price) FROM price_observations o
+		WHERE o.product_id = p.id AND o.variant_id = 0 AND o.price IS NOT NULL AND o.observed_at >= ?) AS avg_30d,
+	v.id, v.variant_key, v.name, v.options, v.price, v.list_price, v.availability, v.all_time_low
+	FROM products p LEFT JOIN product_variants v ON v.product_id = p.id
+	WHERE p.id = ? ORDER BY v.id`
+
+// loadProduct reads a product with its variants and 30-day average, with
+// one prepared statement.
+func (s *server) loadProduct(ctx context.Context, id int64) (*Product, error) {
+	st, err := s.stmts.get(ctx, productQuery)
 	if err != nil {
 		return nil, fmt.Errorf("load product %d: %w", id, err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, variant_key, name, options, price, list_price, availability, all_time_low
-		FROM product_variants WHERE product_id = ? ORDER BY id`, id)
+	rows, err := st.QueryContext(ctx, time.Now().UTC().Add(-30*24*time.Hour), id)
 	if err != nil {
-		return nil, fmt.Errorf("load variants of %d: %w", id, err)
+		return nil, fmt.Errorf("load product %d: %w", id, err)
 	}
 	defer rows.Close()
+	var p *Product
 	for rows.Next() {
 		var (
-			v           Variant
+			avg         sql.NullFloat64
+			vid         sql.NullInt64
+			key, avail  sql.NullString
 			name, opts  sql.NullString
 			pr, lp, atl sql.NullInt64
 		)
-		if err := rows.Scan(&v.ID, &v.Key, &name, &opts, &pr, &lp, &v.Availability, &atl); err != nil {
-			return nil, fmt.Errorf("scan variant of %d: %w", id, err)
+		row, err := scanProduct(scanAppend{rows, []any{&avg, &vid, &key, &name, &opts, &pr, &lp, &avail, &atl}})
+		if err != nil {
+			return nil, fmt.Errorf("scan product %d: %w", id, err)
 		}
-		v.Name = name.String
+		if p == nil {
+			p = row
+			if avg.Valid {
+				p.Avg30d = money(sqlInt(int64(math.Round(avg.Float64))), p.Currency)
+			}
+		}
+		if !vid.Valid {
+			continue
+		}
+		v := Variant{ID: vid.Int64, Key: key.String, Name: name.String, Availability: avail.String}
 		if opts.Valid && json.Valid([]byte(opts.String)) {
 			v.Options = json.RawMessage(opts.String)
 		}
@@ -142,16 +161,10 @@ func loadProduct(ctx context.Context, q querier, id int64) (*Product, error) {
 		p.Variants = append(p.Variants, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("variants of %d: %w", id, err)
+		return nil, fmt.Errorf("load product %d: %w", id, err)
 	}
-	var avg sql.NullFloat64
-	if err := q.QueryRowContext(ctx, `SELECT AVG(price) FROM price_observations
-		WHERE product_id = ? AND variant_id = 0 AND price IS NOT NULL AND observed_at >= ?`,
-		id, time.Now().UTC().Add(-30*24*time.Hour)).Scan(&avg); err != nil {
-		return nil, fmt.Errorf("30-day average of %d: %w", id, err)
-	}
-	if avg.Valid {
-		p.Avg30d = money(sql.NullInt64{Int64: int64(math.Round(avg.Float64)), Valid: true}, p.Currency)
+	if p == nil {
+		return nil, errNotFound
 	}
 	return p, nil
 }

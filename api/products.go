@@ -182,7 +182,7 @@ func (s *server) listProducts(c *gin.Context) {
 		if spec.isTime {
 			keyDest = &keyTime
 		}
-		p, err := scanProduct(scanAppend{rows, keyDest})
+		p, err := scanProduct(scanAppend{rows, []any{keyDest}})
 		if err != nil {
 			s.failErr(c, fmt.Errorf("scan product: %w", err))
 			return
@@ -208,17 +208,17 @@ func (s *server) listProducts(c *gin.Context) {
 // scanAppend scans a row into scanProduct's destinations plus extra ones.
 type scanAppend struct {
 	r     rowScanner
-	extra any
+	extra []any
 }
 
-func (s scanAppend) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra)...) }
+func (s scanAppend) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
 
 func (s *server) getProduct(c *gin.Context) {
 	id, ok := pathID(c, "id")
 	if !ok {
 		return
 	}
-	p, err := loadProduct(c.Request.Context(), s.db, id)
+	e, err := s.products.get(c.Request.Context(), id, s.loadProduct)
 	if errors.Is(err, errNotFound) {
 		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d does not exist", id))
 		return
@@ -227,7 +227,7 @@ func (s *server) getProduct(c *gin.Context) {
 		s.failErr(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, p)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", e.body)
 }
 
 // Observation is one point of a price history.
@@ -284,7 +284,7 @@ func (s *server) history(c *gin.Context) (*Product, []Observation, bool) {
 			return nil, nil, false
 		}
 	}
-	p, err := loadProduct(ctx, s.db, id)
+	p, err := s.loadProduct(ctx, id)
 	if errors.Is(err, errNotFound) {
 		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d does not exist", id))
 		return nil, nil, false

@@ -93,15 +93,20 @@ type scrapeRequest struct {
 	productID int64
 }
 
+const insertScrapeSQL = `INSERT INTO scrape_requests
+	(url, canonical_url, url_hash, in_flight_hash, user_id, reason, product_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`
+
 // startScrape inserts a pending scrape request and its scrape.requested
 // event in tx. While a request for the same URL is pending it returns that
 // request's id instead (created false).
-func startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (id int64, created bool, err error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO scrape_requests
-		(url, canonical_url, url_hash, in_flight_hash, user_id, reason, product_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`,
-		r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
+func (s *server) startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (id int64, created bool, err error) {
+	st, err := s.stmts.forTx(ctx, tx, insertScrapeSQL)
+	if err != nil {
+		return 0, false, fmt.Errorf("insert scrape request for %s: %w", r.canon.URL, err)
+	}
+	res, err := st.ExecContext(ctx, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
 	if err != nil {
 		return 0, false, fmt.Errorf("insert scrape request for %s: %w", r.canon.URL, err)
 	}
@@ -169,27 +174,29 @@ func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
 		out     submitResult
 		created bool
 	)
-	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		var (
-			pid     int64
-			status  string
-			checked sql.NullTime
-		)
-		err := tx.QueryRowContext(ctx, `SELECT id, check_status, last_checked_at FROM products WHERE url_hash = ?`, req.hash).
-			Scan(&pid, &status, &checked)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("look up product %s: %w", canon.URL, err)
-		default:
-			req.productID = pid
-			if status == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow {
-				p, err := loadProduct(ctx, tx, pid)
-				out.product = p
-				return err
-			}
+	// The lookup needs no transaction: it never locked, so a recently
+	// checked product is answered with no write and no BEGIN/COMMIT.
+	pid, recent, err := s.lookupProduct(ctx, req.hash)
+	if err != nil {
+		s.failErr(c, fmt.Errorf("look up product %s: %w", canon.URL, err))
+		return nil, false
+	}
+	if recent {
+		e, err := s.products.get(ctx, pid, s.loadProduct)
+		if err == nil {
+			out.product = e.p
+			return &out, true
 		}
-		out.scrapeID, created, err = startScrape(ctx, tx, req)
+		if !errors.Is(err, errNotFound) { // deleted since the lookup: scrape it
+			s.failErr(c, err)
+			return nil, false
+		}
+		pid = 0
+	}
+	req.productID = pid
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		out.scrapeID, created, err = s.startScrape(ctx, tx, req)
 		return err
 	})
 	if err != nil {
@@ -200,6 +207,29 @@ func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
 		s.kick()
 	}
 	return &out, true
+}
+
+const lookupProductSQL = `SELECT id, check_status, last_checked_at FROM products WHERE url_hash = ?`
+
+// lookupProduct finds the product of a URL hash (0 when none) and whether it
+// was checked successfully within the recent window.
+func (s *server) lookupProduct(ctx context.Context, hash string) (id int64, recent bool, err error) {
+	st, err := s.stmts.get(ctx, lookupProductSQL)
+	if err != nil {
+		return 0, false, err
+	}
+	var (
+		status  string
+		checked sql.NullTime
+	)
+	err = st.QueryRowContext(ctx, hash).Scan(&id, &status, &checked)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, err
+	}
+	return id, status == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow, nil
 }
 
 func (s *server) respondSubmit(c *gin.Context, r *submitResult) {
@@ -333,7 +363,7 @@ func (s *server) loadScrape(ctx context.Context, id int64) (*Scrape, error) {
 	}
 	if sc.Status == events.OutcomeDone && pid.Valid {
 		sc.ProductID = pid.Int64
-		p, err := loadProduct(ctx, s.db, pid.Int64)
+		p, err := s.loadProduct(ctx, pid.Int64)
 		if err != nil && !errors.Is(err, errNotFound) {
 			return nil, err
 		}

@@ -184,7 +184,7 @@ func (s *server) getWatch(c *gin.Context) {
 		s.failErr(c, err)
 		return
 	}
-	if w.Product, err = loadProduct(ctx, s.db, w.ProductID); err != nil && !errors.Is(err, errNotFound) {
+	if w.Product, err = s.loadProduct(ctx, w.ProductID); err != nil && !errors.Is(err, errNotFound) {
 		s.failErr(c, err)
 		return
 	}
@@ -283,7 +283,7 @@ func (s *server) createWatch(c *gin.Context) {
 			}
 			if status == "new" {
 				req.productID = productID
-				if scrapeID, started, err = startScrape(ctx, tx, *req); err != nil {
+				if scrapeID, started, err = s.startScrape(ctx, tx, *req); err != nil {
 					return err
 				}
 			}
