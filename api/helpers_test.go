@@ -22,14 +22,14 @@ import (
 const testSecret = "test-secret-0123456789abcdef"
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sql.DB
 	h     http.Handler
 	kicks atomic.Int64
 }
 
 // setup builds the API on a fresh database; mutate adjusts deps first.
-func setup(t *testing.T, mutate ...func(*Deps)) *harness {
+func setup(t testing.TB, mutate ...func(*Deps)) *harness {
 	t.Helper()
 	db := storetest.New(t)
 	hs := &harness{t: t, db: db}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +86,29 @@ func TestConfigRejectsNegativeProductCacheTTL(t *testing.T) {
 	t.Parallel()
 	c := Config{JWTSecret: testSecret, ProductCacheTTL: -time.Second}
 	require.ErrorContains(t, c.Validate(), "product cache TTL")
+}
+
+// A pool smaller than the number of concurrent submissions must not
+// deadlock while the statements are first prepared (preparing needs a
+// second connection, which transactions must never wait for).
+func TestConcurrentSubmitsOnSmallPool(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	hs.db.SetMaxOpenConns(2)
+	const n = 16
+	codes := make(chan int, n)
+	for i := range n {
+		go func() {
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/scrapes", strings.NewReader(fmt.Sprintf(`{"url":"https://shop.example/small-pool/%d"}`, i)))
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			hs.h.ServeHTTP(w, req)
+			codes <- w.Code
+		}()
+	}
+	for range n {
+		require.Equal(t, http.StatusAccepted, <-codes)
+	}
+	require.Equal(t, n, hs.count(`SELECT COUNT(*) FROM scrape_requests`))
+	require.Equal(t, n, hs.count(`SELECT COUNT(*) FROM outbox`))
 }

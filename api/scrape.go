@@ -102,11 +102,7 @@ const insertScrapeSQL = `INSERT INTO scrape_requests
 // event in tx. While a request for the same URL is pending it returns that
 // request's id instead (created false).
 func (s *server) startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (id int64, created bool, err error) {
-	st, err := s.stmts.forTx(ctx, tx, insertScrapeSQL)
-	if err != nil {
-		return 0, false, fmt.Errorf("insert scrape request for %s: %w", r.canon.URL, err)
-	}
-	res, err := st.ExecContext(ctx, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
+	res, err := s.stmts.execTx(ctx, tx, insertScrapeSQL, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
 	if err != nil {
 		return 0, false, fmt.Errorf("insert scrape request for %s: %w", r.canon.URL, err)
 	}
@@ -127,7 +123,7 @@ func (s *server) startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (
 	if err != nil {
 		return 0, false, err
 	}
-	if err := store.AddOutbox(ctx, tx, env); err != nil {
+	if err := store.AddOutbox(ctx, txExecer{s.stmts, tx}, env); err != nil {
 		return 0, false, err
 	}
 	return id, true, nil
