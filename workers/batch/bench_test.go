@@ -102,7 +102,7 @@ func TestPlanLarge(t *testing.T) {
 
 // seedDue inserts n due products over 5,000 hosts in multi-row INSERTs of
 // 5,000 rows, checked 1 to 1000 minutes ago.
-func seedDue(t *testing.T, db *sql.DB, n int, now time.Time) {
+func seedDue(t testing.TB, db *sql.DB, n int, now time.Time) {
 	t.Helper()
 	const chunk = 5000
 	for start := 0; start < n; start += chunk {

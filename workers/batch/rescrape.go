@@ -74,8 +74,9 @@ ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
 func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (RescrapeStats, error) {
 	var st RescrapeStats
 	start := time.Now()
+	last := &savedTick{}
 	for {
-		page, err := w.claimPageRetry(ctx, key, tickAt)
+		page, err := w.claimPageRetry(ctx, key, tickAt, last)
 		if err != nil {
 			return st, fmt.Errorf("rescrape tick %s: %w", key, err)
 		}
@@ -98,9 +99,9 @@ func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (Re
 
 // claimPageRetry runs claimPage, retrying deadlocks and lock wait timeouts
 // (the transaction rolled back, so nothing was claimed).
-func (w *Worker) claimPageRetry(ctx context.Context, key string, tickAt time.Time) (duePage, error) {
+func (w *Worker) claimPageRetry(ctx context.Context, key string, tickAt time.Time, last *savedTick) (duePage, error) {
 	for attempt := 1; ; attempt++ {
-		page, err := w.claimPage(ctx, key, tickAt)
+		page, err := w.claimPage(ctx, key, tickAt, last)
 		if err == nil || attempt == 5 || !store.IsLockConflict(err) {
 			return page, err
 		}
@@ -117,7 +118,11 @@ func (w *Worker) claimPageRetry(ctx context.Context, key string, tickAt time.Tim
 // transaction: lock the tick row, select due and unleased products from the
 // cursor on, apply the host budget, lease the chosen ones and advance the
 // cursor.
-func (w *Worker) claimPage(ctx context.Context, key string, tickAt time.Time) (duePage, error) {
+//
+// last is what this Rescrape call committed for the tick before; it spares
+// re-reading and decoding the host counts when no other delivery has
+// claimed a page since.
+func (w *Worker) claimPage(ctx context.Context, key string, tickAt time.Time, last *savedTick) (duePage, error) {
 	var page duePage
 	tx, err := w.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
@@ -126,7 +131,7 @@ func (w *Worker) claimPage(ctx context.Context, key string, tickAt time.Time) (d
 	defer func() { _ = tx.Rollback() }()
 
 	now := w.now()
-	st, err := loadTick(ctx, tx, key, now)
+	st, err := loadTick(ctx, tx, key, now, last)
 	if err != nil {
 		return page, err
 	}
@@ -205,23 +210,56 @@ func (w *Worker) claimPage(ctx context.Context, key string, tickAt time.Time) (d
 		return page, err
 	}
 	if err := tx.Commit(); err != nil {
+		last.valid = false
 		return page, fmt.Errorf("commit claimed page: %w", err)
 	}
+	*last = savedTick{valid: true, state: st}
+
 	return page, nil
 }
 
+// savedTick is the tick state one Rescrape call last committed.
+type savedTick struct {
+	valid bool
+	state tickState
+}
+
+// matches reports whether the tick row still holds what was last saved.
+// Every committed page moves the keyset cursor forward or the phase on, so
+// an equal position means no other delivery claimed a page in between and
+// the host counts saved last are the row's.
+func (s *savedTick) matches(st tickState) bool {
+	return s.valid && s.state.phase == st.phase && s.state.cursorID == st.cursorID &&
+		s.state.cursorAt.Valid == st.cursorAt.Valid && s.state.cursorAt.Time.Equal(st.cursorAt.Time) &&
+		s.state.asOf.Equal(st.asOf)
+}
+
 // loadTick creates the tick's row on first sight and locks it, so two
-// deliveries of one tick take pages one after the other.
-func loadTick(ctx context.Context, tx *sql.Tx, key string, now time.Time) (tickState, error) {
-	st := tickState{hosts: map[string]int{}}
+// deliveries of one tick take pages one after the other. The host counts
+// are read and decoded only when they may differ from last's.
+func loadTick(ctx context.Context, tx *sql.Tx, key string, now time.Time, last *savedTick) (tickState, error) {
+	var st tickState
 	if _, err := tx.ExecContext(ctx, `INSERT INTO batch_ticks (tick_key, as_of) VALUES (?, ?) ON DUPLICATE KEY UPDATE tick_key = tick_key`, key, now); err != nil {
 		return st, fmt.Errorf("record tick: %w", err)
 	}
-	var hosts sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT as_of, phase, cursor_at, cursor_id, host_counts FROM batch_ticks WHERE tick_key = ? FOR UPDATE`, key).
-		Scan(&st.asOf, &st.phase, &st.cursorAt, &st.cursorID, &hosts)
+	err := tx.QueryRowContext(ctx, `SELECT as_of, phase, cursor_at, cursor_id FROM batch_ticks WHERE tick_key = ? FOR UPDATE`, key).
+		Scan(&st.asOf, &st.phase, &st.cursorAt, &st.cursorID)
 	if err != nil {
 		return st, fmt.Errorf("load tick: %w", err)
+	}
+	// The counts are about to be changed in place, and a page that fails
+	// must not leave them changed in last: last is trusted again only after
+	// this page commits.
+	reuse := last.matches(st)
+	last.valid = false
+	if reuse {
+		st.hosts = last.state.hosts
+		return st, nil
+	}
+	st.hosts = map[string]int{}
+	var hosts sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT host_counts FROM batch_ticks WHERE tick_key = ?`, key).Scan(&hosts); err != nil {
+		return st, fmt.Errorf("load tick host counts: %w", err)
 	}
 	if hosts.Valid && hosts.String != "" {
 		if err := json.Unmarshal([]byte(hosts.String), &st.hosts); err != nil {
@@ -232,21 +270,51 @@ func loadTick(ctx context.Context, tx *sql.Tx, key string, now time.Time) (tickS
 }
 
 func saveTick(ctx context.Context, tx *sql.Tx, key string, st tickState, claimed, skipped int) error {
-	hosts, err := json.Marshal(st.hosts)
-	if err != nil {
-		return fmt.Errorf("encode tick host counts: %w", err)
-	}
+	hosts := encodeHostCounts(st.hosts)
 	var done any
 	if st.phase >= phaseDone {
 		done = time.Now().UTC()
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE batch_ticks SET phase = ?, cursor_at = ?, cursor_id = ?, enqueued = enqueued + ?,
+	_, err := tx.ExecContext(ctx, `UPDATE batch_ticks SET phase = ?, cursor_at = ?, cursor_id = ?, enqueued = enqueued + ?,
 skipped_budget = skipped_budget + ?, host_counts = ?, done_at = ? WHERE tick_key = ?`,
-		st.phase, st.cursorAt, st.cursorID, claimed, skipped, string(hosts), done, key)
+		st.phase, st.cursorAt, st.cursorID, claimed, skipped, hosts, done, key)
 	if err != nil {
 		return fmt.Errorf("save tick cursor: %w", err)
 	}
 	return nil
+}
+
+// encodeHostCounts writes the counts as a JSON object (keys unordered),
+// without reflection: it runs on every page with up to one key per host.
+func encodeHostCounts(m map[string]int) string {
+	b := make([]byte, 0, 2+len(m)*24)
+	b = append(b, '{')
+	first := true
+	for k, v := range m {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	return string(append(b, '}'))
+}
+
+// appendJSONString appends s as a JSON string: verbatim when it is plain
+// printable ASCII without quotes or backslashes (every host name), else
+// through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // leaseProducts sets lease_until on the claimed products.
@@ -254,18 +322,20 @@ func leaseProducts(ctx context.Context, tx *sql.Tx, ids []int64, until time.Time
 	const chunk = 1000
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
+		// The ids are integers written into the statement: one statement
+		// with a single placeholder parses and binds far faster than one
+		// with a thousand.
 		var sb strings.Builder
+		sb.Grow(64 + 8*len(part))
 		sb.WriteString("UPDATE products SET lease_until = ? WHERE id IN (")
-		args := make([]any, 0, len(part)+1)
-		args = append(args, until)
 		for i, id := range part {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteByte('?')
-			args = append(args, id)
+			sb.WriteString(strconv.FormatInt(id, 10))
 		}
 		sb.WriteByte(')')
+		args := []any{until}
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
 			return fmt.Errorf("lease %d products: %w", len(part), err)
 		}
