@@ -143,7 +143,7 @@ func consumerDrain(ctx context.Context, c *sqs.Client, url, dlq string, n, polle
 func Consumer(ctx context.Context, cfg ConsumerConfig) Row {
 	row := Row{Stage: "3 Consumer overhead", Metric: fmt.Sprintf("msgs/s, no-op handler, %d pollers, %d msgs", cfg.Pollers, cfg.Messages),
 		Goal:    "≥ 0.8× the bare loop",
-		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 3 -consumer-msgs %d\ngo test ./events -run '^$' -bench Drain -benchtime 500x", cfg.Messages)}
+		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 3 -consumer-msgs %d\ngo test ./bench -run '^$' -bench Drain -benchtime 500x", cfg.Messages)}
 	ok := true
 	row.Details = append(row.Details, "| emulator | ddokso consumer | bare SDK loop | ratio |", "|---|---|---|---|")
 	for label, endpoint := range cfg.Emulators {
