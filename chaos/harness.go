@@ -407,14 +407,7 @@ func (h *harness) teardown() {
 
 // watchdog restarts any ddokso process that exited on its own and counts it.
 func (h *harness) watchdog(ctx context.Context) {
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, 500*time.Millisecond, func() {
 		for _, p := range append([]*proc{h.api}, h.procs...) {
 			p.mu.Lock()
 			dead := p.done != nil && isClosed(p.done) && !p.restarting
@@ -434,6 +427,20 @@ func (h *harness) watchdog(ctx context.Context) {
 				_ = p.start()
 			}
 		}
+	})
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
 	}
 }
 
@@ -448,32 +455,18 @@ func isClosed(c chan struct{}) bool {
 
 // sampler reads RSS and goroutines of every process every few seconds.
 func (h *harness) sampler(ctx context.Context) {
-	t := time.NewTicker(3 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, 3*time.Second, func() {
 		for _, p := range append([]*proc{h.api}, h.procs...) {
 			p.sampleNow(ctx)
 		}
-	}
+	})
 }
 
 // killLoop kill -9s a random worker or relay process every KillEvery and
 // restarts it at once.
 func (h *harness) killLoop(ctx context.Context) {
 	rnd := rand.New(rand.NewPCG(h.cfg.Seed, 99))
-	t := time.NewTicker(h.cfg.KillEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, h.cfg.KillEvery, func() {
 		p := h.killer[rnd.IntN(len(h.killer))]
 		h.mu.Lock()
 		spare := p.name == "batch" && h.spareBatch
@@ -483,13 +476,13 @@ func (h *harness) killLoop(ctx context.Context) {
 			// visibility timeout (300 s on the batch queue), longer than a
 			// run: after the poison burst the batch worker is spared so its
 			// poison reaches the DLQ within the run.
-			continue
+			return
 		}
 		if err := p.restart(); err != nil {
 			h.log.Error("restart after kill", "proc", p.name, "err", err)
 		}
 		h.fault("kill-9", p.name, "")
-	}
+	})
 }
 
 // sendTick puts a scheduled tick of typ on the batch queue.
