@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
@@ -248,4 +249,12 @@ func TestInTxRerunsTheLoserOfADeadlock(t *testing.T) {
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])
 	require.Equal(t, 3, attempts[0]+attempts[1], "exactly one transaction lost the deadlock and ran again")
+}
+
+func TestIsLockConflict(t *testing.T) {
+	t.Parallel()
+	require.True(t, store.IsLockConflict(fmt.Errorf("upsert: %w", &mysql.MySQLError{Number: 1213})))
+	require.True(t, store.IsLockConflict(&mysql.MySQLError{Number: 1205}))
+	require.False(t, store.IsLockConflict(&mysql.MySQLError{Number: 1062}))
+	require.False(t, store.IsLockConflict(errors.New("boom")))
 }

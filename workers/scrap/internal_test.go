@@ -5,20 +5,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/fetch"
 )
-
-func TestLockConflict(t *testing.T) {
-	t.Parallel()
-	require.True(t, lockConflict(fmt.Errorf("upsert: %w", &mysql.MySQLError{Number: 1213})))
-	require.True(t, lockConflict(&mysql.MySQLError{Number: 1205}))
-	require.False(t, lockConflict(&mysql.MySQLError{Number: 1062}))
-	require.False(t, lockConflict(errors.New("boom")))
-}
 
 func TestTransient(t *testing.T) {
 	t.Parallel()

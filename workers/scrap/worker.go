@@ -106,17 +106,13 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		res     recorded
 		applied bool
 	)
-	for try := 1; ; try++ {
-		applied, err = store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
-			var err error
-			res, err = w.record(ctx, tx, req, t, oc)
-			return err
-		})
-		if err == nil || try >= maxTxTries || !lockConflict(err) {
-			break
-		}
-		log.InfoContext(ctx, "retrying scrape transaction after lock conflict", "try", try, "err", err)
-	}
+	// store.Once reruns the transaction when it loses a deadlock or lock
+	// wait to a concurrent check of the same product.
+	applied, err = store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
+		var err error
+		res, err = w.record(ctx, tx, req, t, oc)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record scrape of %s: %w", t.raw, err)
 	}
@@ -151,14 +147,6 @@ func attempt(msg *events.Message, max int) int {
 	}
 	return msg.ReceiveCount
 }
-
-// maxTxTries bounds the attempts of the recording transaction when it
-// loses a deadlock or lock wait to a concurrent check of the same product.
-const maxTxTries = 3
-
-// lockConflict reports a MySQL deadlock or lock wait timeout: the
-// transaction was rolled back as a whole and may simply be run again.
-func lockConflict(err error) bool { return store.IsLockConflict(err) }
 
 // URLHash is the products.url_hash / scrape_requests.url_hash of a
 // canonical URL: its SHA-256 in lower-case hex.
