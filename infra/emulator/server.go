@@ -1,0 +1,197 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Kind names an emulator.
+type Kind string
+
+// The emulators this package starts.
+const (
+	Moto   Kind = "moto"
+	Fauxqs Kind = "fauxqs"
+)
+
+// Config configures a Server. The zero value of every field but Kind has a
+// default.
+type Config struct {
+	// Kind is the emulator to run.
+	Kind Kind
+	// Port is the loopback port; 0 picks a free one once, kept across
+	// restarts.
+	Port int
+	// Log receives the emulator's output; nil discards it.
+	Log io.Writer
+	// Command overrides the program (default: moto_server on PATH, or the
+	// fauxqs launcher from scripts/dev/ensure-fauxqs.sh).
+	Command string
+	// StartTimeout bounds the wait for the emulator to answer (default 60s).
+	StartTimeout time.Duration
+}
+
+// Validate reports a configuration that cannot start.
+func (c Config) Validate() error {
+	switch c.Kind {
+	case Moto, Fauxqs:
+	default:
+		return fmt.Errorf("emulator: unknown kind %q (want %q or %q)", c.Kind, Moto, Fauxqs)
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("emulator: port %d out of range", c.Port)
+	}
+	return nil
+}
+
+// Server is a running emulator process (and its process group).
+type Server struct {
+	cfg  Config
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start starts an emulator and waits until it answers.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.StartTimeout == 0 {
+		cfg.StartTimeout = 60 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.Port == 0 {
+		p, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Port = p
+	}
+	if cfg.Command == "" {
+		c, err := defaultCommand(ctx, cfg.Kind)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Command = c
+	}
+	s := &Server{cfg: cfg}
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func defaultCommand(ctx context.Context, k Kind) (string, error) {
+	if k == Moto {
+		p, err := exec.LookPath("moto_server")
+		if err != nil {
+			return "", fmt.Errorf("emulator: moto_server: %w (pip install 'moto[server]')", err)
+		}
+		return p, nil
+	}
+	return FauxqsLauncher(ctx)
+}
+
+// Kind returns the emulator's kind.
+func (s *Server) Kind() Kind { return s.cfg.Kind }
+
+// Endpoint is the emulator's URL, the same across restarts.
+func (s *Server) Endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", s.cfg.Port) }
+
+func (s *Server) start(ctx context.Context) error {
+	var cmd *exec.Cmd
+	port := strconv.Itoa(s.cfg.Port)
+	switch s.cfg.Kind {
+	case Moto:
+		cmd = exec.Command(s.cfg.Command, "-H", "127.0.0.1", "-p", port)
+	case Fauxqs:
+		cmd = exec.Command(s.cfg.Command)
+		cmd.Env = append(cmd.Environ(), "FAUXQS_PORT="+port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false")
+	}
+	cmd.Stdout, cmd.Stderr = s.cfg.Log, s.cfg.Log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", s.cfg.Kind, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+
+	probe := s.Endpoint() + "/moto-api/"
+	if s.cfg.Kind == Fauxqs {
+		probe = s.Endpoint() + "/health"
+	}
+	deadline := time.Now().Add(s.cfg.StartTimeout)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, probe, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("%s exited before answering on %s", s.cfg.Kind, s.Endpoint())
+		case <-ctx.Done():
+			s.Kill()
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.Kill()
+			return fmt.Errorf("%s did not answer on %s within %s", s.cfg.Kind, s.Endpoint(), s.cfg.StartTimeout)
+		}
+	}
+}
+
+// Kill stops the emulator and its process group with SIGKILL and waits
+// for it; all its state is gone.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	<-done
+}
+
+// Restart kills the emulator and starts it again on the same port, and
+// returns how long it was away.
+func (s *Server) Restart(ctx context.Context) (time.Duration, error) {
+	t0 := time.Now()
+	s.Kill()
+	err := s.start(ctx)
+	return time.Since(t0), err
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// errNoModuleRoot is returned when no go.mod is found above the working
+// directory.
+var errNoModuleRoot = errors.New("emulator: no go.mod above the working directory")
