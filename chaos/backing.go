@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,66 +83,6 @@ func (m *mariadb) stop() {
 		_ = m.cmd.Process.Signal(syscall.SIGKILL)
 		<-m.done
 	}
-}
-
-// moto is a moto_server on a fixed loopback port, restartable (it loses all
-// state when it restarts).
-type moto struct {
-	port int
-	logw io.Writer
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func newMoto(ctx context.Context, logw io.Writer) (*moto, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	m := &moto{port: port, logw: logw}
-	return m, m.start(ctx)
-}
-
-func (m *moto) endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", m.port) }
-
-func (m *moto) start(ctx context.Context) error {
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", strconv.Itoa(m.port))
-	cmd.Stdout, cmd.Stderr = m.logw, m.logw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start moto_server: %w", err)
-	}
-	m.cmd, m.done = cmd, make(chan struct{})
-	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(m.done)
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(m.endpoint() + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("moto_server did not answer on %s", m.endpoint())
-}
-
-// kill stops moto_server and its process group with SIGKILL.
-func (m *moto) kill() {
-	if m.cmd == nil {
-		return
-	}
-	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-	<-m.done
-}
-
-func (m *moto) restart(ctx context.Context) (time.Duration, error) {
-	t0 := time.Now()
-	m.kill()
-	err := m.start(ctx)
-	return time.Since(t0), err
 }
 
 func waitTCP(ctx context.Context, addr string, timeout time.Duration) error {

@@ -337,7 +337,7 @@ func sumMail(m map[string]int) int {
 
 // sentMail counts moto's sent messages per recipient (/moto-api/data.json, ses).
 func (h *harness) sentMail(ctx context.Context) (map[string]int, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.moto.endpoint()+"/moto-api/data.json", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.moto.Endpoint()+"/moto-api/data.json", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("moto data: %w", err)

@@ -24,7 +24,7 @@ type Config struct {
 	KillEvery time.Duration
 	// RestartDB crash-restarts the harness's MariaDB once.
 	RestartDB bool
-	// RestartEmulator restarts moto_server once.
+	// RestartEmulator restarts the AWS emulators (fauxqs and moto) once.
 	RestartEmulator bool
 	// FaultRate is the shop's random fault chance on good products.
 	FaultRate float64

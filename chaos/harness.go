@@ -1,7 +1,8 @@
 // Package chaos is ddokso's chaos and load harness: it runs the real system as
 // separate processes (API, relay, two scrap workers, two notify workers, the
-// batch worker) against a private MariaDB, moto_server and a fake shop on
-// loopback, loads it through the API, breaks it on purpose (kill -9 of
+// batch worker) against a private MariaDB, the AWS emulators (SQS and SNS
+// on fauxqs, SES and the scheduler on moto_server; see infra/emulator) and a
+// fake shop on loopback, loads it through the API, breaks it on purpose (kill -9 of
 // workers, a database crash, an emulator restart, poison and duplicated
 // messages) and checks at the end that nothing was lost, doubled or let in.
 package chaos
@@ -26,12 +27,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ddokso/ddokso/chaos/fakeshop"
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/infra/emulator"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -51,12 +55,14 @@ type harness struct {
 	env    []string
 
 	db     *mariadb
-	moto   *moto
+	moto   *emulator.Server // SES (sent mail) and the scheduler
+	mq     *emulator.Server // fauxqs: SQS and SNS, where queues and messages live
 	shop   *fakeshop.Shop
 	canary *canary
 	sdb    *sql.DB
-	sqs    *sqs.Client
-	ses    *sesv2.Client
+	awsCfg aws.Config
+	sqs    *sqs.Client   // on fauxqs
+	ses    *sesv2.Client // on moto
 	topo   infra.Topology
 	res    infra.Resolved
 
@@ -215,7 +221,10 @@ func (h *harness) up(ctx context.Context) error {
 	if h.db, err = newMariaDB(ctx, dbDir, h.logFile("mariadb")); err != nil {
 		return err
 	}
-	if h.moto, err = newMoto(ctx, h.logFile("moto")); err != nil {
+	if h.moto, err = emulator.Start(ctx, emulator.Config{Kind: emulator.Moto, Log: h.logFile("moto")}); err != nil {
+		return err
+	}
+	if h.mq, err = emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: h.logFile("fauxqs")}); err != nil {
 		return err
 	}
 	h.shop, err = fakeshop.New(fakeshop.Config{Products: h.cfg.Submissions, BadShare: h.cfg.BadShare, DescenderShare: 0.3,
@@ -260,10 +269,11 @@ func (h *harness) up(ctx context.Context) error {
 		"DDOKSO_BATCH_TICK_PERIOD=5s", "DDOKSO_BATCH_LEASE=15s",
 		"DDOKSO_BATCH_HOST_BUDGET=1000000", "DDOKSO_BATCH_NEW_GRACE=0s",
 		"DDOKSO_BATCH_SCRAPE_REQUEST_TTL="+h.requestTTL().String(),
-		"AWS_ENDPOINT_URL="+h.moto.endpoint(),
 		"AWS_REGION=ap-northeast-2", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_EC2_METADATA_DISABLED=true",
 	)
+	// Appended last, so they win over any endpoint in the harness's own environment.
+	h.env = append(h.env, emulator.Env(h.moto, h.mq)...)
 	if out, err := h.cli(ctx, "migrate", "up"); err != nil {
 		return fmt.Errorf("migrate up: %w\n%s", err, out)
 	}
@@ -271,11 +281,13 @@ func (h *harness) up(ctx context.Context) error {
 		return err
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("ap-northeast-2"),
-		awsconfig.WithBaseEndpoint(h.moto.endpoint()), awsconfig.WithRetryMaxAttempts(5), awsconfig.WithCredentialsProvider(staticCreds))
+		awsconfig.WithRetryMaxAttempts(5), awsconfig.WithCredentialsProvider(staticCreds))
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
-	h.sqs, h.ses = sqs.NewFromConfig(awsCfg), sesv2.NewFromConfig(awsCfg)
+	h.awsCfg = awsCfg
+	h.sqs = sqs.NewFromConfig(awsCfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(h.mq.Endpoint()) })
+	h.ses = sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(h.moto.Endpoint()) })
 	h.topo = infra.Default(h.prefix)
 	if err := h.infraUp(ctx); err != nil {
 		return err
@@ -321,8 +333,8 @@ func (h *harness) requestTTL() time.Duration {
 	return 150*time.Second + time.Duration(h.cfg.Submissions/50)*time.Second
 }
 
-// infraUp runs `ddokso infra up` and registers the SES sender (moto forgets
-// both when it restarts).
+// infraUp runs `ddokso infra up` and registers the SES sender (the emulators
+// forget both when they restart).
 func (h *harness) infraUp(ctx context.Context) error {
 	var last error
 	for i := 0; i < 5; i++ {
@@ -341,7 +353,7 @@ func (h *harness) infraUp(ctx context.Context) error {
 		!strings.Contains(err.Error(), "AlreadyExists") {
 		return fmt.Errorf("ses identity: %w", err)
 	}
-	res, err := h.topo.Resolve(ctx, infra.NewClients(h.awsConfig()))
+	res, err := h.topo.Resolve(ctx, h.infraClients())
 	if err != nil {
 		return fmt.Errorf("resolve topology: %w", err)
 	}
@@ -349,10 +361,15 @@ func (h *harness) infraUp(ctx context.Context) error {
 	return nil
 }
 
-func (h *harness) awsConfig() aws.Config {
-	cfg, _ := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion("ap-northeast-2"),
-		awsconfig.WithBaseEndpoint(h.moto.endpoint()), awsconfig.WithCredentialsProvider(staticCreds))
-	return cfg
+// infraClients are the topology's clients on the split emulators: SQS and
+// SNS on fauxqs, the scheduler on moto.
+func (h *harness) infraClients() infra.Clients {
+	mq, all := aws.String(h.mq.Endpoint()), aws.String(h.moto.Endpoint())
+	return infra.Clients{
+		SNS:       sns.NewFromConfig(h.awsCfg, func(o *sns.Options) { o.BaseEndpoint = mq }),
+		SQS:       sqs.NewFromConfig(h.awsCfg, func(o *sqs.Options) { o.BaseEndpoint = mq }),
+		Scheduler: scheduler.NewFromConfig(h.awsCfg, func(o *scheduler.Options) { o.BaseEndpoint = all }),
+	}
 }
 
 func (h *harness) cli(ctx context.Context, args ...string) ([]byte, error) {
@@ -396,8 +413,11 @@ func (h *harness) teardown() {
 	if h.canary != nil {
 		h.canary.close()
 	}
+	if h.mq != nil {
+		h.mq.Kill()
+	}
 	if h.moto != nil {
-		h.moto.kill()
+		h.moto.Kill()
 	}
 	if h.db != nil {
 		h.db.stop()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -146,17 +147,30 @@ func (h *harness) submitAll(ctx context.Context) error {
 	return nil
 }
 
-// restartEmulator restarts moto_server (all its state is gone), then re-runs
-// `ddokso infra up` and registers the sender again.
+// restartEmulator kills the AWS emulators, fauxqs (every queue, topic,
+// subscription and message in flight) and moto (SES identity, schedules),
+// starts them again on the same endpoints with no state, and re-runs
+// `ddokso infra up` and the sender registration, as an operator would.
+// Until then the relay's publishes fail (the outbox keeps them) and the
+// consumers' receives fail; the messages that were on the queues are gone
+// (the batch worker re-queues their stale pending requests).
 func (h *harness) restartEmulator(ctx context.Context) error {
-	took, err := h.moto.restart(ctx)
-	if err != nil {
-		return err
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	var errMQ, errMoto error
+	wg.Add(2)
+	go func() { defer wg.Done(); _, errMQ = h.mq.Restart(ctx) }()
+	go func() { defer wg.Done(); _, errMoto = h.moto.Restart(ctx) }()
+	wg.Wait()
+	if err := errors.Join(errMQ, errMoto); err != nil {
+		return fmt.Errorf("restart emulators: %w", err)
 	}
+	away := time.Since(t0)
 	if err := h.infraUp(ctx); err != nil {
 		return err
 	}
-	h.fault("emulator-restart", "moto_server", "state lost; infra up re-run after "+took.Round(time.Millisecond).String())
+	h.fault("emulator-restart", "fauxqs+moto_server", fmt.Sprintf("state lost; back after %s, infra up re-run after %s",
+		away.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond)))
 	return nil
 }
 

@@ -30,7 +30,7 @@ func main() {
 	flag.IntVar(&cfg.Concurrency, "c", cfg.Concurrency, "concurrent API clients")
 	flag.Float64Var(&cfg.WatchShare, "watch-share", cfg.WatchShare, "share of products with a watch")
 	flag.BoolVar(&cfg.RestartDB, "restart-db", cfg.RestartDB, "crash-restart MariaDB once")
-	flag.BoolVar(&cfg.RestartEmulator, "restart-emulator", cfg.RestartEmulator, "restart moto_server once")
+	flag.BoolVar(&cfg.RestartEmulator, "restart-emulator", cfg.RestartEmulator, "restart the AWS emulators (fauxqs, moto) once")
 	flag.DurationVar(&cfg.Settle, "settle", cfg.Settle, "upper bound of each wait for the system to finish")
 	flag.StringVar(&cfg.OutDir, "out", cfg.OutDir, "report and log directory")
 	flag.StringVar(&cfg.Binary, "bin", "", "a built ddokso binary (default: go build ./cmd/ddokso)")
