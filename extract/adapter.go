@@ -3,6 +3,8 @@ package extract
 import (
 	"strings"
 
+	"golang.org/x/net/html"
+
 	"github.com/ddokso/ddokso/price"
 )
 
@@ -16,13 +18,36 @@ var adapters = map[string]func(p *page) *candidate{
 	"amazon":  (*page).amazon,
 }
 
+// find returns the elements matching the selector group text in document
+// order. It answers from the page's marks when they rule a match out; on a
+// page indexed by the token scan (no DOM) any other answer needs the DOM,
+// so it flags the page and returns nothing.
+func (p *page) find(text string) []*html.Node {
+	return p.findSel(selector(text))
+}
+
+// findSel is find for a compiled selector.
+func (p *page) findSel(s *sel) []*html.Node {
+	if !s.mayMatch(p.seen) {
+		return nil
+	}
+	if p.doc == nil {
+		p.needDOM = true
+		return nil
+	}
+	return p.doc.FindMatcher(s.css).Nodes
+}
+
+// scriptAdapters are the adapters that read only inline scripts (and the
+// page URL), never the DOM, so they run on a token-scanned page.
+var scriptAdapters = map[string]bool{"naver": true, "musinsa": true}
+
 // firstText returns the cleaned text of the first selector (in priority
 // order) that matches a non-empty element.
 func (p *page) firstText(selectors ...string) string {
 	for _, sel := range selectors {
-		s := p.doc.Find(sel)
-		for i := range s.Nodes {
-			if t := clean(nodeText(s.Nodes[i])); t != "" {
+		for _, n := range p.find(sel) {
+			if t := clean(nodeText(n)); t != "" {
 				return t
 			}
 		}
@@ -33,8 +58,7 @@ func (p *page) firstText(selectors ...string) string {
 // firstAttr returns the first non-empty attribute value among selectors.
 func (p *page) firstAttr(attrName string, selectors ...string) string {
 	for _, sel := range selectors {
-		s := p.doc.Find(sel)
-		for _, n := range s.Nodes {
+		for _, n := range p.find(sel) {
 			if v := strings.TrimSpace(attr(n, attrName)); v != "" {
 				return v
 			}
@@ -44,15 +68,14 @@ func (p *page) firstAttr(attrName string, selectors ...string) string {
 }
 
 func (p *page) exists(selectors string) bool {
-	return p.doc.Find(selectors).Length() > 0
+	return len(p.find(selectors)) > 0
 }
 
 // firstPrice parses the first selector whose text is a price.
 func (p *page) firstPrice(cur string, selectors ...string) *price.Amount {
 	for _, sel := range selectors {
-		s := p.doc.Find(sel)
-		for i := range s.Nodes {
-			if a := p.textAmount(nodeText(s.Nodes[i]), cur); a != nil {
+		for _, n := range p.find(sel) {
+			if a := p.textAmount(nodeText(n), cur); a != nil {
 				return a
 			}
 		}

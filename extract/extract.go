@@ -29,11 +29,47 @@ func Extract(pageURL string, page []byte) (*Product, error) {
 	if err := checkHTML(page); err != nil {
 		return nil, err
 	}
+	info := shopIdentity(u)
+	if prod := extractScanned(u, info, page); prod != nil {
+		return prod, nil
+	}
+	return extractParsed(pageURL, u, info, page)
+}
+
+// extractParsed extracts from the full DOM.
+func extractParsed(pageURL string, u *url.URL, info shopInfo, page []byte) (*Product, error) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
 	if err != nil {
 		return nil, fmt.Errorf("extract: parse html of %s: %w", pageURL, err)
 	}
-	return extractDocument(u, doc), nil
+	p := newPage(u)
+	p.doc = doc
+	p.collect()
+	return p.extract(info), nil
+}
+
+// extractScanned extracts from the token scan alone (see scan.go). It
+// returns nil when the page needs the DOM: markup the scan does not follow,
+// a site adapter that reads the DOM, or a selector (visible price, bot
+// check) that may match.
+func extractScanned(u *url.URL, info shopInfo, page []byte) *Product {
+	fn := adapters[info.shop]
+	if fn != nil && !scriptAdapters[info.shop] {
+		return nil
+	}
+	p := newPage(u)
+	if !p.scan(page, fn == nil) {
+		return nil
+	}
+	prod := p.extract(info)
+	if p.needDOM {
+		return nil
+	}
+	return prod
+}
+
+func newPage(u *url.URL) *page {
+	return &page{url: u, base: u, host: strings.ToLower(u.Hostname())}
 }
 
 // checkHTML rejects input that is empty or clearly not HTML (JSON, PDF,
@@ -66,12 +102,9 @@ func head(b []byte, n int) []byte {
 	return b
 }
 
-// extractDocument runs every source over the parsed document and merges.
-func extractDocument(u *url.URL, doc *goquery.Document) *Product {
-	p := &page{url: u, base: u, host: strings.ToLower(u.Hostname()), doc: doc}
-	p.collect()
+// extract runs every source over the indexed page and merges.
+func (p *page) extract(info shopInfo) *Product {
 	p.currencyHint = currencyByTLD(p.host)
-	info := shopIdentity(u)
 
 	var cands []*candidate // in general precedence order
 	var adapter *candidate

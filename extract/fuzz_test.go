@@ -14,7 +14,13 @@ func FuzzExtract(f *testing.F) {
 	}
 	f.Add("https://smartstore.naver.com/s/products/1", []byte(`<script>window.__PRELOADED_STATE__={"product":{"A":{"name":"x","salePrice":-5,"stockQuantity":1,"optionCombinations":[{"price":-100}]}}}</script>`))
 	f.Add("https://x.com/", []byte(`<script type="application/ld+json">{"@type":"ProductGroup","hasVariant":[{"offers":{"price":"-1","priceCurrency":"USD"}}]}</script>`))
+	for _, c := range trickyPages {
+		f.Add("https://www.lamps.example/p/1", []byte(c.html))
+	}
 	f.Fuzz(func(t *testing.T, pageURL string, html []byte) {
+		// The token scan, the DOM with selector pre-check and the plain DOM
+		// agree on every input.
+		comparePaths(t, pageURL, html)
 		p, err := Extract(pageURL, html)
 		if err != nil {
 			if p != nil {

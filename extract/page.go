@@ -30,73 +30,121 @@ type page struct {
 	items     []*html.Node        // top-level microdata itemscope elements
 	htmlLang  string
 
+	ix   *markIndex // selector marks known when the page was indexed
+	seen markSet    // marks satisfied by some element of the page
+
+	// needDOM is set by a source that the token scan cannot answer; the
+	// caller then extracts from the full document instead.
+	needDOM bool
+
 	currencyHint string
 }
 
-// collect walks the document once and fills the page's indexes.
+// collect walks the document once and fills the page's indexes and marks.
 func (p *page) collect() {
 	p.metas = make(map[string][]string)
+	p.ix = currentMarks()
+	p.seen = make(markSet, p.ix.n)
 	for _, root := range p.doc.Nodes {
-		p.walk(root, false)
+		p.walk(root, false, false)
 	}
 }
 
-func (p *page) walk(n *html.Node, inItem bool) {
+// walk indexes n and its subtree. Every element is marked for the selector
+// pre-check; hidden (inside script, style, noscript or template) elements
+// are marked but not indexed.
+func (p *page) walk(n *html.Node, inItem, hidden bool) {
 	if n.Type == html.ElementNode {
-		switch n.DataAtom {
-		case atom.Html:
-			p.htmlLang = attr(n, "lang")
-		case atom.Meta:
-			content, ok := attrOK(n, "content")
-			if ok {
-				for _, k := range []string{"property", "name", "itemprop"} {
-					if key := attr(n, k); key != "" && (k != "itemprop" || !inItem) {
-						key = strings.ToLower(strings.TrimSpace(key))
-						p.metas[key] = append(p.metas[key], strings.TrimSpace(content))
-					}
-				}
-			}
-		case atom.Link:
-			if p.canonical == "" && hasToken(attr(n, "rel"), "canonical") {
-				p.canonical = strings.TrimSpace(attr(n, "href"))
-			}
-		case atom.Base:
-			if p.base == p.url {
-				if href := strings.TrimSpace(attr(n, "href")); href != "" {
-					if b, err := p.url.Parse(href); err == nil {
-						p.base = b
-					}
-				}
-			}
-		case atom.Title:
-			if p.title == "" && !inSVG(n) {
-				p.title = strings.TrimSpace(nodeText(n))
-			}
-		case atom.Script:
-			typ := strings.ToLower(strings.TrimSpace(attr(n, "type")))
-			txt := nodeText(n)
-			if strings.TrimSpace(txt) == "" {
-				break
-			}
-			if typ == "application/ld+json" {
-				p.jsonld = append(p.jsonld, txt)
-			} else if attr(n, "src") == "" {
-				p.scripts = append(p.scripts, script{id: attr(n, "id"), typ: typ, text: txt})
-			}
-			return
-		case atom.Style, atom.Noscript, atom.Template:
-			return
+		for _, a := range n.Attr {
+			markAttr(p.ix, p.seen, a.Key, a.Val)
 		}
-		if !inItem {
-			if _, ok := attrOK(n, "itemscope"); ok {
-				p.items = append(p.items, n)
-				inItem = true
+		if !hidden {
+			switch n.DataAtom {
+			case atom.Html:
+				p.htmlLang = attr(n, "lang")
+			case atom.Meta:
+				p.addMeta(n.Attr, inItem)
+			case atom.Link:
+				p.addLink(n.Attr)
+			case atom.Base:
+				p.addBase(n.Attr)
+			case atom.Title:
+				if p.title == "" && !inSVG(n) {
+					p.addTitle(nodeText(n))
+				}
+			case atom.Script:
+				if p.addScript(n.Attr, nodeText(n)) {
+					hidden = true
+				}
+			case atom.Style, atom.Noscript, atom.Template:
+				hidden = true
+			}
+			if !inItem && !hidden {
+				if _, ok := attrOK(n, "itemscope"); ok {
+					p.items = append(p.items, n)
+					inItem = true
+				}
 			}
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		p.walk(c, inItem)
+		p.walk(c, inItem, hidden)
 	}
+}
+
+// addMeta indexes a meta element's content under its property, name and
+// (outside microdata items) itemprop.
+func (p *page) addMeta(attrs []html.Attribute, inItem bool) {
+	content, ok := attrsOK(attrs, "content")
+	if !ok {
+		return
+	}
+	for _, k := range []string{"property", "name", "itemprop"} {
+		if key := attrs1(attrs, k); key != "" && (k != "itemprop" || !inItem) {
+			key = strings.ToLower(strings.TrimSpace(key))
+			p.metas[key] = append(p.metas[key], strings.TrimSpace(content))
+		}
+	}
+}
+
+// addLink keeps the first rel=canonical link.
+func (p *page) addLink(attrs []html.Attribute) {
+	if p.canonical == "" && hasToken(attrs1(attrs, "rel"), "canonical") {
+		p.canonical = strings.TrimSpace(attrs1(attrs, "href"))
+	}
+}
+
+// addBase applies the first usable <base href>.
+func (p *page) addBase(attrs []html.Attribute) {
+	if p.base == p.url {
+		if href := strings.TrimSpace(attrs1(attrs, "href")); href != "" {
+			if b, err := p.url.Parse(href); err == nil {
+				p.base = b
+			}
+		}
+	}
+}
+
+// addTitle keeps the first non-blank <title> outside SVG.
+func (p *page) addTitle(text string) {
+	if p.title == "" {
+		p.title = strings.TrimSpace(text)
+	}
+}
+
+// addScript indexes an inline script; it reports false for a blank one
+// (whose content the walk then still visits, as it holds no elements).
+func (p *page) addScript(attrs []html.Attribute, text string) bool {
+	if strings.TrimSpace(text) == "" {
+		return false
+	}
+	typ := strings.ToLower(strings.TrimSpace(attrs1(attrs, "type")))
+	if typ == "application/ld+json" {
+		p.jsonld = append(p.jsonld, text)
+	} else if attrs1(attrs, "src") == "" {
+		p.scripts = append(p.scripts, script{id: attrs1(attrs, "id"), typ: typ, text: text})
+	}
+	return true
 }
 
 // meta returns the first non-empty content of the given meta keys.
@@ -149,7 +197,16 @@ func (p *page) scriptByID(id string) string {
 }
 
 func attrOK(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
+	return attrsOK(n.Attr, key)
+}
+
+func attr(n *html.Node, key string) string {
+	v, _ := attrOK(n, key)
+	return v
+}
+
+func attrsOK(attrs []html.Attribute, key string) (string, bool) {
+	for _, a := range attrs {
 		if a.Namespace == "" && a.Key == key {
 			return a.Val, true
 		}
@@ -157,8 +214,8 @@ func attrOK(n *html.Node, key string) (string, bool) {
 	return "", false
 }
 
-func attr(n *html.Node, key string) string {
-	v, _ := attrOK(n, key)
+func attrs1(attrs []html.Attribute, key string) string {
+	v, _ := attrsOK(attrs, key)
 	return v
 }
 
