@@ -99,7 +99,7 @@ func (h *harness) check(ctx context.Context, sec *Security) (*Report, error) {
 			addViolation(&agree, "product %d (%s) ended %s", a.Index, k, status)
 		}
 	}
-	out.Detail = fmt.Sprintf("outcomes %v; expired = scrape.requested lost by the emulator restart (SNS accepted it before the subscriptions were re-created), expired by the batch cleanup after the request TTL", statuses)
+	out.Detail = fmt.Sprintf("outcomes %v; expired = still pending after the request TTL: its scrape.requested and both batch re-queues lost", statuses)
 	rep.Invariants = append(rep.Invariants, out, agree)
 	slices.Sort(lat)
 	if len(lat) > 0 {

@@ -209,24 +209,33 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 
 // up starts MariaDB, moto, the shop, the canary and every ddokso process.
 func (h *harness) up(ctx context.Context) error {
-	bin, err := h.binary(ctx)
-	if err != nil {
+	// The build and the backing services start side by side.
+	var wg sync.WaitGroup
+	var errBin, errDB, errMoto, errMQ error
+	wg.Add(4)
+	go func() { defer wg.Done(); h.bin, errBin = h.binary(ctx) }()
+	go func() {
+		defer wg.Done()
+		dbDir, err := os.MkdirTemp("", "ddokso-chaos-mariadb")
+		if err != nil {
+			errDB = fmt.Errorf("mariadb dir: %w", err)
+			return
+		}
+		h.db, errDB = newMariaDB(ctx, dbDir, h.logFile("mariadb"))
+	}()
+	go func() {
+		defer wg.Done()
+		h.moto, errMoto = emulator.Start(ctx, emulator.Config{Kind: emulator.Moto, Log: h.logFile("moto")})
+	}()
+	go func() {
+		defer wg.Done()
+		h.mq, errMQ = emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: h.logFile("fauxqs")})
+	}()
+	wg.Wait()
+	if err := errors.Join(errBin, errDB, errMoto, errMQ); err != nil {
 		return err
 	}
-	h.bin = bin
-	dbDir, err := os.MkdirTemp("", "ddokso-chaos-mariadb")
-	if err != nil {
-		return fmt.Errorf("mariadb dir: %w", err)
-	}
-	if h.db, err = newMariaDB(ctx, dbDir, h.logFile("mariadb")); err != nil {
-		return err
-	}
-	if h.moto, err = emulator.Start(ctx, emulator.Config{Kind: emulator.Moto, Log: h.logFile("moto")}); err != nil {
-		return err
-	}
-	if h.mq, err = emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: h.logFile("fauxqs")}); err != nil {
-		return err
-	}
+	var err error
 	h.shop, err = fakeshop.New(fakeshop.Config{Products: h.cfg.Submissions, BadShare: h.cfg.BadShare, DescenderShare: 0.3,
 		FaultRate: h.cfg.FaultRate, Timeout: 8 * time.Second, Seed: h.cfg.Seed})
 	if err != nil {
@@ -269,6 +278,7 @@ func (h *harness) up(ctx context.Context) error {
 		"DDOKSO_BATCH_TICK_PERIOD=5s", "DDOKSO_BATCH_LEASE=15s",
 		"DDOKSO_BATCH_HOST_BUDGET=1000000", "DDOKSO_BATCH_NEW_GRACE=0s",
 		"DDOKSO_BATCH_SCRAPE_REQUEST_TTL="+h.requestTTL().String(),
+		"DDOKSO_BATCH_REQUEUE_AFTER="+h.requeueAfter().String(),
 		"AWS_REGION=ap-northeast-2", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_EC2_METADATA_DISABLED=true",
 	)
@@ -328,9 +338,40 @@ func (h *harness) up(ctx context.Context) error {
 }
 
 func (h *harness) requestTTL() time.Duration {
-	// Longer than the scrap queue's visibility timeout (a killed worker's
-	// message comes back after it) plus retries: only lost messages expire.
+	// Room for the batch worker's re-queues (requeueAfter, at most twice):
+	// only a request whose message was lost three times expires.
 	return 150*time.Second + time.Duration(h.cfg.Submissions/50)*time.Second
+}
+
+// requeueAfter is how long a submission may stay pending before the batch
+// worker publishes its scrape.requested again (production: 5m): longer than
+// the scrap queue's visibility in the run (a message a killed worker held
+// comes back by then) and than the submission backlog takes to drain.
+func (h *harness) requeueAfter() time.Duration {
+	scrap, _ := infra.Default(h.prefix).Queue(infra.QueueScrap)
+	return fastVisibility(scrap.VisibilityTimeout) + time.Duration(h.cfg.Submissions/200)*time.Second
+}
+
+// fastVisibility is the default visibility timeout the harness gives a queue
+// whose consumers use visibility v: just over their first heartbeat (v/3,
+// which extends a message being handled to v), so a handled message never
+// reappears early, while a message a killed consumer held, or that a dead
+// long poll swallowed, comes back in v/3+5s instead of v. Only the timing
+// of recovery changes; this is what lets the run wait for it.
+func fastVisibility(v time.Duration) time.Duration { return v/3 + 5*time.Second }
+
+// shortenVisibility sets every queue's default visibility timeout to
+// fastVisibility of the topology's.
+func (h *harness) shortenVisibility(ctx context.Context) error {
+	for _, q := range h.topo.Queues {
+		ref := h.res.Queues[q.Name]
+		secs := strconv.Itoa(int(fastVisibility(q.VisibilityTimeout).Seconds()))
+		if _, err := h.sqs.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(ref.URL),
+			Attributes: map[string]string{"VisibilityTimeout": secs}}); err != nil {
+			return fmt.Errorf("visibility of %s: %w", q.Name, err)
+		}
+	}
+	return nil
 }
 
 // infraUp runs `ddokso infra up` and registers the SES sender (the emulators
@@ -358,7 +399,7 @@ func (h *harness) infraUp(ctx context.Context) error {
 		return fmt.Errorf("resolve topology: %w", err)
 	}
 	h.res = res
-	return nil
+	return h.shortenVisibility(ctx)
 }
 
 // infraClients are the topology's clients on the split emulators: SQS and

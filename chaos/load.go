@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,11 +182,13 @@ func (h *harness) pendingCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// waitOutcomes waits until every submission has an outcome, sending
-// cleanup.daily ticks so requests whose message the emulator lost expire.
+// waitOutcomes waits until every submission has an outcome. It sends the
+// ticks the scheduler would: rescrape.due (the batch worker re-queues
+// requests whose message was lost) and cleanup.daily (requests still
+// pending after the TTL expire).
 func (h *harness) waitOutcomes(ctx context.Context) error {
 	deadline := time.Now().Add(h.cfg.Settle + h.requestTTL())
-	lastCleanup := time.Now()
+	lastTick := time.Now()
 	for {
 		n, err := h.pendingCount(ctx)
 		if err == nil && n == 0 {
@@ -194,10 +197,12 @@ func (h *harness) waitOutcomes(ctx context.Context) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d submissions still pending after %s (err %v)", n, h.cfg.Settle+h.requestTTL(), err)
 		}
-		if time.Since(lastCleanup) > 15*time.Second {
-			lastCleanup = time.Now()
-			if err := h.sendTick(ctx, events.TypeCleanupDaily, time.Now()); err != nil {
-				h.log.Warn("cleanup tick", "err", err)
+		if time.Since(lastTick) > 10*time.Second {
+			lastTick = time.Now()
+			for _, typ := range []string{events.TypeRescrapeDue, events.TypeCleanupDaily} {
+				if err := h.sendTick(ctx, typ, time.Now()); err != nil {
+					h.log.Warn("tick", "type", typ, "err", err)
+				}
 			}
 		}
 		h.log.Info("waiting for outcomes", "pending", n)
@@ -268,14 +273,16 @@ func (h *harness) createWatches(ctx context.Context) error {
 	return nil
 }
 
-// queueDepth is visible + in-flight messages of the main queues.
-func (h *harness) queueDepth(ctx context.Context) (int, error) {
+// queueDepth is visible + in-flight messages of the main queues, with a
+// per-queue breakdown for the log.
+func (h *harness) queueDepth(ctx context.Context) (int, string, error) {
 	total := 0
+	var detail []string
 	for _, name := range []string{infra.QueueScrap, infra.QueueNotify, infra.QueueBatch} {
 		out, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(h.res.Queues[name].URL),
 			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"}})
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		for k, v := range out.Attributes {
 			// A tick held by a killed batch worker comes back after the batch
@@ -286,9 +293,13 @@ func (h *harness) queueDepth(ctx context.Context) (int, error) {
 			}
 			n, _ := strconv.Atoi(v)
 			total += n
+			if n > 0 {
+				detail = append(detail, fmt.Sprintf("%s.%s=%d", name, strings.TrimPrefix(k, "ApproximateNumberOfMessages"), n))
+			}
 		}
 	}
-	return total, nil
+	slices.Sort(detail)
+	return total, strings.Join(detail, " "), nil
 }
 
 // waitDrained waits until the outbox is published, the main queues are empty
@@ -303,7 +314,7 @@ func (h *harness) waitDrained(ctx context.Context, notifications bool) error {
 		var outbox, queued int
 		err1 := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`).Scan(&outbox)
 		err2 := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE status IN ('queued','deferred')`).Scan(&queued)
-		depth, err3 := h.queueDepth(ctx)
+		depth, detail, err3 := h.queueDepth(ctx)
 		if !notifications {
 			queued = 0
 		}
@@ -311,7 +322,7 @@ func (h *harness) waitDrained(ctx context.Context, notifications bool) error {
 			calm++
 		} else {
 			calm = 0
-			h.log.Info("draining", "outbox", outbox, "queue_depth", depth, "queued_notifications", queued)
+			h.log.Info("draining", "outbox", outbox, "queue_depth", depth, "queues", detail, "queued_notifications", queued)
 		}
 		if err := sleep(ctx, 2*time.Second); err != nil {
 			return err
