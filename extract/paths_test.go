@@ -141,3 +141,17 @@ func TestPathsAgreeOnTrickyMarkup(t *testing.T) {
 	_, err := Extract("https://www.lamps.example/p/1", []byte(trickyDeep))
 	require.Error(t, err, "the parser rejects nesting deeper than 512")
 }
+
+// FuzzPaths mutates small pages (the tricky markup above), where the fuzzer
+// explores tree-building corner cases much faster than from whole shop
+// pages; FuzzExtract runs the same comparison from the testdata corpus.
+func FuzzPaths(f *testing.F) {
+	for _, c := range trickyPages {
+		if len(c.html) < 4096 {
+			f.Add(c.html)
+		}
+	}
+	f.Fuzz(func(t *testing.T, page string) {
+		comparePaths(t, "https://www.lamps.example/p/1", []byte(page))
+	})
+}

@@ -80,6 +80,7 @@ func (p *page) scan(b []byte, visible bool) bool {
 	z := html.NewTokenizer(bytes.NewReader(b))
 	stack := make([]scanFrame, 0, 64)
 	var attrs []html.Attribute
+	var rattrs []rawAttr
 	htmlSeen, inSelect, tables := false, false, 0
 
 	tt := z.Next()
@@ -88,7 +89,9 @@ func (p *page) scan(b []byte, visible bool) bool {
 		case html.ErrorToken:
 			return z.Err() == io.EOF
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
+			var name []byte
+			var plain bool
+			name, rattrs, plain = rawStartTag(z.Raw(), rattrs[:0])
 			a := atom.Lookup(name)
 			switch a {
 			case atom.Svg, atom.Math, atom.Template, atom.Frameset:
@@ -103,17 +106,42 @@ func (p *page) scan(b []byte, visible bool) bool {
 				indexed = true
 			}
 			attrs = attrs[:0]
-			for hasAttr {
-				var key, val []byte
-				key, val, hasAttr = z.TagAttr()
-				if string(key) == "itemscope" {
-					return false
+			if plain && !indexed {
+				for _, ra := range rattrs {
+					if string(ra.key) == "itemscope" {
+						return false
+					}
+					if markAttr(p.ix, p.seen, ra.key, ra.val) && visible && visiblePriceMayMatch(p.seen) {
+						return false
+					}
 				}
-				if markAttr(p.ix, p.seen, key, val) && visible && visiblePriceMayMatch(p.seen) {
-					return false
+			} else {
+				var hasAttr bool
+				name, hasAttr = z.TagName()
+				if !plain {
+					a = atom.Lookup(name)
+					switch a {
+					case atom.Svg, atom.Math, atom.Template, atom.Frameset:
+						return false
+					case atom.Html, atom.Meta, atom.Link, atom.Base, atom.Title, atom.Script:
+						indexed = true
+					}
+					if inSelect && a != atom.Option && a != atom.Optgroup {
+						return false
+					}
 				}
-				if indexed {
-					attrs = append(attrs, html.Attribute{Key: atom.String(key), Val: string(val)})
+				for hasAttr {
+					var key, val []byte
+					key, val, hasAttr = z.TagAttr()
+					if string(key) == "itemscope" {
+						return false
+					}
+					if markAttr(p.ix, p.seen, key, val) && visible && visiblePriceMayMatch(p.seen) {
+						return false
+					}
+					if indexed {
+						attrs = append(attrs, html.Attribute{Key: atom.String(key), Val: string(val)})
+					}
 				}
 			}
 			if indexed && a != atom.Html && tables > 0 {
@@ -170,7 +198,10 @@ func (p *page) scan(b []byte, visible bool) bool {
 				continue
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
+			name, _ := rawTagName(z.Raw(), 2)
+			if !plainName(name) {
+				name, _ = z.TagName()
+			}
 			a := atom.Lookup(name)
 			switch a {
 			case atom.Html, atom.Head, atom.Body:
