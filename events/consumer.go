@@ -28,7 +28,8 @@ func (f HandlerFunc) Handle(ctx context.Context, env Envelope, msg *Message) err
 
 // ConsumerConfig configures a Consumer. Zero values take the defaults.
 type ConsumerConfig struct {
-	// Pollers is the number of concurrent long-pollers. Default 2.
+	// Pollers is the number of concurrent long-pollers, and of concurrent
+	// DeleteMessageBatch calls acknowledging their messages. Default 2.
 	Pollers int
 	// Concurrency bounds the handlers running at once. Default 8.
 	Concurrency int
@@ -149,7 +150,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
-	del := newDeleter(c.q, c.cfg.DeleteDelay, c.log, c.cfg.Metrics)
+	del := newDeleter(c.q, c.cfg.DeleteDelay, c.cfg.Pollers, c.log, c.cfg.Metrics)
 	delDone := make(chan struct{})
 	go func() { del.run(); close(delDone) }()
 
@@ -335,17 +336,20 @@ func (c *Consumer) heartbeat(ctx context.Context, m *Message, log *slog.Logger) 
 	}
 }
 
-// deleter batches acknowledgements into DeleteMessageBatch calls.
+// deleter batches acknowledgements into DeleteMessageBatch calls, up to
+// parallel calls at once (one per poller, so deleting keeps pace with
+// receiving).
 type deleter struct {
-	q       Queue
-	delay   time.Duration
-	log     *slog.Logger
-	metrics *Metrics
-	in      chan *Message
+	q        Queue
+	delay    time.Duration
+	parallel int
+	log      *slog.Logger
+	metrics  *Metrics
+	in       chan *Message
 }
 
-func newDeleter(q Queue, delay time.Duration, log *slog.Logger, m *Metrics) *deleter {
-	return &deleter{q: q, delay: delay, log: log, metrics: m, in: make(chan *Message, 100)}
+func newDeleter(q Queue, delay time.Duration, parallel int, log *slog.Logger, m *Metrics) *deleter {
+	return &deleter{q: q, delay: delay, parallel: max(parallel, 1), log: log, metrics: m, in: make(chan *Message, 100)}
 }
 
 func (d *deleter) add(m *Message) { d.in <- m }
@@ -354,9 +358,16 @@ func (d *deleter) close()         { close(d.in) }
 func (d *deleter) run() {
 	var batch []*Message
 	var timer <-chan time.Time
+	var calls sync.WaitGroup
+	slots := make(chan struct{}, d.parallel)
 	flush := func() {
 		if len(batch) > 0 {
-			d.flush(batch)
+			b := batch
+			slots <- struct{}{}
+			calls.Go(func() {
+				defer func() { <-slots }()
+				d.flush(b)
+			})
 			batch = nil
 		}
 		timer = nil
@@ -366,6 +377,7 @@ func (d *deleter) run() {
 		case m, ok := <-d.in:
 			if !ok {
 				flush()
+				calls.Wait()
 				return
 			}
 			batch = append(batch, m)
