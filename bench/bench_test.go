@@ -52,6 +52,18 @@ func TestReportMarkdownHasEveryRow(t *testing.T) {
 	require.Contains(t, out, "go run ./cmd/ddokso-bench -only 2")
 }
 
+func TestReportKeepsHandWrittenTail(t *testing.T) {
+	t.Parallel()
+	old := "# ddokso benchmarks\n\n| old table |\n\n" + KeepMarker + "\n\n## Optimisations\n\nby hand\n"
+	tail := KeptTail(old)
+	require.Equal(t, KeepMarker+"\n\n## Optimisations\n\nby hand\n", tail)
+	require.Empty(t, KeptTail("# no marker\n"))
+	var b strings.Builder
+	require.NoError(t, (&Report{Started: time.Now(), Rows: []Row{{Stage: "2 Price parsing"}}, Tail: tail}).WriteMarkdown(&b))
+	require.True(t, strings.HasSuffix(b.String(), tail))
+	require.NotContains(t, b.String(), "old table")
+}
+
 type errTest string
 
 func (e errTest) Error() string { return string(e) }

@@ -26,7 +26,7 @@ func BenchmarkDrain(b *testing.B) {
 		b.StopTimer()
 		require.NoError(b, preloadQueue(ctx, st.Clients.SQS, ref.URL, b.N))
 		b.StartTimer()
-		b.ReportMetric(bareDrain(ctx, st.Clients.SQS, ref.URL, b.N, pollers), "msgs/s")
+		b.ReportMetric(bareDrain(ctx, st.Clients.SQS, ref.URL, b.N, pollers, false), "msgs/s")
 	})
 	b.Run("ddokso-consumer", func(b *testing.B) {
 		b.StopTimer()

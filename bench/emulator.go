@@ -1,59 +1,134 @@
 package bench
 
 import (
+	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
-	"time"
+
+	"github.com/ddokso/ddokso/infra/emulator"
 )
 
-// KumoInstall is the command that installs kumo through the Go module
-// proxy into GOPATH/bin (never into go.mod). GOSUMDB=off is needed because
-// sum.golang.org does not answer for some of kumo's AWS SDK dependencies.
-const KumoInstall = "GOSUMDB=off go install github.com/sivchari/kumo/cmd/kumo@v0.33.1"
+// Emulator is an AWS-API endpoint a stage measures against.
+type Emulator struct {
+	// Label names it in the report ("moto", "fauxqs").
+	Label string
+	// Endpoint is its URL.
+	Endpoint string
+}
 
-// StartKumo starts the kumo AWS emulator on a free loopback port and returns
-// its endpoint and a stop function. bin may be empty: kumo on PATH or in
-// GOPATH/bin is used.
-func StartKumo(ctx context.Context, bin string) (string, func(), error) {
-	if bin == "" {
-		if p, err := exec.LookPath("kumo"); err == nil {
-			bin = p
-		} else if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-			bin = filepath.Join(strings.TrimSpace(string(out)), "bin", "kumo")
+// StartFauxqs starts fauxqs, the in-memory SQS/SNS emulator, through
+// infra/emulator on a free loopback port (installing it on first use with
+// scripts/dev/ensure-fauxqs.sh). Its Node.js heap is raised to heapMiB so
+// that a million queued messages fit. The caller kills the server.
+func StartFauxqs(ctx context.Context, heapMiB int) (*emulator.Server, error) {
+	if heapMiB > 0 {
+		// infra/emulator passes the bench's environment on to the emulator;
+		// NODE_OPTIONS is read by the Node.js that runs fauxqs. It is set
+		// only while the emulator starts.
+		prev, had := os.LookupEnv("NODE_OPTIONS")
+		opts := strings.TrimSpace(prev + " --max-old-space-size=" + strconv.Itoa(heapMiB))
+		if err := os.Setenv("NODE_OPTIONS", opts); err != nil {
+			return nil, fmt.Errorf("fauxqs: set NODE_OPTIONS: %w", err)
+		}
+		defer func() {
+			if had {
+				_ = os.Setenv("NODE_OPTIONS", prev)
+			} else {
+				_ = os.Unsetenv("NODE_OPTIONS")
+			}
+		}()
+	}
+	log := &lockedBuffer{}
+	s, err := emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("start fauxqs: %w: %s", err, log.tail(2000))
+	}
+	return s, nil
+}
+
+// listenerRSS returns the resident set size of the process listening on the
+// loopback TCP port of endpoint (an emulator the bench started), or 0 when
+// it cannot be found.
+func listenerRSS(endpoint string) int64 {
+	_, portStr, ok := strings.Cut(strings.TrimPrefix(endpoint, "http://127.0.0.1"), ":")
+	if !ok {
+		return 0
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return 0
+	}
+	inode := listeningInode(port)
+	if inode == "" {
+		return 0
+	}
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	want := "socket:[" + inode + "]"
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && l == want {
+				rss, _ := statusRSS(pid)
+				return rss
+			}
 		}
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return "", nil, fmt.Errorf("no kumo binary (install: `%s`): %w", KumoInstall, err)
-	}
-	addr, err := FreeAddr()
+	return 0
+}
+
+// listeningInode finds the socket inode listening on 127.0.0.1:port or
+// 0.0.0.0:port in /proc/net/tcp.
+func listeningInode(port int) string {
+	f, err := os.Open("/proc/net/tcp")
 	if err != nil {
-		return "", nil, err
+		return ""
 	}
-	host, port, _ := strings.Cut(addr, ":")
-	p, err := Start("kumo", bin, []string{"KUMO_HOST=" + host, "KUMO_PORT=" + port, "KUMO_LOG_LEVEL=error"})
-	if err != nil {
-		return "", nil, err
-	}
-	endpoint := "http://" + addr
-	c, err := SQSClient(ctx, endpoint)
-	if err != nil {
-		p.Stop()
-		return "", nil, err
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := c.ListQueues(ctx, nil); err == nil {
-			return endpoint, p.Stop, nil
+	defer f.Close()
+	hexPort := fmt.Sprintf(":%04X", port)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		// sl local rem st ... inode is field 9; state 0A is LISTEN.
+		if len(fields) > 9 && strings.HasSuffix(fields[1], hexPort) && fields[3] == "0A" {
+			return fields[9]
 		}
-		if time.Now().After(deadline) {
-			p.Stop()
-			return "", nil, errors.New("kumo did not answer ListQueues within 20s:\n" + p.Output())
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
+	return ""
+}
+
+// statusRSS reads VmRSS and VmHWM (bytes) of a process.
+func statusRSS(pid int) (rss, hwm int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = kb * 1024
+		case "VmHWM:":
+			hwm = kb * 1024
+		}
+	}
+	return rss, hwm
 }

@@ -34,6 +34,19 @@ func holds(ok bool) string {
 	return "**no**"
 }
 
+// KeepMarker is the line of BENCHMARKS.md after which the text is written
+// by hand (optimisation notes, profiles): a regenerated report keeps it.
+const KeepMarker = "<!-- Written by hand below this line: make bench keeps it. -->"
+
+// KeptTail returns the hand-written tail of an existing report (from
+// KeepMarker on), or "" when it has none.
+func KeptTail(old string) string {
+	if i := strings.Index(old, KeepMarker); i >= 0 {
+		return old[i:]
+	}
+	return ""
+}
+
 // Report is the content of BENCHMARKS.md.
 type Report struct {
 	// Started is when the invocation began; Elapsed its length.
@@ -45,6 +58,8 @@ type Report struct {
 	Invocation string
 	// Rows in stage order.
 	Rows []Row
+	// Tail is appended verbatim (see KeptTail).
+	Tail string
 }
 
 // WriteMarkdown renders the report.
@@ -79,6 +94,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		if row.Command != "" {
 			fmt.Fprintf(&b, "\nReproduce:\n\n```sh\n%s\n```\n\n", row.Command)
 		}
+	}
+	if r.Tail != "" {
+		b.WriteString("\n")
+		b.WriteString(r.Tail)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

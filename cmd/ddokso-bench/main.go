@@ -1,7 +1,8 @@
 // Command ddokso-bench runs ddokso's benchmark stages beside their
 // baselines and writes BENCHMARKS.md. `make bench` runs it with moto on
-// AWS_ENDPOINT_URL; `ddokso-bench -smoke` is the seconds-long check that
-// it still runs.
+// AWS_ENDPOINT_URL; rows 3 and 6 also start fauxqs (infra/emulator), the
+// fast in-memory SQS emulator. `ddokso-bench -smoke` is the short check
+// that every stage still runs.
 //
 //	ddokso-bench [-out BENCHMARKS.md] [-only 1,4] [size flags]
 //	ddokso-bench baregin ADDR    # the bare gin baseline server (used by stage 4)
@@ -62,10 +63,16 @@ func run() error {
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
 		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
 		e2eHosts     = flag.Int("e2e-hosts", 49, "loopback shop addresses (127.0.0.2…)")
-		consumerMsgs = flag.Int("consumer-msgs", 1000, "messages per side and emulator")
-		kumoBin      = flag.String("kumo", "", "kumo binary (fast SQS emulator); default: kumo on PATH or in GOPATH/bin")
-		batchN       = flag.Int("batch-products", 1000000, "due products seeded for the batch fan-out")
-		batchEnq     = flag.Int("batch-enqueue", 2000, "of which select+enqueue sends to SQS")
+		useFauxqs    = flag.Bool("fauxqs", true, "start fauxqs (fast in-memory SQS) for rows 3 and 6")
+		fauxqsHeap   = flag.Int("fauxqs-heap-mib", 6144, "Node.js heap limit of fauxqs (a million queued messages need a few GiB)")
+		motoMsgs     = flag.Int("consumer-moto-msgs", 300, "row 3: messages per side and round on moto")
+		motoRounds   = flag.Int("consumer-moto-rounds", 1, "row 3: interleaved rounds on moto")
+		fauxqsMsgs   = flag.Int("consumer-fauxqs-msgs", 20000, "row 3: messages per side and round on fauxqs")
+		fauxqsRounds = flag.Int("consumer-fauxqs-rounds", 3, "row 3: interleaved rounds on fauxqs")
+		consProfile  = flag.String("consumer-cpuprofile", "", "row 3: write a CPU profile of the first ddokso consumer run on fauxqs to this file")
+		batchN       = flag.Int("batch-products", 1000000, "row 6: due products seeded, selected and (to fauxqs) enqueued")
+		batchMoto    = flag.Int("batch-moto", 200, "row 6: products of the small sample enqueued to moto (0 skips it)")
+		batchVerify  = flag.Bool("batch-verify", true, "row 6: receive every enqueued message back and check each product id is there once")
 	)
 	flag.Parse()
 	root, err := moduleRoot()
@@ -75,7 +82,7 @@ func run() error {
 	if *smoke {
 		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
 		*e2eURLs, *e2eWorkers = 10, "1"
-		*consumerMsgs, *batchN, *batchEnq = 50, 2000, 100
+		*motoMsgs, *fauxqsMsgs, *fauxqsRounds, *batchN, *batchMoto = 50, 500, 1, 2000, 20
 	}
 	want := func(n int) bool {
 		return *only == "" || slices.Contains(strings.Split(*only, ","), fmt.Sprint(n))
@@ -105,6 +112,23 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	var fauxqs bench.Emulator
+	var fauxqsErr error
+	if *useFauxqs && (want(3) || want(6)) {
+		srv, err := bench.StartFauxqs(ctx, *fauxqsHeap)
+		switch {
+		case err != nil && *smoke:
+			return fmt.Errorf("the smoke run checks the fauxqs path too: %w", err)
+		case err != nil:
+			fauxqsErr = err
+			fmt.Fprintln(os.Stderr, "ddokso-bench: fauxqs not available:", err)
+		default:
+			defer srv.Kill()
+			fauxqs = bench.Emulator{Label: "fauxqs", Endpoint: srv.Endpoint()}
+			rep.Machine = append(rep.Machine, "emulators: moto_server (AWS_ENDPOINT_URL) and fauxqs (infra/emulator, "+fauxqs.Endpoint+")")
+		}
+	}
+	moto := bench.Emulator{Label: "moto", Endpoint: env.AWSEndpoint}
 	step := func(n int, f func() bench.Row) {
 		if !want(n) || ctx.Err() != nil {
 			return
@@ -123,17 +147,14 @@ func run() error {
 	})
 	step(2, bench.PriceParsing)
 	step(3, func() bench.Row {
-		emus := map[string]string{"moto": env.AWSEndpoint}
-		notes := []string{"moto answers each call in milliseconds, which hides our own costs; the faster emulator is kumo (github.com/sivchari/kumo, Go), used when installed (`" + bench.KumoInstall + "`).",
-			"",
-			"Faster-emulator attempts on this machine: `go install github.com/sivchari/kumo@latest` → \"not a main package\" (the command is ./cmd/kumo); `go install github.com/sivchari/kumo/cmd/kumo@v0.33.1` → sum.golang.org 404 for github.com/aws/aws-sdk-go-v2/service/amplify@v1.38.16 and appmesh@v1.35.14; with GOSUMDB=off the proxy download of those two modules hung for 8 minutes and was stopped. fauxqs (npm) needs Node 22; this machine has Node 20.20.2, so it was not installed."}
-		if k, stop, err := bench.StartKumo(ctx, *kumoBin); err != nil {
-			notes = append(notes, "kumo not measured: "+err.Error())
+		targets := []bench.ConsumerTarget{{Emulator: moto, Messages: *motoMsgs, Rounds: *motoRounds}}
+		notes := []string{emulatorNote}
+		if fauxqs.Endpoint != "" {
+			targets = append(targets, bench.ConsumerTarget{Emulator: fauxqs, Messages: *fauxqsMsgs, Rounds: *fauxqsRounds})
 		} else {
-			defer stop()
-			emus["kumo"] = k
+			notes = append(notes, "", fmt.Sprintf("fauxqs not measured: %v", fauxqsErr))
 		}
-		return bench.Consumer(ctx, bench.ConsumerConfig{Emulators: emus, Messages: *consumerMsgs, Pollers: 4, Notes: notes})
+		return bench.Consumer(ctx, bench.ConsumerConfig{Targets: targets, Pollers: 4, Notes: notes, CPUProfile: *consProfile, ProfileLabel: "fauxqs"})
 	})
 	var bareMem [2]int64
 	var mem []bench.MemSample
@@ -156,10 +177,18 @@ func run() error {
 		return r
 	})
 	step(6, func() bench.Row {
-		return bench.Batch(ctx, env, bench.BatchConfig{Products: *batchN, Enqueue: min(*batchEnq, *batchN), Endpoint: env.AWSEndpoint})
+		r := bench.Batch(ctx, env, bench.BatchConfig{Products: *batchN, Fast: fauxqs, Slow: moto, SlowSample: *batchMoto, Concurrency: 8, Verify: *batchVerify})
+		r.Details = append([]string{emulatorNote, ""}, r.Details...)
+		if fauxqs.Endpoint == "" {
+			r.Details = append([]string{fmt.Sprintf("fauxqs not available (%v): only the moto sample was enqueued.", fauxqsErr), ""}, r.Details...)
+		}
+		return r
 	})
 	step(7, func() bench.Row { return bench.Memory(mem, bareMem) })
 	rep.Elapsed = time.Since(rep.Started)
+	if old, err := os.ReadFile(*out); err == nil {
+		rep.Tail = bench.KeptTail(string(old))
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
@@ -179,6 +208,11 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "wrote %s in %s\n", *out, rep.Elapsed.Round(time.Second))
 	return nil
 }
+
+// emulatorNote says which emulator each figure of rows 3 and 6 is against.
+const emulatorNote = "Emulators: moto_server (Python) takes milliseconds per SQS call, more under concurrent callers (a few hundred messages per second at best here), " +
+	"so against it both sides measure moto and ddokso's own costs vanish; fauxqs (Node.js, in memory, started through infra/emulator) answers in well under a millisecond, " +
+	"so the figures against it show ddokso's overhead. moto stays the emulator of make test and of SES and the scheduler; fauxqs has SQS and SNS only."
 
 // moduleRoot finds the directory of go.mod from the working directory up.
 func moduleRoot() (string, error) {
