@@ -53,6 +53,7 @@ type server struct {
 	userLimits *limiterSet
 	stmts      *stmtCache
 	products   *productCache
+	scrapes    *scrapeBatcher
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -81,6 +82,7 @@ func New(deps Deps) (http.Handler, error) {
 		stmts:      newStmtCache(deps.DB),
 		products:   newProductCache(deps.Config.ProductCacheTTL),
 	}
+	s.scrapes = &scrapeBatcher{s: s, max: s.cfg.GroupCommitMax}
 	var reg prometheus.Registerer
 	if deps.Registry != nil {
 		reg = deps.Registry

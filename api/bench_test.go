@@ -39,6 +39,8 @@ func BenchmarkGetProduct(b *testing.B) {
 			}
 			var n atomic.Int64
 			b.ResetTimer()
+			stats := readDBStats(b, hs.db)
+			defer func() { stats.report(b, hs.db, b.N) }()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					id := ids[n.Add(1)%int64(len(ids))]
@@ -55,22 +57,34 @@ func BenchmarkGetProduct(b *testing.B) {
 }
 
 // BenchmarkCreateScrape measures POST /scrapes of new URLs (a scrape
-// request and an outbox row per request).
+// request and an outbox row per request) from 32 concurrent clients, with
+// each request committed on its own (group=1) and with group commit.
 func BenchmarkCreateScrape(b *testing.B) {
-	hs := benchHarness(b, time.Second)
-	var n atomic.Int64
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			body := fmt.Sprintf(`{"url":"https://shop.example/products/%d"}`, n.Add(1))
-			req := httptest.NewRequest(http.MethodPost, "/api/v1/scrapes", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			w := httptest.NewRecorder()
-			hs.h.ServeHTTP(w, req)
-			if w.Code != http.StatusAccepted {
-				b.Errorf("status %d: %s", w.Code, w.Body)
-				return
-			}
-		}
-	})
+	for _, group := range []int{1, 64} {
+		b.Run(fmt.Sprintf("group=%d", group), func(b *testing.B) {
+			hs := setup(b, func(d *Deps) {
+				d.Config.IPRate, d.Config.IPBurst = 1e9, 1e9
+				d.Config.UserRate, d.Config.UserBurst = 1e9, 1e9
+				d.Config.GroupCommitMax = group
+			})
+			var n atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			stats := readDBStats(b, hs.db)
+			defer func() { stats.report(b, hs.db, b.N) }()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					body := fmt.Sprintf(`{"url":"https://shop.example/products/%d"}`, n.Add(1))
+					req := httptest.NewRequest(http.MethodPost, "/api/v1/scrapes", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					w := httptest.NewRecorder()
+					hs.h.ServeHTTP(w, req)
+					if w.Code != http.StatusAccepted {
+						b.Errorf("status %d: %s", w.Code, w.Body)
+						return
+					}
+				}
+			})
+		})
+	}
 }

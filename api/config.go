@@ -43,8 +43,12 @@ type Config struct {
 	// answered with a recently checked product) may serve a product from
 	// the in-process cache; zero disables the cache.
 	ProductCacheTTL time.Duration `envconfig:"PRODUCT_CACHE_TTL" default:"1s" desc:"how stale a served product may be (in-process cache); 0 disables"`
-	PageSize        int           `envconfig:"PAGE_SIZE" default:"20" desc:"default page size"`
-	MaxPageSize     int           `envconfig:"MAX_PAGE_SIZE" default:"100" desc:"largest page size"`
+	// GroupCommitMax is the most scrape requests committed in one
+	// transaction (group commit of concurrent POST /scrapes); 1 commits
+	// each on its own.
+	GroupCommitMax int `envconfig:"GROUP_COMMIT_MAX" default:"64" desc:"most scrape requests committed in one transaction"`
+	PageSize       int `envconfig:"PAGE_SIZE" default:"20" desc:"default page size"`
+	MaxPageSize    int `envconfig:"MAX_PAGE_SIZE" default:"100" desc:"largest page size"`
 }
 
 // Validate applies defaults to zero fields and checks ranges.
@@ -85,6 +89,9 @@ func (c *Config) Validate() error {
 	if c.PageSize == 0 {
 		c.PageSize = 20
 	}
+	if c.GroupCommitMax == 0 {
+		c.GroupCommitMax = 64
+	}
 	if c.MaxPageSize == 0 {
 		c.MaxPageSize = 100
 	}
@@ -99,6 +106,8 @@ func (c *Config) Validate() error {
 		return errors.New("api: timeouts must be positive")
 	case c.UserRate < 0 || c.IPRate < 0 || c.UserBurst < 1 || c.IPBurst < 1:
 		return errors.New("api: rates must be positive and bursts >= 1")
+	case c.GroupCommitMax < 1:
+		return fmt.Errorf("api: group commit max must be >= 1, got %d", c.GroupCommitMax)
 	case c.PageSize < 1 || c.MaxPageSize < c.PageSize:
 		return fmt.Errorf("api: page size %d must be 1..max page size %d", c.PageSize, c.MaxPageSize)
 	}

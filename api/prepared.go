@@ -87,6 +87,15 @@ func (c *stmtCache) execTx(ctx context.Context, tx *sql.Tx, query string, args .
 	return tx.ExecContext(ctx, query, args...)
 }
 
+// queryTx runs query in tx, with its prepared statement when there is one.
+func (c *stmtCache) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := c.cached(query); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	c.prepareLater(query)
+	return tx.QueryContext(ctx, query, args...)
+}
+
 // txExecer runs statements in tx through the prepared-statement cache; it
 // is the store.Execer handed to store.AddOutbox.
 type txExecer struct {

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/ddokso/ddokso/price"
@@ -117,7 +119,7 @@ const productQuery = `SELECT ` + productCols + `,
 		WHERE o.product_id = p.id AND o.variant_id = 0 AND o.price IS NOT NULL AND o.observed_at >= ?) AS avg_30d,
 	v.id, v.variant_key, v.name, v.options, v.price, v.list_price, v.availability, v.all_time_low
 	FROM products p LEFT JOIN product_variants v ON v.product_id = p.id
-	WHERE p.id = ? ORDER BY v.id`
+	WHERE p.id = ?`
 
 // loadProduct reads a product with its variants and 30-day average, with
 // one prepared statement.
@@ -166,6 +168,10 @@ func (s *server) loadProduct(ctx context.Context, id int64) (*Product, error) {
 	if p == nil {
 		return nil, errNotFound
 	}
+	// Variants in id order. Sorting the few rows here instead of ORDER BY
+	// v.id spares the server a temporary table and filesort per query (it
+	// tripled the query's server CPU).
+	slices.SortFunc(p.Variants, func(a, b Variant) int { return cmp.Compare(a.ID, b.ID) })
 	return p, nil
 }
 

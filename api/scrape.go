@@ -91,6 +91,9 @@ type scrapeRequest struct {
 	userID    string
 	reason    string
 	productID int64
+	// skipLookup: the product was already looked up (productID is its id,
+	// or 0); record the request without looking again.
+	skipLookup bool
 }
 
 const insertScrapeSQL = `INSERT INTO scrape_requests
@@ -102,6 +105,23 @@ const insertScrapeSQL = `INSERT INTO scrape_requests
 // event in tx. While a request for the same URL is pending it returns that
 // request's id instead (created false).
 func (s *server) startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (id int64, created bool, err error) {
+	id, created, err = s.insertScrape(ctx, tx, r)
+	if err != nil || !created {
+		return id, created, err
+	}
+	env, err := scrapeEvent(ctx, id, r)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := store.AddOutbox(ctx, txExecer{s.stmts, tx}, env); err != nil {
+		return 0, false, err
+	}
+	return id, true, nil
+}
+
+// insertScrape inserts a pending scrape request in tx, or finds the pending
+// one of the same URL (created false).
+func (s *server) insertScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (id int64, created bool, err error) {
 	res, err := s.stmts.execTx(ctx, tx, insertScrapeSQL, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
 	if err != nil {
 		return 0, false, fmt.Errorf("insert scrape request for %s: %w", r.canon.URL, err)
@@ -114,19 +134,7 @@ func (s *server) startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (
 	if err != nil {
 		return 0, false, fmt.Errorf("scrape request rows: %w", err)
 	}
-	if n != 1 {
-		return id, false, nil
-	}
-	env, err := events.New(ctx, events.ScrapeRequested{
-		ScrapeID: id, URL: r.canon.URL, ProductID: r.productID, Reason: r.reason, UserID: r.userID,
-	})
-	if err != nil {
-		return 0, false, err
-	}
-	if err := store.AddOutbox(ctx, txExecer{s.stmts, tx}, env); err != nil {
-		return 0, false, err
-	}
-	return id, true, nil
+	return id, n == 1, nil
 }
 
 func nullInt(v int64) any {
@@ -166,19 +174,12 @@ func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
 	if u := userFrom(c); u != nil {
 		req.userID = u.ID
 	}
-	var (
-		out     submitResult
-		created bool
-	)
-	// The lookup needs no transaction: it never locked, so a recently
-	// checked product is answered with no write and no BEGIN/COMMIT.
-	pid, recent, err := s.lookupProduct(ctx, req.hash)
-	if err != nil {
-		s.failErr(c, fmt.Errorf("look up product %s: %w", canon.URL, err))
-		return nil, false
-	}
-	if recent {
-		e, err := s.products.get(ctx, pid, s.loadProduct)
+	var out submitResult
+	// The lookup (one query for all concurrent submissions) needs no
+	// transaction: a recently checked product is answered with no write.
+	o := s.scrapes.start(ctx, req)
+	if o.err == nil && o.recent != 0 {
+		e, err := s.products.get(ctx, o.recent, s.loadProduct)
 		if err == nil {
 			out.product = e.p
 			return &out, true
@@ -187,45 +188,16 @@ func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
 			s.failErr(c, err)
 			return nil, false
 		}
-		pid = 0
+		req.skipLookup = true
+		// Committed (with concurrent submissions, group commit) before answering.
+		o = s.scrapes.start(ctx, req)
 	}
-	req.productID = pid
-	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		var err error
-		out.scrapeID, created, err = s.startScrape(ctx, tx, req)
-		return err
-	})
-	if err != nil {
-		s.failErr(c, err)
+	if o.err != nil {
+		s.failErr(c, fmt.Errorf("submit %s: %w", canon.URL, o.err))
 		return nil, false
 	}
-	if created {
-		s.kick()
-	}
+	out.scrapeID = o.id
 	return &out, true
-}
-
-const lookupProductSQL = `SELECT id, check_status, last_checked_at FROM products WHERE url_hash = ?`
-
-// lookupProduct finds the product of a URL hash (0 when none) and whether it
-// was checked successfully within the recent window.
-func (s *server) lookupProduct(ctx context.Context, hash string) (id int64, recent bool, err error) {
-	st, err := s.stmts.get(ctx, lookupProductSQL)
-	if err != nil {
-		return 0, false, err
-	}
-	var (
-		status  string
-		checked sql.NullTime
-	)
-	err = st.QueryRowContext(ctx, hash).Scan(&id, &status, &checked)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, nil
-	case err != nil:
-		return 0, false, err
-	}
-	return id, status == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow, nil
 }
 
 func (s *server) respondSubmit(c *gin.Context, r *submitResult) {

@@ -1,0 +1,368 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store"
+)
+
+// batchTimeout bounds one group-commit transaction.
+const batchTimeout = 10 * time.Second
+
+// scrapeBatcher commits concurrent scrape requests together (group
+// commit): the requests that arrive while one transaction runs are inserted
+// by the next transaction, one INSERT each plus a single outbox INSERT for
+// all their events, under one BEGIN/COMMIT and one log flush. Every caller
+// still returns only after the transaction holding its request and its
+// event has committed, so a 202 means durably recorded, as before.
+//
+// There is no background goroutine: the first caller to find no
+// transaction running leads it; when it finishes, it hands leadership to
+// the oldest waiting caller, which commits everything queued meanwhile.
+type scrapeBatcher struct {
+	s   *server
+	max int
+
+	mu      sync.Mutex
+	queue   []*pendingScrape
+	running bool
+}
+
+// pendingScrape is one caller waiting for its request to commit.
+type pendingScrape struct {
+	ctx  context.Context // the request's: correlation id of its event
+	req  scrapeRequest
+	done chan scrapeOutcome // buffered; receives the outcome or a lead token
+}
+
+type scrapeOutcome struct {
+	lead    bool // take over leadership, then keep waiting
+	recent  int64
+	id      int64
+	created bool
+	err     error
+}
+
+// start resolves a submission: when the URL's product was checked within
+// the recent window (and req.skipLookup is not set) it returns that
+// product's id as recent and writes nothing; otherwise it records req
+// durably (with its scrape.requested event when it creates a request) and
+// returns the request id, like startScrape in its own transaction.
+func (b *scrapeBatcher) start(ctx context.Context, req scrapeRequest) scrapeOutcome {
+	p := &pendingScrape{ctx: ctx, req: req, done: make(chan scrapeOutcome, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, p)
+	lead := !b.running
+	b.running = true
+	b.mu.Unlock()
+	if lead {
+		b.lead()
+	}
+	for {
+		// Never abandon the wait: a caller handed leadership must take it,
+		// and the outcome (committed or not) is the truth to answer.
+		o := <-p.done
+		if o.lead {
+			b.lead()
+			continue
+		}
+		return o
+	}
+}
+
+// lead commits the queued requests (up to max), then passes leadership to
+// the oldest caller still waiting, or ends it.
+func (b *scrapeBatcher) lead() {
+	b.mu.Lock()
+	n := min(len(b.queue), b.max)
+	batch := slices.Clone(b.queue[:n])
+	b.queue = slices.Delete(b.queue, 0, n)
+	b.mu.Unlock()
+
+	b.commit(batch)
+
+	b.mu.Lock()
+	if len(b.queue) == 0 {
+		b.running = false
+		b.mu.Unlock()
+		return
+	}
+	next := b.queue[0]
+	b.mu.Unlock()
+	next.done <- scrapeOutcome{lead: true}
+}
+
+// commit runs batch and delivers each outcome.
+func (b *scrapeBatcher) commit(batch []*pendingScrape) {
+	out := b.run(batch)
+	for _, o := range out {
+		if o.err == nil && o.created {
+			b.s.kick()
+			break
+		}
+	}
+	for i, p := range batch {
+		p.done <- out[i]
+	}
+}
+
+// run resolves batch: one product lookup for all of it, then one
+// transaction for the requests to record. If that transaction fails, each
+// request is retried in a transaction of its own, so one bad request
+// cannot fail the others.
+func (b *scrapeBatcher) run(batch []*pendingScrape) []scrapeOutcome {
+	out := make([]scrapeOutcome, len(batch))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), batchTimeout)
+	defer cancel()
+
+	var hashes []string
+	for _, p := range batch {
+		if !p.req.skipLookup {
+			hashes = append(hashes, p.req.hash)
+		}
+	}
+	found, err := b.s.lookupProducts(ctx, hashes)
+	if err != nil {
+		for i := range out {
+			out[i].err = err
+		}
+		return out
+	}
+	var rest []int // indexes of the requests to record
+	for i, p := range batch {
+		if !p.req.skipLookup {
+			f := found[p.req.hash]
+			if f.recent {
+				out[i].recent = f.id
+				continue
+			}
+			p.req.productID = f.id
+			p.req.skipLookup = true // looked up: a retry must not look again
+		}
+		rest = append(rest, i)
+	}
+	switch len(rest) {
+	case 0:
+		return out
+	case 1:
+		p := batch[rest[0]]
+		o := &out[rest[0]]
+		err := store.InTx(p.ctx, b.s.db, func(tx *sql.Tx) error {
+			var err error
+			o.id, o.created, err = b.s.startScrape(p.ctx, tx, p.req)
+			return err
+		})
+		if err != nil {
+			*o = scrapeOutcome{err: err}
+		}
+		return out
+	}
+	err = store.InTx(ctx, b.s.db, func(tx *sql.Tx) error {
+		return b.insertBatch(ctx, tx, batch, rest, out)
+	})
+	if err != nil {
+		for _, i := range rest {
+			out[i] = b.run([]*pendingScrape{batch[i]})[0]
+		}
+	}
+	return out
+}
+
+// insertBatch records the requests batch[rest] in tx with multi-row
+// statements: it locks the pending requests of their URLs (SELECT ... FOR
+// UPDATE, which also locks the gaps of the absent ones), inserts the
+// absent URLs' requests, reads their ids and adds one outbox event per new
+// request. A request inserted meanwhile by someone else makes the plain
+// INSERT fail with a duplicate key; the caller then records each request
+// on its own (INSERT ... ON DUPLICATE KEY UPDATE).
+func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pendingScrape, rest []int, out []scrapeOutcome) error {
+	// One request per distinct URL, in hash order (a fixed lock order).
+	first := map[string]int{} // hash -> index of its first request
+	var hashes []string
+	for _, i := range rest {
+		h := batch[i].req.hash
+		if _, ok := first[h]; !ok {
+			first[h] = i
+			hashes = append(hashes, h)
+		}
+	}
+	slices.Sort(hashes)
+	pendingIDs, err := b.inFlight(ctx, tx, hashes, true)
+	if err != nil {
+		return err
+	}
+	var fresh []string
+	for _, h := range hashes {
+		if _, ok := pendingIDs[h]; !ok {
+			fresh = append(fresh, h)
+		}
+	}
+	for c := fresh; len(c) > 0; {
+		k := 1 << (bits.Len(uint(len(c))) - 1)
+		args := make([]any, 0, 7*k)
+		for _, h := range c[:k] {
+			r := batch[first[h]].req
+			args = append(args, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
+		}
+		if _, err := b.s.stmts.execTx(ctx, tx, insertScrapesSQL(k), args...); err != nil {
+			return fmt.Errorf("insert %d scrape requests: %w", k, err)
+		}
+		c = c[k:]
+	}
+	newIDs, err := b.inFlight(ctx, tx, fresh, false)
+	if err != nil {
+		return err
+	}
+	envs := make([]events.Envelope, 0, len(fresh))
+	for _, h := range fresh {
+		i := first[h]
+		id, ok := newIDs[h]
+		if !ok {
+			return fmt.Errorf("scrape request for %s not found after insert", batch[i].req.canon.URL)
+		}
+		env, err := scrapeEvent(batch[i].ctx, id, batch[i].req)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, env)
+	}
+	for _, i := range rest {
+		h := batch[i].req.hash
+		if id, ok := pendingIDs[h]; ok {
+			out[i] = scrapeOutcome{id: id}
+		} else {
+			out[i] = scrapeOutcome{id: newIDs[h], created: i == first[h]}
+		}
+	}
+	// Power-of-two chunks: at most seven distinct multi-row statements to
+	// prepare, instead of one per batch size.
+	for len(envs) > 0 {
+		k := 1 << (bits.Len(uint(len(envs))) - 1)
+		if err := store.AddOutbox(ctx, txExecer{b.s.stmts, tx}, envs[:k]...); err != nil {
+			return err
+		}
+		envs = envs[k:]
+	}
+	return nil
+}
+
+// insertScrapesSQL inserts n scrape requests (no duplicate handling).
+func insertScrapesSQL(n int) string {
+	return `INSERT INTO scrape_requests (url, canonical_url, url_hash, in_flight_hash, user_id, reason, product_id) VALUES ` +
+		strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n-1) + `(?, ?, ?, ?, ?, ?, ?)`
+}
+
+// inFlightSQL reads the pending requests of n URL hashes, locking them
+// (and the index gaps of absent hashes) when lock is set.
+func inFlightSQL(n int, lock bool) string {
+	q := `SELECT in_flight_hash, id FROM scrape_requests WHERE in_flight_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	return q
+}
+
+// inFlight maps URL hashes to the ids of their pending scrape requests, in
+// statements of up to 64 hashes padded to a power of two.
+func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []string, lock bool) (map[string]int64, error) {
+	ids := map[string]int64{}
+	for len(hashes) > 0 {
+		chunk := hashes[:min(len(hashes), 64)]
+		hashes = hashes[len(chunk):]
+		n := 1 << bits.Len(uint(len(chunk)-1))
+		args := make([]any, n)
+		for i := range args {
+			args[i] = chunk[min(i, len(chunk)-1)]
+		}
+		rows, err := b.s.stmts.queryTx(ctx, tx, inFlightSQL(n, lock), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read pending scrape requests: %w", err)
+		}
+		for rows.Next() {
+			var (
+				h  string
+				id int64
+			)
+			if err := rows.Scan(&h, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read pending scrape requests: %w", err)
+			}
+			ids[h] = id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read pending scrape requests: %w", err)
+		}
+	}
+	return ids, nil
+}
+
+// lookupSQL is the product lookup of n URL hashes.
+func lookupSQL(n int) string {
+	return `SELECT url_hash, id, check_status, last_checked_at FROM products WHERE url_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
+}
+
+// foundProduct is a lookup result: the product of a URL hash and whether
+// it was checked successfully within the recent window.
+type foundProduct struct {
+	id     int64
+	recent bool
+}
+
+// lookupProducts finds the products of URL hashes (absent: none), in one
+// query per up to 64 hashes. The IN list is padded to a power of two by
+// repeating a hash, so a handful of prepared statements serve every size.
+func (s *server) lookupProducts(ctx context.Context, hashes []string) (map[string]foundProduct, error) {
+	found := map[string]foundProduct{}
+	for len(hashes) > 0 {
+		chunk := hashes[:min(len(hashes), 64)]
+		hashes = hashes[len(chunk):]
+		n := 1 << bits.Len(uint(len(chunk)-1))
+		args := make([]any, n)
+		for i := range args {
+			args[i] = chunk[min(i, len(chunk)-1)]
+		}
+		st, err := s.stmts.get(ctx, lookupSQL(n))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up products: %w", err)
+		}
+		for rows.Next() {
+			var (
+				hash, status string
+				id           int64
+				checked      sql.NullTime
+			)
+			if err := rows.Scan(&hash, &id, &status, &checked); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up products: %w", err)
+			}
+			found[hash] = foundProduct{id: id, recent: status == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("look up products: %w", err)
+		}
+	}
+	return found, nil
+}
+
+// scrapeEvent is the scrape.requested event of a new scrape request.
+func scrapeEvent(ctx context.Context, id int64, r scrapeRequest) (events.Envelope, error) {
+	return events.New(ctx, events.ScrapeRequested{
+		ScrapeID: id, URL: r.canon.URL, ProductID: r.productID, Reason: r.reason, UserID: r.userID,
+	})
+}
