@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/ddokso/ddokso/chaos/fakeshop"
 )
@@ -410,10 +411,10 @@ func (h *harness) checkDLQs(ctx context.Context) Invariant {
 			want[b]++
 			in.Checked++
 		}
-		got := map[string]int{}
+		got, why := map[string]int{}, map[string]string{}
 		for empty := 0; empty < 2; {
 			out, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(ref.DLQURL), MaxNumberOfMessages: 10,
-				WaitTimeSeconds: 1, VisibilityTimeout: 600})
+				WaitTimeSeconds: 1, VisibilityTimeout: 600, MessageAttributeNames: []string{"All"}})
 			if err != nil {
 				addViolation(&in, "receive %s dlq: %v", name, err)
 				break
@@ -425,6 +426,9 @@ func (h *harness) checkDLQs(ctx context.Context) Invariant {
 			for _, m := range out.Messages {
 				got[aws.ToString(m.Body)]++
 				total++
+				if attrs := dlqAttributes(m.MessageAttributes); attrs != "" {
+					why[aws.ToString(m.Body)] = attrs
+				}
 			}
 		}
 		for b, c := range want {
@@ -434,7 +438,11 @@ func (h *harness) checkDLQs(ctx context.Context) Invariant {
 		}
 		for b, c := range got {
 			if want[b] == 0 {
-				addViolation(&in, "%s dlq: unexpected message (x%d) %.200s", name, c, b)
+				reason := why[b]
+				if reason == "" {
+					reason = "no dead-letter reason: moved by the queue's redrive policy (maxReceiveCount receives without a delete)"
+				}
+				addViolation(&in, "%s dlq: unexpected message (x%d; %s) %.200s", name, c, reason, b)
 			}
 		}
 	}
@@ -527,4 +535,15 @@ func (h *harness) checkSecurity(ctx context.Context, sec *Security) []Invariant 
 		addViolation(&body, "API not healthy after the sweep")
 	}
 	return []Invariant{ssrf, auth, body}
+}
+
+// dlqAttributes renders the message attributes the consumer sets when it
+// dead-letters a message itself (its reason), empty when there are none.
+func dlqAttributes(attrs map[string]sqstypes.MessageAttributeValue) string {
+	var parts []string
+	for k, v := range attrs {
+		parts = append(parts, k+"="+aws.ToString(v.StringValue))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }

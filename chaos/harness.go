@@ -439,12 +439,17 @@ func (h *harness) binary(ctx context.Context) (string, error) {
 }
 
 func (h *harness) teardown() {
-	for _, p := range h.procs {
-		p.stop(15 * time.Second)
-	}
+	t0 := time.Now()
+	procs := h.procs
 	if h.api != nil {
-		h.api.stop(15 * time.Second)
+		procs = append([]*proc{h.api}, procs...)
 	}
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.stop(15 * time.Second) }()
+	}
+	wg.Wait()
 	if h.sdb != nil {
 		h.sdb.Close()
 	}
@@ -464,6 +469,7 @@ func (h *harness) teardown() {
 		h.db.stop()
 		_ = os.RemoveAll(h.db.dir)
 	}
+	h.log.Info("torn down", "took", time.Since(t0).Round(time.Millisecond))
 }
 
 // watchdog restarts any ddokso process that exited on its own and counts it.

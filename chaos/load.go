@@ -3,6 +3,7 @@ package chaos
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,34 +176,40 @@ func (h *harness) restartEmulator(ctx context.Context) error {
 	return nil
 }
 
-// pendingCount counts accepted submissions without a final outcome.
-func (h *harness) pendingCount(ctx context.Context) (int, error) {
+// pending counts accepted submissions without a final outcome and returns
+// the creation time of the oldest.
+func (h *harness) pending(ctx context.Context) (int, time.Time, error) {
 	var n int
-	err := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM scrape_requests WHERE status = 'pending' AND reason = 'user'`).Scan(&n)
-	return n, err
+	var oldest sql.NullTime
+	err := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM scrape_requests WHERE status = 'pending' AND reason = 'user'`).Scan(&n, &oldest)
+	return n, oldest.Time, err
 }
 
-// waitOutcomes waits until every submission has an outcome. It sends the
-// ticks the scheduler would: rescrape.due (the batch worker re-queues
-// requests whose message was lost) and cleanup.daily (requests still
-// pending after the TTL expire).
+// waitOutcomes waits until every submission has an outcome. While a
+// submission is pending longer than the batch worker's re-queue age it
+// sends the ticks the scheduler would: rescrape.due (the batch worker
+// re-queues requests whose message was lost) and, past the request TTL,
+// cleanup.daily (they expire). No tick is sent while none is needed: a
+// tick is one more message a killed batch worker can take with it.
 func (h *harness) waitOutcomes(ctx context.Context) error {
 	deadline := time.Now().Add(h.cfg.Settle + h.requestTTL())
-	lastTick := time.Now()
+	var lastTick time.Time
 	for {
-		n, err := h.pendingCount(ctx)
+		n, oldest, err := h.pending(ctx)
 		if err == nil && n == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d submissions still pending after %s (err %v)", n, h.cfg.Settle+h.requestTTL(), err)
 		}
-		if time.Since(lastTick) > 10*time.Second {
+		if age := time.Since(oldest); err == nil && age > h.requeueAfter() && time.Since(lastTick) > h.requeueAfter()/3 {
 			lastTick = time.Now()
-			for _, typ := range []string{events.TypeRescrapeDue, events.TypeCleanupDaily} {
-				if err := h.sendTick(ctx, typ, time.Now()); err != nil {
-					h.log.Warn("tick", "type", typ, "err", err)
-				}
+			typ := events.TypeRescrapeDue
+			if age > h.requestTTL() {
+				typ = events.TypeCleanupDaily
+			}
+			if err := h.sendTick(ctx, typ, time.Now()); err != nil {
+				h.log.Warn("tick", "type", typ, "err", err)
 			}
 		}
 		h.log.Info("waiting for outcomes", "pending", n)
@@ -275,7 +282,7 @@ func (h *harness) createWatches(ctx context.Context) error {
 
 // queueDepth is visible + in-flight messages of the main queues, with a
 // per-queue breakdown for the log.
-func (h *harness) queueDepth(ctx context.Context) (int, string, error) {
+func (h *harness) queueDepth(ctx context.Context, inFlight bool) (int, string, error) {
 	total := 0
 	var detail []string
 	for _, name := range []string{infra.QueueScrap, infra.QueueNotify, infra.QueueBatch} {
@@ -288,7 +295,7 @@ func (h *harness) queueDepth(ctx context.Context) (int, string, error) {
 			// A tick held by a killed batch worker comes back after the batch
 			// queue's 300s visibility timeout; ticks are idempotent, so only
 			// visible batch messages count.
-			if name == infra.QueueBatch && k != "ApproximateNumberOfMessages" {
+			if (name == infra.QueueBatch || !inFlight) && k != "ApproximateNumberOfMessages" {
 				continue
 			}
 			n, _ := strconv.Atoi(v)
@@ -302,9 +309,13 @@ func (h *harness) queueDepth(ctx context.Context) (int, string, error) {
 	return total, strings.Join(detail, " "), nil
 }
 
-// waitDrained waits until the outbox is published, the main queues are empty
-// and (when notifications) no notification is left queued, three checks in a row.
-func (h *harness) waitDrained(ctx context.Context, notifications bool) error {
+// waitDrained waits until the outbox is published and the main queues hold
+// no visible message, three checks in a row. The final drain (final) also
+// waits for messages in flight or delayed (in flight on the batch queue
+// excepted: ticks are idempotent) and for queued notifications; between
+// phases, a message in flight (being handled, or held by a killed consumer
+// until its visibility timeout) needs no waiting for.
+func (h *harness) waitDrained(ctx context.Context, final bool) error {
 	deadline := time.Now().Add(h.cfg.Settle)
 	calm := 0
 	for calm < 3 {
@@ -314,8 +325,8 @@ func (h *harness) waitDrained(ctx context.Context, notifications bool) error {
 		var outbox, queued int
 		err1 := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`).Scan(&outbox)
 		err2 := h.sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE status IN ('queued','deferred')`).Scan(&queued)
-		depth, detail, err3 := h.queueDepth(ctx)
-		if !notifications {
+		depth, detail, err3 := h.queueDepth(ctx, final)
+		if !final {
 			queued = 0
 		}
 		if err1 == nil && err2 == nil && err3 == nil && outbox == 0 && depth == 0 && queued == 0 {
@@ -403,49 +414,137 @@ func (h *harness) move(ctx context.Context) (*Security, error) {
 }
 
 // quiesce checks every good product once more with faults off and prices
-// frozen, until each was checked after the freeze.
+// frozen, until each was checked after the freeze. Each pass marks the
+// products not yet re-checked due, sends one rescrape tick and waits until
+// the batch and scrap queues are idle before it looks again, so a pass never
+// queues a product whose check is still on its way.
 func (h *harness) quiesce(ctx context.Context) error {
 	h.quiesceAt = time.Now()
 	deadline := h.quiesceAt.Add(h.cfg.Settle)
-	for {
+	good := map[int64]bool{}
+	for i, pid := range h.productOf {
+		if h.shop.Kind(i).Good() {
+			good[pid] = true
+		}
+	}
+	for pass := 1; ; pass++ {
 		// Every good product, whatever its last check said (a random fault may
 		// have left it blocked or failed).
-		rows, err := h.sdb.QueryContext(ctx, `SELECT id FROM products WHERE last_checked_at IS NULL OR last_checked_at < ?`, h.quiesceAt)
+		ids, err := h.uncheckedSince(ctx, h.quiesceAt, good)
 		if err != nil {
 			return err
 		}
-		good := map[int64]bool{}
-		for i, pid := range h.productOf {
-			if h.shop.Kind(i).Good() {
-				good[pid] = true
-			}
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			_ = rows.Scan(&id)
-			if good[id] {
-				ids = append(ids, id)
-			}
-		}
-		rows.Close()
 		if len(ids) == 0 {
+			h.log.Info("quiesce: every good product re-checked", "passes", pass-1, "took", time.Since(h.quiesceAt).Round(time.Second))
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("quiesce: %d products not re-checked within %s", len(ids), h.cfg.Settle)
 		}
-		h.log.Info("quiesce: re-checking", "products", len(ids))
+		h.log.Info("quiesce: re-checking", "pass", pass, "products", len(ids))
 		if err := h.markDue(ctx, ids); err != nil {
 			return err
 		}
-		if err := h.sendTick(ctx, events.TypeRescrapeDue, time.Now()); err != nil {
+		at := time.Now()
+		if err := h.sendTick(ctx, events.TypeRescrapeDue, at); err != nil {
 			h.log.Warn("rescrape tick", "err", err)
+			continue
 		}
-		if err := sleep(ctx, max(h.cfg.TickEvery, 16*time.Second)); err != nil {
+		if err := h.waitTick(ctx, events.NewTick(events.TypeRescrapeDue, at).Key(), min(time.Until(deadline), time.Minute)); err != nil {
+			h.log.Warn("quiesce: rescrape tick not done; sending another", "err", err)
+			continue
+		}
+		if err := h.waitIdle(ctx, deadline, infra.QueueScrap); err != nil {
 			return err
 		}
 	}
+}
+
+// waitTick waits until the batch worker has finished the tick with key
+// (its batch_ticks row reached the done phase).
+func (h *harness) waitTick(ctx context.Context, key string, timeout time.Duration) error {
+	end := time.Now().Add(timeout)
+	for {
+		var done bool
+		err := h.sdb.QueryRowContext(ctx, `SELECT done_at IS NOT NULL FROM batch_ticks WHERE tick_key = ?`, key).Scan(&done)
+		if err == nil && done {
+			return nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			h.log.Warn("tick state", "key", key, "err", err)
+		}
+		if time.Now().After(end) {
+			return fmt.Errorf("tick %s not done within %s", key, timeout)
+		}
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// uncheckedSince returns the products in want whose last check is before t.
+func (h *harness) uncheckedSince(ctx context.Context, t time.Time, want map[int64]bool) ([]int64, error) {
+	rows, err := h.sdb.QueryContext(ctx, `SELECT id FROM products WHERE last_checked_at IS NULL OR last_checked_at < ?`, t)
+	if err != nil {
+		return nil, fmt.Errorf("unchecked products: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		if want[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
+}
+
+// waitIdle waits until the queues hold nothing visible, in flight or
+// delayed, two looks in a row.
+func (h *harness) waitIdle(ctx context.Context, deadline time.Time, queues ...string) error {
+	calm := 0
+	for calm < 2 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("queues %v not idle within %s", queues, h.cfg.Settle)
+		}
+		n := 0
+		for _, q := range queues {
+			d, err := h.depth(ctx, q)
+			if err != nil {
+				h.log.Warn("queue depth", "queue", q, "err", err)
+				n++
+				continue
+			}
+			n += d
+		}
+		if n == 0 {
+			calm++
+		} else {
+			calm = 0
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// depth is a queue's visible, in-flight and delayed messages.
+func (h *harness) depth(ctx context.Context, name string) (int, error) {
+	out, err := h.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(h.res.Queues[name].URL),
+		AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"}})
+	if err != nil {
+		return 0, fmt.Errorf("depth of %s: %w", name, err)
+	}
+	total := 0
+	for _, v := range out.Attributes {
+		n, _ := strconv.Atoi(v)
+		total += n
+	}
+	return total, nil
 }
 
 // quietBatch stops kills of the batch worker and waits until its last kill
