@@ -31,6 +31,8 @@ func TestCreateScrape(t *testing.T) {
 	require.Equal(t, "pending", s.Status)
 	require.NotZero(t, s.ID)
 	require.Equal(t, fmt.Sprintf("/api/v1/scrapes/%d", s.ID), w.Header().Get("Location"))
+	require.Equal(t, fmt.Sprintf(`{"id":%d,"status":"pending"}`, s.ID), w.Body.String(), "what gin's c.JSON wrote")
+	require.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"))
 	require.Equal(t, "req-abc-1", w.Header().Get("X-Request-ID"))
 	require.EqualValues(t, 1, hs.kicks.Load())
 
