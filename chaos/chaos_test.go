@@ -14,8 +14,9 @@ import (
 
 // TestShortProfile runs the short chaos profile: the real processes under
 // kills, a database crash, an emulator restart, poison and duplicates, and
-// every invariant must hold. It needs mariadb-install-db, mariadbd and
-// moto_server; set DDOKSO_CHAOS=0 to skip it.
+// every invariant must hold. It needs mariadb-install-db, mariadbd,
+// moto_server and fauxqs (scripts/dev/ensure-fauxqs.sh installs it on first
+// use); set DDOKSO_CHAOS=0 to skip it.
 func TestShortProfile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the chaos short profile takes minutes; run without -short")
