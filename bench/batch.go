@@ -236,7 +236,8 @@ func Batch(ctx context.Context, e *Env, cfg BatchConfig) Row {
 		fmt.Sprintf("Seeded %d products over 5,000 hosts (MariaDB sequence engine) in %.1f s. Every figure runs the real `batch.Worker.Rescrape` "+
 			"(keyset pages of 1,000 claimed FOR UPDATE SKIP LOCKED, leased, tick cursor saved per page; each page's scrape requests enqueued before the next page is claimed) "+
 			"with an unlimited host budget. Selection alone hands the pages to a discarding enqueuer; select+enqueue hands them to `batch.NewSQSEnqueuer` "+
-			"(what `ddokso worker batch` uses: SendMessageBatch of 10, %d calls at once, failed entries retried). "+
+			"(what `ddokso worker batch` uses: SendMessageBatch of 10, %d calls at once, failed entries retried); the bare loop sends as many copies of one such envelope with the same concurrency. "+
+			"fauxqs is restarted (emptied) before each side, so both send into the same, newly created queue on a fresh emulator; moto's queue is purged between the sides. "+
 			"Peak heap is HeapInuse sampled every 20 ms in this process; peak RSS is this process's VmHWM, reset (and memory returned to the OS) before each measured run.",
 			cfg.Products, seeded.Seconds(), cfg.Concurrency), "")
 
@@ -295,7 +296,8 @@ func Batch(ctx context.Context, e *Env, cfg BatchConfig) Row {
 
 // runEnqueue runs the real rescrape tick with the SQS enqueuer over the n
 // due, unleased products to a new queue on em, checks what arrived, then
-// purges the queue and runs the bare loop of n messages into it.
+// empties the queue (restarting em when it can, else purging) and runs the
+// bare loop of n messages into it.
 //
 // With verify every message is received back (drainConcurrency receivers)
 // to check that each product id is in the queue exactly once.
@@ -305,11 +307,25 @@ func runEnqueue(ctx context.Context, s *System, em Emulator, n, concurrency int,
 	if err != nil {
 		return nil, err
 	}
-	out, err := admin.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("bench-batch-" + randomHex(3))})
-	if err != nil {
-		return nil, fmt.Errorf("create queue: %w", err)
+	name := "bench-batch-" + randomHex(3)
+	// freshQueue restarts the emulator when it can (both sides then start
+	// from an empty one) and creates the queue.
+	freshQueue := func() (string, error) {
+		if em.Restart != nil {
+			if err := em.Restart(ctx); err != nil {
+				return "", fmt.Errorf("restart %s: %w", em.Label, err)
+			}
+		}
+		out, err := admin.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			return "", fmt.Errorf("create queue: %w", err)
+		}
+		return *out.QueueUrl, nil
 	}
-	url := *out.QueueUrl
+	url, err := freshQueue()
+	if err != nil {
+		return nil, err
+	}
 	defer func() { _, _ = admin.DeleteQueue(context.WithoutCancel(ctx), &sqs.DeleteQueueInput{QueueUrl: &url}) }()
 
 	c, err := SQSClient(ctx, em.Endpoint, r.ours.apply)
@@ -376,7 +392,11 @@ func runEnqueue(ctx context.Context, s *System, em Emulator, n, concurrency int,
 			"exactly once: SQS accepted %d entries in all and every one of the %d product ids came back (%d distinct; received and deleted %d messages in %d receives, %.1f s, %.0f msgs/s; %d receive-side duplicates, %d not a seeded product)",
 			accepted, maxID-minID+1, v.distinct, v.received, v.calls, v.el.Seconds(), float64(v.received)/v.el.Seconds(), v.dups, v.foreign)
 	}
-	if _, err := admin.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: &url}); err != nil {
+	if em.Restart != nil {
+		if url, err = freshQueue(); err != nil {
+			return nil, err
+		}
+	} else if _, err := admin.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: &url}); err != nil {
 		return nil, fmt.Errorf("purge: %w", err)
 	}
 	if v, f, err := queueCounts(ctx, admin, url); err != nil || v != 0 || f != 0 {

@@ -17,6 +17,9 @@ type Emulator struct {
 	Label string
 	// Endpoint is its URL.
 	Endpoint string
+	// Restart, when set, empties the emulator by restarting it on the same
+	// endpoint, so that each side of a comparison starts from a fresh one.
+	Restart func(context.Context) error
 }
 
 // StartFauxqs starts fauxqs, the in-memory SQS/SNS emulator, through
@@ -25,21 +28,13 @@ type Emulator struct {
 // that a million queued messages fit. The caller kills the server.
 func StartFauxqs(ctx context.Context, heapMiB int) (*emulator.Server, error) {
 	if heapMiB > 0 {
-		// infra/emulator passes the bench's environment on to the emulator;
-		// NODE_OPTIONS is read by the Node.js that runs fauxqs. It is set
-		// only while the emulator starts.
-		prev, had := os.LookupEnv("NODE_OPTIONS")
-		opts := strings.TrimSpace(prev + " --max-old-space-size=" + strconv.Itoa(heapMiB))
+		// infra/emulator passes the bench's environment on to the emulator
+		// (at every restart too); NODE_OPTIONS is read by the Node.js that
+		// runs fauxqs and by nothing else the bench starts.
+		opts := strings.TrimSpace(os.Getenv("NODE_OPTIONS") + " --max-old-space-size=" + strconv.Itoa(heapMiB))
 		if err := os.Setenv("NODE_OPTIONS", opts); err != nil {
 			return nil, fmt.Errorf("fauxqs: set NODE_OPTIONS: %w", err)
 		}
-		defer func() {
-			if had {
-				_ = os.Setenv("NODE_OPTIONS", prev)
-			} else {
-				_ = os.Unsetenv("NODE_OPTIONS")
-			}
-		}()
 	}
 	log := &lockedBuffer{}
 	s, err := emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: log})

@@ -68,7 +68,7 @@ func run() error {
 		motoMsgs     = flag.Int("consumer-moto-msgs", 300, "row 3: messages per side and round on moto")
 		motoRounds   = flag.Int("consumer-moto-rounds", 1, "row 3: interleaved rounds on moto")
 		fauxqsMsgs   = flag.Int("consumer-fauxqs-msgs", 20000, "row 3: messages per side and round on fauxqs")
-		fauxqsRounds = flag.Int("consumer-fauxqs-rounds", 3, "row 3: interleaved rounds on fauxqs")
+		fauxqsRounds = flag.Int("consumer-fauxqs-rounds", 5, "row 3: interleaved rounds on fauxqs")
 		consProfile  = flag.String("consumer-cpuprofile", "", "row 3: write a CPU profile of the first ddokso consumer run on fauxqs to this file")
 		batchN       = flag.Int("batch-products", 1000000, "row 6: due products seeded, selected and (to fauxqs) enqueued")
 		batchMoto    = flag.Int("batch-moto", 200, "row 6: products of the small sample enqueued to moto (0 skips it)")
@@ -124,7 +124,7 @@ func run() error {
 			fmt.Fprintln(os.Stderr, "ddokso-bench: fauxqs not available:", err)
 		default:
 			defer srv.Kill()
-			fauxqs = bench.Emulator{Label: "fauxqs", Endpoint: srv.Endpoint()}
+			fauxqs = bench.Emulator{Label: "fauxqs", Endpoint: srv.Endpoint(), Restart: func(ctx context.Context) error { _, err := srv.Restart(ctx); return err }}
 			rep.Machine = append(rep.Machine, "emulators: moto_server (AWS_ENDPOINT_URL) and fauxqs (infra/emulator, "+fauxqs.Endpoint+")")
 		}
 	}
