@@ -57,8 +57,13 @@ fuzz:
 	$(GO) test ./extract -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fetch -run '^$$' -fuzz '^FuzzDetectBlock$$' -fuzztime $(FUZZTIME)
 
-# make bench: every stage beside its baseline, written to BENCHMARKS.md.
-# Sizes: BENCH_FLAGS (see go run ./cmd/ddokso-bench -h), e.g. BENCH_FLAGS="-only 1,2".
+# make bench: every stage beside its baseline, written to BENCHMARKS.md (the
+# hand-written tail after its keep marker stays). moto comes from
+# with-moto.sh; rows 3 and 6 also start fauxqs (infra/emulator; installed from
+# npm by scripts/dev/ensure-fauxqs.sh on first use). Row 6 seeds, selects and
+# enqueues 1,000,000 products and receives them all back (-batch-verify=false
+# skips that last, slow check). Sizes: BENCH_FLAGS (see go run
+# ./cmd/ddokso-bench -h), e.g. BENCH_FLAGS="-only 1,2".
 BENCH_FLAGS ?=
 .PHONY: bench
 bench: db
