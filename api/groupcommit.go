@@ -17,34 +17,42 @@ import (
 // batchTimeout bounds one group-commit transaction.
 const batchTimeout = 10 * time.Second
 
+// groupCommitPipeline is how many group-commit transactions may run at
+// once in a process. One keeps batches largest; two (one batch sending its
+// statements while the other waits for its log flush) halved the batches
+// and raised CPU per request by half, with no throughput gain on the
+// 2-core bench machine (docs/profiles.md).
+const groupCommitPipeline = 1
+
 // scrapeBatcher commits concurrent scrape requests together (group
-// commit): the requests that arrive while one transaction runs are inserted
-// by the next transaction, one INSERT each plus a single outbox INSERT for
-// all their events, under one BEGIN/COMMIT and one log flush. Every caller
-// still returns only after the transaction holding its request and its
-// event has committed, so a 202 means durably recorded, as before.
+// commit): the requests that arrive while transactions run are recorded
+// by the next transaction with multi-row statements under one
+// BEGIN/COMMIT and one log flush. Every caller still returns only after
+// the transaction holding its request and its event has committed, so a
+// 202 means durably recorded, as before.
 //
-// There is no background goroutine: the first caller to find no
-// transaction running leads it; when it finishes, it hands leadership to
-// the oldest waiting caller, which commits everything queued meanwhile.
+// There is no background goroutine: a caller that finds fewer than
+// groupCommitPipeline transactions running leads one with the queued
+// requests; when it finishes, it hands the next queued batch to that
+// batch's oldest caller, which leads it.
 type scrapeBatcher struct {
 	s   *server
 	max int
 
 	mu      sync.Mutex
 	queue   []*pendingScrape
-	running bool
+	running int // transactions running or handed over
 }
 
 // pendingScrape is one caller waiting for its request to commit.
 type pendingScrape struct {
 	ctx  context.Context // the request's: correlation id of its event
 	req  scrapeRequest
-	done chan scrapeOutcome // buffered; receives the outcome or a lead token
+	done chan scrapeOutcome // buffered; receives a batch to lead, then the outcome
 }
 
 type scrapeOutcome struct {
-	lead    bool // take over leadership, then keep waiting
+	lead    []*pendingScrape // a batch to commit (this caller leads it), then keep waiting
 	recent  int64
 	id      int64
 	created bool
@@ -60,44 +68,50 @@ func (b *scrapeBatcher) start(ctx context.Context, req scrapeRequest) scrapeOutc
 	p := &pendingScrape{ctx: ctx, req: req, done: make(chan scrapeOutcome, 1)}
 	b.mu.Lock()
 	b.queue = append(b.queue, p)
-	lead := !b.running
-	b.running = true
+	var batch []*pendingScrape
+	if b.running < groupCommitPipeline {
+		b.running++
+		batch = b.take()
+	}
 	b.mu.Unlock()
-	if lead {
-		b.lead()
+	if batch != nil {
+		b.lead(batch)
 	}
 	for {
-		// Never abandon the wait: a caller handed leadership must take it,
+		// Never abandon the wait: a caller handed a batch must lead it,
 		// and the outcome (committed or not) is the truth to answer.
 		o := <-p.done
-		if o.lead {
-			b.lead()
+		if o.lead != nil {
+			b.lead(o.lead)
 			continue
 		}
 		return o
 	}
 }
 
-// lead commits the queued requests (up to max), then passes leadership to
-// the oldest caller still waiting, or ends it.
-func (b *scrapeBatcher) lead() {
-	b.mu.Lock()
+// take removes the next batch (up to max requests) from the queue; b.mu
+// is held.
+func (b *scrapeBatcher) take() []*pendingScrape {
 	n := min(len(b.queue), b.max)
 	batch := slices.Clone(b.queue[:n])
 	b.queue = slices.Delete(b.queue, 0, n)
-	b.mu.Unlock()
+	return batch
+}
 
+// lead commits batch, then hands the next queued batch to its oldest
+// caller, or ends this transaction slot. A caller is in one batch only and
+// is handed at most one, so its buffered channel never blocks a sender.
+func (b *scrapeBatcher) lead(batch []*pendingScrape) {
 	b.commit(batch)
-
 	b.mu.Lock()
 	if len(b.queue) == 0 {
-		b.running = false
+		b.running--
 		b.mu.Unlock()
 		return
 	}
-	next := b.queue[0]
+	next := b.take()
 	b.mu.Unlock()
-	next.done <- scrapeOutcome{lead: true}
+	next[0].done <- scrapeOutcome{lead: next}
 }
 
 // commit runs batch and delivers each outcome.
@@ -177,14 +191,16 @@ func (b *scrapeBatcher) run(batch []*pendingScrape) []scrapeOutcome {
 }
 
 // insertBatch records the requests batch[rest] in tx with multi-row
-// statements: it locks the pending requests of their URLs (SELECT ... FOR
-// UPDATE, which also locks the gaps of the absent ones), inserts the
+// statements: it reads the pending requests of their URLs, inserts the
 // absent URLs' requests, reads their ids and adds one outbox event per new
-// request. A request inserted meanwhile by someone else makes the plain
-// INSERT fail with a duplicate key; the caller then records each request
-// on its own (INSERT ... ON DUPLICATE KEY UPDATE).
+// request. The reads take no locks (a locking read would also lock the
+// index gaps of the absent URLs, on which concurrent batches deadlock); a
+// request for one of the URLs inserted meanwhile by anyone else makes the
+// plain INSERT fail with a duplicate key, and the caller then records each
+// request on its own (INSERT ... ON DUPLICATE KEY UPDATE, locking).
 func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pendingScrape, rest []int, out []scrapeOutcome) error {
-	// One request per distinct URL, in hash order (a fixed lock order).
+	// One request per distinct URL, in hash order (a fixed lock order for
+	// the inserted index entries).
 	first := map[string]int{} // hash -> index of its first request
 	var hashes []string
 	for _, i := range rest {
@@ -195,7 +211,7 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 		}
 	}
 	slices.Sort(hashes)
-	pendingIDs, err := b.inFlight(ctx, tx, hashes, true)
+	pendingIDs, err := b.inFlight(ctx, tx, hashes)
 	if err != nil {
 		return err
 	}
@@ -206,7 +222,7 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 		}
 	}
 	for c := fresh; len(c) > 0; {
-		k := 1 << (bits.Len(uint(len(c))) - 1)
+		k := rowChunk(len(c))
 		args := make([]any, 0, 7*k)
 		for _, h := range c[:k] {
 			r := batch[first[h]].req
@@ -217,7 +233,7 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 		}
 		c = c[k:]
 	}
-	newIDs, err := b.inFlight(ctx, tx, fresh, false)
+	newIDs, err := b.inFlight(ctx, tx, fresh)
 	if err != nil {
 		return err
 	}
@@ -242,10 +258,8 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 			out[i] = scrapeOutcome{id: newIDs[h], created: i == first[h]}
 		}
 	}
-	// Power-of-two chunks: at most seven distinct multi-row statements to
-	// prepare, instead of one per batch size.
 	for len(envs) > 0 {
-		k := 1 << (bits.Len(uint(len(envs))) - 1)
+		k := rowChunk(len(envs))
 		if err := store.AddOutbox(ctx, txExecer{b.s.stmts, tx}, envs[:k]...); err != nil {
 			return err
 		}
@@ -254,25 +268,34 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 	return nil
 }
 
+// rowChunk is how many of n rows the next multi-row INSERT takes: a
+// multiple of 8 (at most 64), then the remainder. A batch needs at most two
+// statements per table, and 15 statement shapes serve every batch size
+// (each is prepared once per connection).
+func rowChunk(n int) int {
+	switch {
+	case n >= 64:
+		return 64
+	case n >= 8:
+		return n - n%8
+	}
+	return n
+}
+
 // insertScrapesSQL inserts n scrape requests (no duplicate handling).
 func insertScrapesSQL(n int) string {
 	return `INSERT INTO scrape_requests (url, canonical_url, url_hash, in_flight_hash, user_id, reason, product_id) VALUES ` +
 		strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n-1) + `(?, ?, ?, ?, ?, ?, ?)`
 }
 
-// inFlightSQL reads the pending requests of n URL hashes, locking them
-// (and the index gaps of absent hashes) when lock is set.
-func inFlightSQL(n int, lock bool) string {
-	q := `SELECT in_flight_hash, id FROM scrape_requests WHERE in_flight_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
-	if lock {
-		q += ` FOR UPDATE`
-	}
-	return q
+// inFlightSQL reads the pending requests of n URL hashes.
+func inFlightSQL(n int) string {
+	return `SELECT in_flight_hash, id FROM scrape_requests WHERE in_flight_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
 }
 
 // inFlight maps URL hashes to the ids of their pending scrape requests, in
 // statements of up to 64 hashes padded to a power of two.
-func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []string, lock bool) (map[string]int64, error) {
+func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []string) (map[string]int64, error) {
 	ids := map[string]int64{}
 	for len(hashes) > 0 {
 		chunk := hashes[:min(len(hashes), 64)]
@@ -282,7 +305,7 @@ func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []strin
 		for i := range args {
 			args[i] = chunk[min(i, len(chunk)-1)]
 		}
-		rows, err := b.s.stmts.queryTx(ctx, tx, inFlightSQL(n, lock), args...)
+		rows, err := b.s.stmts.queryTx(ctx, tx, inFlightSQL(n), args...)
 		if err != nil {
 			return nil, fmt.Errorf("read pending scrape requests: %w", err)
 		}
