@@ -38,3 +38,28 @@ func BenchmarkParseOnly(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExtract300KB is the issue #8 page: jsonld_product.html padded
+// to 300 KB with related-product cards (as make bench row 1 builds it).
+func BenchmarkExtract300KB(b *testing.B) {
+	page := syntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Extract("https://shop.alpinegear.com/products/trail-runner-2", page); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseOnly300KB is the floor for BenchmarkExtract300KB.
+func BenchmarkParseOnly300KB(b *testing.B) {
+	page := syntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := goquery.NewDocumentFromReader(bytes.NewReader(page)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
