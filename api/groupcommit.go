@@ -114,9 +114,22 @@ func (b *scrapeBatcher) lead(batch []*pendingScrape) {
 	next[0].done <- scrapeOutcome{lead: next}
 }
 
-// commit runs batch and delivers each outcome.
+// commit runs batch and delivers each outcome. A panic becomes every
+// caller's error: a caller left without an outcome would wait forever, and
+// so would everyone queued behind it.
 func (b *scrapeBatcher) commit(batch []*pendingScrape) {
-	out := b.run(batch)
+	out := func() (out []scrapeOutcome) {
+		defer func() {
+			if r := recover(); r != nil {
+				err := fmt.Errorf("group commit of %d scrape requests: panic: %v", len(batch), r)
+				out = make([]scrapeOutcome, len(batch))
+				for i := range out {
+					out[i].err = err
+				}
+			}
+		}()
+		return b.run(batch)
+	}()
 	for _, o := range out {
 		if o.err == nil && o.created {
 			b.s.kick()

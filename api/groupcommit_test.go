@@ -139,3 +139,21 @@ func TestCreateScrapeConcurrentGroupCommit(t *testing.T) {
 		require.Contains(t, reqIDs[id], corr, "the event carries the request id of a submission of its URL")
 	}
 }
+
+func TestGroupCommitPanicAnswersEveryCaller(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	b := batcherFor(hs)
+	broken := pending(t, "https://shop.example.com/p1", "user", "c1")
+	broken.ctx = nil // makes the batch panic (context.WithoutCancel of nil)
+	batch := []*pendingScrape{broken, pending(t, "https://shop.example.com/p2", "user", "c2")}
+	b.commit(batch)
+	for _, p := range batch {
+		o := <-p.done
+		require.ErrorContains(t, o.err, "panic")
+	}
+	// The batcher is still usable: the next caller leads and commits.
+	o := b.start(context.Background(), pending(t, "https://shop.example.com/p3", "user", "c3").req)
+	require.NoError(t, o.err)
+	require.True(t, o.created)
+}
