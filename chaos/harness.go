@@ -82,10 +82,13 @@ type harness struct {
 	startFailures map[string]int
 	// spareBatch keeps the batch worker out of the kills from the poison burst on.
 	spareBatch bool
-	moveStart  time.Time
-	quiesceAt  time.Time
-	productOf  map[int]int64 // shop index -> product id
-	watches    []watch
+	// tickGate is held while a tick waits for the batch worker's dead long
+	// polls to expire and is sent; the batch worker is not killed meanwhile.
+	tickGate  sync.Mutex
+	moveStart time.Time
+	quiesceAt time.Time
+	productOf map[int]int64 // shop index -> product id
+	watches   []watch
 }
 
 // Fault is one injected fault.
@@ -545,6 +548,12 @@ func (h *harness) killLoop(ctx context.Context) {
 			// poison reaches the DLQ within the run.
 			return
 		}
+		if p.name == "batch" {
+			if !h.tickGate.TryLock() {
+				return // a tick is on its way to the batch worker (see sendTick)
+			}
+			defer h.tickGate.Unlock()
+		}
 		if err := p.restart(); err != nil {
 			h.log.Error("restart after kill", "proc", p.name, "err", err)
 		}
@@ -552,11 +561,35 @@ func (h *harness) killLoop(ctx context.Context) {
 	})
 }
 
-// sendTick puts a scheduled tick of typ on the batch queue.
+// deadPollGrace is how long after a consumer process dies its open long
+// polls (20 s) may still take messages: neither SQS nor the emulator knows
+// the connection is gone, and what they hand it stays hidden for the
+// queue's visibility timeout.
+const deadPollGrace = 21 * time.Second
+
+// sendTick puts a scheduled tick of typ on the batch queue. It first waits
+// until the batch worker's last restart is deadPollGrace ago, holding
+// tickGate so the kill loop leaves the batch worker alone until the tick is
+// sent. Production sends a tick every 10 minutes; the harness sends one
+// every few seconds while killing the batch worker every half minute, and
+// a tick handed to a dead poll three times in a row is moved to the DLQ by
+// the batch queue's redrive policy (maxReceiveCount 3): an artefact of the
+// compressed schedule, not of the system. Kills while a tick is being
+// handled still happen.
 func (h *harness) sendTick(ctx context.Context, typ string, at time.Time) error {
 	body, err := events.NewTick(typ, at).Marshal()
 	if err != nil {
 		return err
+	}
+	h.tickGate.Lock()
+	defer h.tickGate.Unlock()
+	if b := h.batchProc(); b != nil {
+		b.mu.Lock()
+		since := time.Since(b.started)
+		b.mu.Unlock()
+		if err := sleep(ctx, deadPollGrace-since); err != nil {
+			return err
+		}
 	}
 	_, err = h.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(h.res.Queues[infra.QueueBatch].URL), MessageBody: aws.String(string(body))})
 	if err != nil {
@@ -565,8 +598,21 @@ func (h *harness) sendTick(ctx context.Context, typ string, at time.Time) error 
 	return nil
 }
 
-// sleep waits d or until ctx ends.
+// batchProc is the batch worker's process.
+func (h *harness) batchProc() *proc {
+	for _, p := range h.procs {
+		if p.name == "batch" {
+			return p
+		}
+	}
+	return nil
+}
+
+// sleep waits d (nothing when d <= 0) or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	select {
 	case <-ctx.Done():
 		return ctx.Err()

@@ -556,16 +556,11 @@ func (h *harness) quietBatch(ctx context.Context) error {
 	h.mu.Lock()
 	h.spareBatch = true
 	h.mu.Unlock()
-	for _, p := range h.procs {
-		if p.name != "batch" {
-			continue
-		}
+	if p := h.batchProc(); p != nil {
 		p.mu.Lock()
 		since := time.Since(p.started)
 		p.mu.Unlock()
-		if wait := 25*time.Second - since; wait > 0 {
-			return sleep(ctx, wait)
-		}
+		return sleep(ctx, deadPollGrace-since)
 	}
 	return nil
 }
