@@ -69,9 +69,10 @@ BENCH_FLAGS ?=
 bench: db
 	scripts/dev/with-moto.sh $(GO) run ./cmd/ddokso-bench -out BENCHMARKS.md $(BENCH_FLAGS)
 
-# The chaos harness, full profile (N=10,000; see chaos/ and cmd/ddokso-chaos).
-# CHAOS_FLAGS e.g. "-n 2000 -duration 2m". The short profile runs in `make test`
-# as chaos.TestShortProfile.
+# The chaos harness, full profile (N=10,000; see chaos/ and cmd/ddokso-chaos):
+# about 10 minutes, on its own MariaDB, fauxqs (SQS, SNS) and moto (SES, the
+# scheduler). CHAOS_FLAGS e.g. "-n 2000 -duration 2m". The short profile runs
+# in `make test` as chaos.TestShortProfile (about 2 minutes).
 CHAOS_FLAGS ?=
 .PHONY: chaos
 chaos: db
