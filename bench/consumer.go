@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -209,30 +210,32 @@ func Consumer(ctx context.Context, cfg ConsumerConfig) Row {
 	row := Row{Stage: "3 Consumer overhead", Metric: fmt.Sprintf("msgs/s, no-op handler, %d pollers (median of rounds)", cfg.Pollers),
 		Goal: "≥ 0.8× the bare loop"}
 	ok := true
-	row.Details = append(row.Details, "Each round fills the queue and drains it three times: the bare loop, the bare loop asking for the attributes the consumer asks for, the ddokso consumer (4 pollers, 40 handlers, no-op handler, envelopes decoded).", "",
-		"| emulator | msgs per side and round | rounds | ddokso consumer | bare SDK loop | ratio (median) | ratio per round | bare loop with the consumer's attributes | ratio to it |",
-		"|---|---|---|---|---|---|---|---|---|")
+	row.Details = append(row.Details, "Each round fills the queue and drains it three times: the bare loop, the bare loop asking for the attributes the consumer asks for, "+
+		"the ddokso consumer (4 pollers, 40 handlers, no-op handler, envelopes decoded). CPU is this process's user+system time during the drain divided by the messages "+
+		"(the consumer's includes the bench's 1 ms completion poll); it depends far less on what else the machine runs than the rates do.", "",
+		"| emulator | msgs per side and round | rounds | ddokso consumer | bare SDK loop | ratio (median) | ratio per round | bare loop with the consumer's attributes | ratio to it | CPU per msg: ddokso / bare (median) |",
+		"|---|---|---|---|---|---|---|---|---|---|")
 	var sizes []string
 	for _, t := range cfg.Targets {
-		ours, base, baseAttrs, ratios, err := consumerRounds(ctx, t, cfg)
+		res, err := consumerRounds(ctx, t, cfg)
 		if err != nil {
 			row.Err = fmt.Errorf("%s: %w", t.Label, err)
 			return row
 		}
-		o, b, r := median(ours), median(base), median(ratios)
+		o, b, r := median(res.ours), median(res.base), median(res.ratios)
 		ok = ok && r >= 0.8
-		per := make([]string, len(ratios))
-		for i, x := range ratios {
-			per[i] = fmt.Sprintf("%.2f× (%.0f / %.0f)", x, ours[i], base[i])
+		per := make([]string, len(res.ratios))
+		for i, x := range res.ratios {
+			per[i] = fmt.Sprintf("%.2f× (%.0f / %.0f)", x, res.ours[i], res.base[i])
 		}
-		ba := median(baseAttrs)
-		row.Details = append(row.Details, fmt.Sprintf("| %s | %d | %d | %.0f msgs/s | %.0f msgs/s | %.2f× | %s | %.0f msgs/s | %.2f× |",
-			t.Label, t.Messages, t.Rounds, o, b, r, strings.Join(per, ", "), ba, o/ba))
+		ba := median(res.baseAttrs)
+		row.Details = append(row.Details, fmt.Sprintf("| %s | %d | %d | %.0f msgs/s | %.0f msgs/s | %.2f× | %s | %.0f msgs/s | %.2f× | %.1f µs / %.1f µs |",
+			t.Label, t.Messages, t.Rounds, o, b, r, strings.Join(per, ", "), ba, o/ba, median(res.oursCPU), median(res.baseCPU)))
 		if row.Ours != "" {
 			row.Ours, row.Baseline, row.Ratio = row.Ours+"; ", row.Baseline+"; ", row.Ratio+"; "
 		}
-		row.Ours += fmt.Sprintf("%s %.0f msgs/s", t.Label, o)
-		row.Baseline += fmt.Sprintf("%s %.0f msgs/s", t.Label, b)
+		row.Ours += fmt.Sprintf("%s %.0f msgs/s, %.1f µs CPU/msg", t.Label, o, median(res.oursCPU))
+		row.Baseline += fmt.Sprintf("%s %.0f msgs/s, %.1f µs CPU/msg", t.Label, b, median(res.baseCPU))
 		row.Ratio += fmt.Sprintf("%s %.2f×", t.Label, r)
 		sizes = append(sizes, fmt.Sprintf("-consumer-%s-msgs %d", t.Label, t.Messages))
 	}
@@ -244,12 +247,29 @@ func Consumer(ctx context.Context, cfg ConsumerConfig) Row {
 	return row
 }
 
+// rounds holds the per-round figures of one target: rates (msgs/s) and
+// this process's CPU time per message (µs) of each side.
+type rounds struct {
+	ours, base, baseAttrs, ratios []float64
+	oursCPU, baseCPU              []float64
+}
+
+// processCPU returns this process's user+system CPU time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // consumerRounds runs t.Rounds interleaved bare/ddokso drains on a fresh
 // queue of t's emulator and returns the rates and ratios of each round.
-func consumerRounds(ctx context.Context, t ConsumerTarget, cfg ConsumerConfig) (ours, base, baseAttrs, ratios []float64, err error) {
+func consumerRounds(ctx context.Context, t ConsumerTarget, cfg ConsumerConfig) (rounds, error) {
+	var r rounds
 	c, err := SQSClient(ctx, t.Endpoint)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return r, err
 	}
 	name := "bench-consumer-" + randomHex(3)
 	mk := func(n string) (string, error) {
@@ -261,47 +281,53 @@ func consumerRounds(ctx context.Context, t ConsumerTarget, cfg ConsumerConfig) (
 	}
 	url, err := mk(name)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return r, err
 	}
 	dlq, err := mk(name + "-dlq")
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return r, err
 	}
 	defer func() {
 		_, _ = c.DeleteQueue(context.WithoutCancel(ctx), &sqs.DeleteQueueInput{QueueUrl: &url})
 		_, _ = c.DeleteQueue(context.WithoutCancel(ctx), &sqs.DeleteQueueInput{QueueUrl: &dlq})
 	}()
+	perMsg := func(cpu time.Duration) float64 { return float64(cpu.Microseconds()) / float64(t.Messages) }
 	for round := range max(t.Rounds, 1) {
 		if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
-			return nil, nil, nil, nil, err
+			return r, err
 		}
+		cpu0 := processCPU()
 		b := bareDrain(ctx, c, url, t.Messages, cfg.Pollers, false)
+		bareCPU := processCPU() - cpu0
 		if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
-			return nil, nil, nil, nil, err
+			return r, err
 		}
 		ba := bareDrain(ctx, c, url, t.Messages, cfg.Pollers, true)
 		if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
-			return nil, nil, nil, nil, err
+			return r, err
 		}
 		var stop func()
 		if round == 0 && cfg.CPUProfile != "" && cfg.ProfileLabel == t.Label {
 			if stop, err = startCPUProfile(cfg.CPUProfile); err != nil {
-				return nil, nil, nil, nil, err
+				return r, err
 			}
 		}
+		cpu0 = processCPU()
 		o, err := consumerDrain(ctx, c, url, dlq, t.Messages, cfg.Pollers)
+		oursCPU := processCPU() - cpu0
 		if stop != nil {
 			stop()
 		}
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return r, err
 		}
 		if b == 0 {
-			return nil, nil, nil, nil, fmt.Errorf("the bare loop drained nothing")
+			return r, fmt.Errorf("the bare loop drained nothing")
 		}
-		ours, base, baseAttrs, ratios = append(ours, o), append(base, b), append(baseAttrs, ba), append(ratios, o/b)
+		r.ours, r.base, r.baseAttrs, r.ratios = append(r.ours, o), append(r.base, b), append(r.baseAttrs, ba), append(r.ratios, o/b)
+		r.oursCPU, r.baseCPU = append(r.oursCPU, perMsg(oursCPU)), append(r.baseCPU, perMsg(bareCPU))
 	}
-	return ours, base, baseAttrs, ratios, nil
+	return r, nil
 }
 
 // startCPUProfile starts a CPU profile into path and returns its stop.
