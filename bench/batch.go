@@ -536,10 +536,12 @@ ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`},
 		{"API GET /products/{id}: variants", `SELECT id, variant_key, name, options, price, list_price, availability, all_time_low FROM product_variants WHERE product_id = ? ORDER BY id`},
 		{"API GET /products/{id}: 30-day average", `SELECT AVG(price) FROM price_observations WHERE product_id = ? AND variant_id = 0 AND price IS NOT NULL AND observed_at >= ?`},
 	}
+	var id int64 = 1 // a product that exists (the moto sample's were removed)
+	_ = s.DB.QueryRowContext(ctx, `SELECT MIN(id) FROM products`).Scan(&id)
 	args := map[int][]any{
 		0: {now, time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC(), 0, now},
 		1: {0, now, now},
-		2: {1}, 3: {1}, 4: {1, now.Add(-30 * 24 * time.Hour)},
+		2: {id}, 3: {id}, 4: {id, now.Add(-30 * 24 * time.Hour)},
 	}
 	out := []string{"EXPLAIN plans (on the seeded table):", ""}
 	for i, q := range queries {
