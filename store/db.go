@@ -17,7 +17,9 @@ type Config struct {
 	DSN string
 	// MaxOpenConns bounds the pool. Default 20.
 	MaxOpenConns int
-	// MaxIdleConns kept open. Default 10.
+	// MaxIdleConns kept open. Default MaxOpenConns: a burst that opened
+	// connections keeps them, instead of closing them and opening (and
+	// re-preparing statements on) new ones at the next burst.
 	MaxIdleConns int
 	// ConnMaxLifetime recycles connections. Default 5m.
 	ConnMaxLifetime time.Duration
@@ -29,7 +31,7 @@ func (c *Config) Validate() error {
 		c.MaxOpenConns = 20
 	}
 	if c.MaxIdleConns == 0 {
-		c.MaxIdleConns = 10
+		c.MaxIdleConns = c.MaxOpenConns
 	}
 	if c.ConnMaxLifetime == 0 {
 		c.ConnMaxLifetime = 5 * time.Minute
