@@ -56,10 +56,11 @@ func (h *harness) check(ctx context.Context, sec *Security) (*Report, error) {
 	statuses := map[string]int{}
 	var lat []time.Duration
 	reqs := h.shop.Requests()
-	lastReq := map[int]fakeshop.Request{}
+	// faultAt lists, per product, when the shop answered it with a fault.
+	faultAt := map[int][]time.Time{}
 	for _, r := range reqs {
-		if r.Product >= 0 {
-			lastReq[r.Product] = r
+		if r.Product >= 0 && r.Fault != "" {
+			faultAt[r.Product] = append(faultAt[r.Product], r.At)
 		}
 	}
 	seen := map[int64]bool{}
@@ -90,8 +91,12 @@ func (h *harness) check(ctx context.Context, sec *Security) (*Report, error) {
 			// A message the emulator lost; counted below, not a disagreement.
 		case k.Good() && status == "done":
 		case k.Good() && (status == "failed" || status == "blocked"):
-			if lastReq[a.Index].Fault == "" {
-				addViolation(&agree, "product %d (%s) ended %s but the shop's last answer was a clean page", a.Index, k, status)
+			// The outcome is the first check's (a late or duplicated delivery
+			// checks the page again but keeps it), so some answer up to the
+			// outcome must have been a fault.
+			if !slices.ContainsFunc(faultAt[a.Index], func(t time.Time) bool { return !t.After(*finished) }) {
+				addViolation(&agree, "product %d (%s) ended %s at %s but the shop never answered it with a fault before",
+					a.Index, k, status, finished.Format(time.RFC3339Nano))
 			}
 		case k == fakeshop.KindNotProduct && status == "not_a_product":
 		case (k == fakeshop.KindAlways429 || k == fakeshop.KindAlways500) && (status == "failed" || status == "blocked"):
