@@ -45,8 +45,9 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 		return res, err
 	}
 
+	finished := req.ScrapeID == 0 // a re-scrape without a request row reports every check
 	if req.ScrapeID != 0 {
-		if err := w.finishRequest(ctx, tx, req.ScrapeID, oc, res.productID, now); err != nil {
+		if finished, err = w.finishRequest(ctx, tx, req.ScrapeID, oc, res.productID, now); err != nil {
 			return res, err
 		}
 	}
@@ -55,13 +56,20 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 	if url == "" {
 		url = t.raw
 	}
-	completed, err := events.New(ctx, events.ScrapeCompleted{
-		ScrapeID: req.ScrapeID, ProductID: res.productID, URL: url, Outcome: oc.status, Reason: oc.reason,
-	})
-	if err != nil {
-		return res, err
+	var envs []events.Envelope
+	if finished {
+		// Only the check that gave the request its outcome reports it: a
+		// late delivery (a re-queued request whose first message turned up
+		// after all) still records what it saw, but must not announce a
+		// second, possibly different, outcome for the same request.
+		completed, err := events.New(ctx, events.ScrapeCompleted{
+			ScrapeID: req.ScrapeID, ProductID: res.productID, URL: url, Outcome: oc.status, Reason: oc.reason,
+		})
+		if err != nil {
+			return res, err
+		}
+		envs = append(envs, completed)
 	}
-	envs := []events.Envelope{completed}
 	if changed != nil {
 		env, err := events.New(ctx, *changed)
 		if err != nil {
@@ -76,24 +84,28 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 }
 
 // finishRequest stores the outcome on the scrape request row and frees its
-// in-flight slot. An outcome is final: a request that already has one (a
-// re-queued request whose first message turned up after all, or one that
-// expired) keeps it.
-func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) error {
+// in-flight slot, and reports whether it did. An outcome is final: a
+// request that already has one (a re-queued request whose first message
+// turned up after all, or one that expired) keeps it.
+func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) (bool, error) {
 	r, err := tx.ExecContext(ctx, `UPDATE scrape_requests
 		SET status = ?, status_reason = ?, product_id = COALESCE(?, product_id), finished_at = ?, in_flight_hash = NULL
 		WHERE id = ? AND status = 'pending'`,
 		oc.status, nullString(clip(oc.reason, 1000)), nullID(productID), now, id)
 	if err != nil {
-		return fmt.Errorf("update scrape request %d: %w", id, err)
+		return false, fmt.Errorf("update scrape request %d: %w", id, err)
 	}
-	if n, _ := r.RowsAffected(); n == 0 {
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update scrape request %d: %w", id, err)
+	}
+	if n == 0 {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM scrape_requests WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			w.log.WarnContext(ctx, "scrape request row not found", "scrape_id", id)
 		}
 	}
-	return nil
+	return n > 0, nil
 }
 
 // touchProduct records a 304: the product is unchanged and healthy.

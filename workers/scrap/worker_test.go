@@ -1,6 +1,7 @@
 package scrap_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -234,6 +235,35 @@ func TestBlockedUnknownProduct(t *testing.T) {
 	_, ok := fx.product(t)
 	require.False(t, ok, "a captcha page creates no product")
 	require.Zero(t, fx.count(t, `SELECT COUNT(*) FROM price_observations`))
+}
+
+// TestLateDeliveryKeepsTheFirstOutcome: a request blocked by a captcha,
+// then a second message for it (a batch re-queue whose original turned up
+// after all) finds a clean page. The check is recorded (the product now
+// exists) but the request keeps its outcome, and only the first check
+// reports a scrape.completed for it. The chaos harness found the second
+// report announcing "done" for a request whose outcome is "blocked".
+func TestLateDeliveryKeepsTheFirstOutcome(t *testing.T) {
+	t.Parallel()
+	fx := setup(t)
+	fx.shop.set(func(s *shop) { s.file = "../../extract/testdata/captcha.html" })
+	env := fx.scrape(t, fx.shop.URL())
+	require.Equal(t, "blocked", fx.requestOf(t, env).Status)
+
+	fx.shop.set(func(s *shop) { s.file = "" })
+	var req events.ScrapeRequested
+	require.NoError(t, env.Decode(&req))
+	requeued := events.MustNew(fx.ctx, req, events.WithDedupKey(fmt.Sprintf("scrape-request:%d:requeue:1", req.ScrapeID)))
+	require.NoError(t, fx.w.Handle(fx.ctx, requeued, &events.Message{ID: requeued.ID, ReceiveCount: 1}))
+
+	r := fx.requestOf(t, env)
+	require.Equal(t, "blocked", r.Status, "the first outcome is final")
+	require.Zero(t, r.ProductID)
+	_, ok := fx.product(t)
+	require.True(t, ok, "the late check is recorded")
+	done := fx.completions(t)
+	require.Len(t, done, 1, "one scrape.completed per request")
+	require.Equal(t, events.OutcomeBlocked, done[0].Outcome)
 }
 
 func TestNotModified(t *testing.T) {
