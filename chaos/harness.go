@@ -543,9 +543,10 @@ func (h *harness) killLoop(ctx context.Context) {
 		h.mu.Unlock()
 		if spare {
 			// A killed consumer holds what it received for the queue's
-			// visibility timeout (300 s on the batch queue), longer than a
-			// run: after the poison burst the batch worker is spared so its
-			// poison reaches the DLQ within the run.
+			// visibility timeout (105 s on the batch queue in the run, see
+			// fastVisibility), longer than what is left of a short run: after
+			// the poison burst the batch worker is spared so its poison
+			// reaches the DLQ within the run.
 			return
 		}
 		if p.name == "batch" {

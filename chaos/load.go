@@ -293,8 +293,8 @@ func (h *harness) queueDepth(ctx context.Context, inFlight bool) (int, string, e
 		}
 		for k, v := range out.Attributes {
 			// A tick held by a killed batch worker comes back after the batch
-			// queue's 300s visibility timeout; ticks are idempotent, so only
-			// visible batch messages count.
+			// queue's visibility timeout (105 s in the run); ticks are
+			// idempotent, so only visible batch messages count.
 			if (name == infra.QueueBatch || !inFlight) && k != "ApproximateNumberOfMessages" {
 				continue
 			}
@@ -550,8 +550,9 @@ func (h *harness) depth(ctx context.Context, name string) (int, error) {
 // quietBatch stops kills of the batch worker and waits until its last kill
 // is more than a long poll ago. A consumer killed during a long poll leaves
 // the poll open on the server, which hands messages arriving in the next
-// 20 s to the dead connection; they stay hidden for the batch queue's 300 s
-// visibility timeout, longer than a run.
+// 20 s to the dead connection; they stay hidden for the batch queue's
+// visibility timeout (105 s in the run), longer than what is left of a
+// short run.
 func (h *harness) quietBatch(ctx context.Context) error {
 	h.mu.Lock()
 	h.spareBatch = true
