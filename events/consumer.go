@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ddokso/ddokso/telemetry"
 )
 
@@ -132,6 +134,26 @@ type Consumer struct {
 	h   Handler
 	cfg ConsumerConfig
 	log *slog.Logger
+	qm  queueMetrics
+}
+
+// queueMetrics are the consumer's metric series for its queue, resolved
+// once instead of by label on every message.
+type queueMetrics struct {
+	received, released, succeeded, failed, retried, deadLettered prometheus.Counter
+	latency                                                      prometheus.Observer
+}
+
+func newQueueMetrics(m *Metrics, queue string) queueMetrics {
+	return queueMetrics{
+		received:     m.Received.WithLabelValues(queue),
+		released:     m.Released.WithLabelValues(queue),
+		succeeded:    m.Succeeded.WithLabelValues(queue),
+		failed:       m.Failed.WithLabelValues(queue),
+		retried:      m.Retried.WithLabelValues(queue),
+		deadLettered: m.DeadLettered.WithLabelValues(queue),
+		latency:      m.Latency.WithLabelValues(queue),
+	}
 }
 
 // NewConsumer returns a consumer of q. It does not start until Run.
@@ -139,7 +161,7 @@ func NewConsumer(q Queue, h Handler, cfg ConsumerConfig) (*Consumer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Consumer{q: q, h: h, cfg: cfg, log: cfg.Logger.With("queue", q.Name())}, nil
+	return &Consumer{q: q, h: h, cfg: cfg, log: cfg.Logger.With("queue", q.Name()), qm: newQueueMetrics(cfg.Metrics, q.Name())}, nil
 }
 
 // Run consumes until ctx is cancelled, then stops receiving, lets in-flight
@@ -228,7 +250,7 @@ func (c *Consumer) poll(ctx, workCtx context.Context, tokens chan struct{}, infl
 			return
 		}
 		for _, m := range msgs {
-			c.cfg.Metrics.Received.WithLabelValues(c.q.Name()).Inc()
+			c.qm.received.Inc()
 			inflight.Add(1)
 			go func() {
 				defer inflight.Done()
@@ -247,7 +269,7 @@ func (c *Consumer) release(msgs []*Message, tokens chan struct{}) {
 			c.log.Warn("release unstarted message", "message_id", m.ID, "err", err)
 		}
 		cancel()
-		c.cfg.Metrics.Released.WithLabelValues(c.q.Name()).Inc()
+		c.qm.released.Inc()
 		<-tokens
 	}
 }
@@ -259,32 +281,32 @@ func (c *Consumer) process(ctx context.Context, m *Message, del *deleter) {
 		return
 	}
 	ctx = telemetry.WithCorrelationID(ctx, env.CorrelationID)
-	log := c.log.With("event_id", env.ID, "event_type", env.Type, "message_id", m.ID, "attempt", m.ReceiveCount)
+	// The message's logger is built only on the paths that log: the
+	// common path (handled, acknowledged) logs nothing.
+	log := func() *slog.Logger {
+		return c.log.With("event_id", env.ID, "event_type", env.Type, "message_id", m.ID, "attempt", m.ReceiveCount)
+	}
 
-	hbCtx, stopHB := context.WithCancel(ctx)
-	hbDone := make(chan struct{})
-	go func() { defer close(hbDone); c.heartbeat(hbCtx, m, log) }()
-
+	stopHB := c.heartbeat(ctx, m, log)
 	start := time.Now()
 	err = c.safeHandle(ctx, env, m)
-	c.cfg.Metrics.Latency.WithLabelValues(c.q.Name()).Observe(time.Since(start).Seconds())
+	c.qm.latency.Observe(time.Since(start).Seconds())
 	stopHB()
-	<-hbDone
 
 	if err == nil {
-		c.cfg.Metrics.Succeeded.WithLabelValues(c.q.Name()).Inc()
+		c.qm.succeeded.Inc()
 		del.add(m)
 		return
 	}
-	c.cfg.Metrics.Failed.WithLabelValues(c.q.Name()).Inc()
+	c.qm.failed.Inc()
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	switch {
 	case ctx.Err() != nil:
 		// Cancelled by shutdown: not the message's fault, let it come back soon.
-		log.WarnContext(ctx, "handler interrupted by shutdown", "err", err)
+		log().WarnContext(ctx, "handler interrupted by shutdown", "err", err)
 		if cerr := c.q.ChangeVisibility(bg, m, 0); cerr != nil {
-			log.Warn("release interrupted message", "err", cerr)
+			log().Warn("release interrupted message", "err", cerr)
 		}
 	case IsPermanent(err):
 		c.deadLetter(ctx, m, err)
@@ -292,11 +314,11 @@ func (c *Consumer) process(ctx context.Context, m *Message, del *deleter) {
 		c.deadLetter(ctx, m, fmt.Errorf("out of retries after %d attempts: %w", m.ReceiveCount, err))
 	default:
 		delay := c.cfg.Backoff.Delay(m.ReceiveCount)
-		log.WarnContext(ctx, "handler failed, retrying", "err", err, "retry_in", delay)
+		log().WarnContext(ctx, "handler failed, retrying", "err", err, "retry_in", delay)
 		if cerr := c.q.ChangeVisibility(bg, m, delay); cerr != nil {
-			log.Warn("schedule retry", "err", cerr)
+			log().Warn("schedule retry", "err", cerr)
 		}
-		c.cfg.Metrics.Retried.WithLabelValues(c.q.Name()).Inc()
+		c.qm.retried.Inc()
 	}
 }
 
@@ -318,21 +340,41 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, cause error) {
 		c.log.Error("dead-letter failed; leaving to redrive", "message_id", m.ID, "err", err)
 		return
 	}
-	c.cfg.Metrics.DeadLettered.WithLabelValues(c.q.Name()).Inc()
+	c.qm.deadLettered.Inc()
 }
 
-func (c *Consumer) heartbeat(ctx context.Context, m *Message, log *slog.Logger) {
-	t := time.NewTicker(c.cfg.HeartbeatInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+// heartbeat extends m's visibility every HeartbeatInterval while its
+// handler runs, and returns the function that stops it. A timer, not a
+// goroutine per message: most handlers finish long before the first beat.
+// stop returns only when no beat is in progress and none will start, so a
+// beat can never override the retry delay set after the handler.
+func (c *Consumer) heartbeat(ctx context.Context, m *Message, log func() *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var (
+		mu      sync.Mutex
+		stopped bool
+		t       *time.Timer
+	)
+	beat := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
 			return
-		case <-t.C:
-			if err := c.q.ChangeVisibility(ctx, m, c.cfg.VisibilityTimeout); err != nil && !errors.Is(err, context.Canceled) {
-				log.Warn("visibility heartbeat failed", "err", err)
-			}
 		}
+		if err := c.q.ChangeVisibility(ctx, m, c.cfg.VisibilityTimeout); err != nil && !errors.Is(err, context.Canceled) {
+			log().Warn("visibility heartbeat failed", "err", err)
+		}
+		t.Reset(c.cfg.HeartbeatInterval)
+	}
+	mu.Lock()
+	t = time.AfterFunc(c.cfg.HeartbeatInterval, beat)
+	mu.Unlock()
+	return func() {
+		cancel() // cuts short a beat in progress
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
 	}
 }
 
