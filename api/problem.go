@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ddokso/ddokso/store"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error response.
@@ -47,11 +49,19 @@ func fail(c *gin.Context, status int, kind, detail string) {
 	c.Data(status, ProblemContentType, body)
 }
 
-// failErr maps an internal error to a problem: deadlines to 503, the rest to
-// 500 with the detail kept out of the response and logged instead.
+// failErr maps an internal error to a problem: deadlines to 503, an
+// unreachable database to 503 with Retry-After (nothing was recorded, the
+// client may simply retry), the rest to 500 with the detail kept out of
+// the response and logged instead.
 func (s *server) failErr(c *gin.Context, err error) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		fail(c, http.StatusServiceUnavailable, "timeout", "the request took too long")
+		return
+	}
+	if store.IsUnavailable(err) {
+		s.log.WarnContext(c.Request.Context(), "api: database unavailable", "route", c.FullPath(), "err", err)
+		c.Header("Retry-After", "2")
+		fail(c, http.StatusServiceUnavailable, "database-unavailable", "the database is unavailable for a moment; retry shortly")
 		return
 	}
 	s.log.ErrorContext(c.Request.Context(), "api request failed", "route", c.FullPath(), "err", err)

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -232,4 +234,26 @@ func TestRateLimit(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, hu.do("GET", "/api/v1/search?url=https://a.example/1", nil, withToken(tok), ip("203.0.113.1")).Code)
 	requireProblem(t, hu.do("GET", "/api/v1/search?url=https://a.example/2", nil, withToken(tok), ip("203.0.113.2")), http.StatusTooManyRequests, "rate-limited")
 	require.Equal(t, http.StatusAccepted, hu.do("GET", "/api/v1/search?url=https://a.example/3", nil, withToken(token(t, "carol")), ip("203.0.113.3")).Code)
+}
+
+// TestCreateScrapeDatabaseDown: with the database unreachable, a
+// submission is answered 503 with Retry-After and a problem body, not a
+// bare 500, so the frontend retries.
+func TestCreateScrapeDatabaseDown(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	down, err := sql.Open("mysql", "root@tcp("+addr+")/ddokso?timeout=2s&parseTime=true")
+	require.NoError(t, err)
+	t.Cleanup(func() { down.Close() })
+
+	hs := setup(t, func(d *Deps) { d.DB = down })
+	w := hs.do("POST", "/api/v1/scrapes", map[string]string{"url": "https://shop.example.com/item/1"}, withToken(token(t, "alice")))
+	require.Equal(t, http.StatusServiceUnavailable, w.Code, w.Body.String())
+	require.Equal(t, "2", w.Header().Get("Retry-After"))
+	require.Equal(t, ProblemContentType, w.Header().Get("Content-Type"))
+	p := decode[Problem](t, w)
+	require.Equal(t, problemTypeBase+"database-unavailable", p.Type)
 }
