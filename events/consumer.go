@@ -45,8 +45,10 @@ type ConsumerConfig struct {
 	// HeartbeatInterval is how often in-flight messages are extended.
 	// Default VisibilityTimeout/3.
 	HeartbeatInterval time.Duration
-	// MaxReceiveCount is the queue's redrive limit: a message failing on
-	// its last allowed receive is dead-lettered at once. Default 5.
+	// MaxReceiveCount is the handler's attempt budget: a message failing
+	// on its MaxReceiveCount-th receive is dead-lettered at once. Keep it
+	// below the queue's redrive limit (infra.Queue.Attempts vs
+	// MaxReceiveCount), so the consumer, not SQS, decides. Default 5.
 	MaxReceiveCount int
 	// Backoff spaces retries. Defaults: 2s base, 10m max.
 	Backoff Backoff

@@ -537,7 +537,7 @@ func TestTemplateDiffDetectsDrift(t *testing.T) {
 		"maxReceiveCount": func(tp *infra.Topology) { tp.Queues[2].MaxReceiveCount++ },
 		"filter type":     func(tp *infra.Topology) { tp.Queues[0].Types = append(tp.Queues[0].Types, events.TypeScrapeCompleted) },
 		"extra queue": func(tp *infra.Topology) {
-			tp.Queues = append(tp.Queues, infra.Queue{Name: "extra", VisibilityTimeout: time.Minute, MaxReceiveCount: 1, Retention: time.Hour})
+			tp.Queues = append(tp.Queues, infra.Queue{Name: "extra", VisibilityTimeout: time.Minute, Attempts: 1, MaxReceiveCount: 1, Retention: time.Hour})
 		},
 		"dropped queue":       func(tp *infra.Topology) { tp.Queues = tp.Queues[:len(tp.Queues)-1] },
 		"unsubscribed":        func(tp *infra.Topology) { tp.Queues[0].Types = nil },

@@ -29,7 +29,16 @@ type Queue struct {
 	SESEvents bool
 	// VisibilityTimeout of the queue.
 	VisibilityTimeout time.Duration
-	// MaxReceiveCount before SQS moves a message to the DLQ.
+	// Attempts is the consumer's budget of handler attempts: after that
+	// many failed attempts it dead-letters the message itself.
+	Attempts int
+	// MaxReceiveCount before SQS moves a message to the DLQ: the backstop
+	// for messages no handler finishes. It is set well above Attempts
+	// because receives that reach no handler count too: a consumer killed
+	// during a long poll (a crash, a deploy) leaves the poll open, and SQS
+	// hands it messages that then come back after the visibility timeout
+	// with a higher receive count. With the two equal, a healthy message
+	// could reach the DLQ without ever failing.
 	MaxReceiveCount int
 	// Retention of messages in the queue; the DLQ keeps them 14 days.
 	Retention time.Duration
@@ -79,10 +88,10 @@ func Default(prefix string) Topology {
 	return Topology{
 		Prefix: prefix,
 		Queues: []Queue{
-			{Name: QueueScrap, Types: []string{events.TypeScrapeRequested}, VisibilityTimeout: 120 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
-			{Name: QueueNotify, Types: []string{events.TypePriceChanged, events.TypeNotifyRequested}, VisibilityTimeout: 60 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
-			{Name: QueueBatch, Types: []string{events.TypeRescrapeDue, events.TypeDigestDaily, events.TypeCleanupDaily}, VisibilityTimeout: 300 * time.Second, MaxReceiveCount: 3, Retention: 24 * time.Hour},
-			{Name: QueueSES, SESEvents: true, VisibilityTimeout: 60 * time.Second, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
+			{Name: QueueScrap, Types: []string{events.TypeScrapeRequested}, VisibilityTimeout: 120 * time.Second, Attempts: 5, MaxReceiveCount: 10, Retention: 4 * 24 * time.Hour},
+			{Name: QueueNotify, Types: []string{events.TypePriceChanged, events.TypeNotifyRequested}, VisibilityTimeout: 60 * time.Second, Attempts: 5, MaxReceiveCount: 10, Retention: 4 * 24 * time.Hour},
+			{Name: QueueBatch, Types: []string{events.TypeRescrapeDue, events.TypeDigestDaily, events.TypeCleanupDaily}, VisibilityTimeout: 300 * time.Second, Attempts: 3, MaxReceiveCount: 10, Retention: 24 * time.Hour},
+			{Name: QueueSES, SESEvents: true, VisibilityTimeout: 60 * time.Second, Attempts: 5, MaxReceiveCount: 10, Retention: 4 * 24 * time.Hour},
 		},
 		Schedules: []Schedule{
 			{Name: "rescrape-due", Expression: "rate(10 minutes)", Timezone: "UTC", Type: events.TypeRescrapeDue, Queue: QueueBatch, Every: 10 * time.Minute},
@@ -110,6 +119,9 @@ func (t Topology) Validate() error {
 		}
 		if q.MaxReceiveCount < 1 || q.MaxReceiveCount > 1000 {
 			return fmt.Errorf("topology: queue %s maxReceiveCount %d out of range", q.Name, q.MaxReceiveCount)
+		}
+		if q.Attempts < 1 || q.Attempts > q.MaxReceiveCount {
+			return fmt.Errorf("topology: queue %s attempts %d must be in [1, maxReceiveCount %d]", q.Name, q.Attempts, q.MaxReceiveCount)
 		}
 	}
 	for _, s := range t.Schedules {

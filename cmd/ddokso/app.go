@@ -123,7 +123,7 @@ func (a *app) consumer(name string, h events.Handler, decode func([]byte) (event
 	spec, _ := a.topo.Queue(name)
 	return events.NewConsumer(q, h, events.ConsumerConfig{
 		Pollers: a.base.Pollers, Concurrency: a.base.Concurrency,
-		VisibilityTimeout: spec.VisibilityTimeout, MaxReceiveCount: spec.MaxReceiveCount,
+		VisibilityTimeout: spec.VisibilityTimeout, MaxReceiveCount: spec.Attempts,
 		ShutdownTimeout: a.base.ShutdownTimeout, Decode: decode,
 		Logger: a.log, Metrics: a.metrics,
 	})
