@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,26 +93,11 @@ func (p *Proc) Exited() bool { return p.cmd.ProcessState != nil }
 // RSS returns the resident set size and its high-water mark in bytes
 // (VmRSS, VmHWM of /proc/PID/status).
 func (p *Proc) RSS() (rss, hwm int64, err error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)); err != nil {
 		return 0, 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmRSS:":
-			rss = kb * 1024
-		case "VmHWM:":
-			hwm = kb * 1024
-		}
-	}
-	return rss, hwm, sc.Err()
+	rss, hwm = statusRSS(p.cmd.Process.Pid)
+	return rss, hwm, nil
 }
 
 // WaitHTTP waits until url answers 200 or the process exits.

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/ddokso/ddokso/extract/extracttest"
 )
 
 // BenchmarkExtract measures a full extraction per testdata page.
@@ -42,7 +44,7 @@ func BenchmarkParseOnly(b *testing.B) {
 // BenchmarkExtract300KB is the issue #8 page: jsonld_product.html padded
 // to 300 KB with related-product cards (as make bench row 1 builds it).
 func BenchmarkExtract300KB(b *testing.B) {
-	page := syntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
+	page := extracttest.SyntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -54,7 +56,7 @@ func BenchmarkExtract300KB(b *testing.B) {
 
 // BenchmarkParseOnly300KB is the floor for BenchmarkExtract300KB.
 func BenchmarkParseOnly300KB(b *testing.B) {
-	page := syntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
+	page := extracttest.SyntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {

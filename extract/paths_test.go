@@ -9,6 +9,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/extract/extracttest"
 )
 
 // extractReference is the plain full path: the whole DOM, every selector
@@ -54,26 +56,6 @@ func comparePaths(t testing.TB, pageURL string, page []byte) (scanned bool) {
 	return scanned
 }
 
-// syntheticPage pads base to about size bytes with related-product cards
-// before </body>, like bench.SyntheticPage (the 300 KB benchmark page).
-func syntheticPage(base []byte, size int) []byte {
-	var filler bytes.Buffer
-	for i := 0; filler.Len()+len(base) < size; i++ {
-		fmt.Fprintf(&filler, `<div class="related-card" data-idx="%d"><a href="/products/related-%d"><img src="/img/%d.jpg" alt="related item %d" loading="lazy"></a>`+
-			`<p class="name">관련 상품 %d — Trail accessory pack</p><span class="price">%d원</span><ul><li>free shipping</li><li>rating 4.%d</li></ul></div>`+"\n",
-			i, i, i, i, i, 10000+i*100, i%10)
-		if i%20 == 0 {
-			fmt.Fprintf(&filler, "<script>window.__tracking_%d = {\"slot\": %d, \"ids\": [1,2,3,4,5,6,7,8,9]};</script>\n", i, i)
-		}
-	}
-	idx := bytes.LastIndex(base, []byte("</body>"))
-	if idx < 0 {
-		idx = len(base)
-	}
-	out := append(append([]byte{}, base[:idx]...), filler.Bytes()...)
-	return append(out, base[idx:]...)
-}
-
 func TestPathsAgreeOnTestdata(t *testing.T) {
 	t.Parallel()
 	scanned := map[string]bool{}
@@ -88,7 +70,7 @@ func TestPathsAgreeOnTestdata(t *testing.T) {
 			comparePaths(t, tp.url, cut)
 		}
 	}
-	syn := syntheticPage(readPage(t, "jsonld_product.html"), 300<<10)
+	syn := extracttest.SyntheticPage(readPage(t, "jsonld_product.html"), 300<<10)
 	require.True(t, comparePaths(t, "https://shop.alpinegear.com/products/trail-runner-2", syn), "300 KB page takes the token scan")
 
 	// The scan must actually carry the generic structured-data pages (and

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ddokso/ddokso/bench"
+	"github.com/ddokso/ddokso/infra/emulator"
 )
 
 func main() {
@@ -75,7 +76,7 @@ func run() error {
 		batchVerify  = flag.Bool("batch-verify", true, "row 6: receive every enqueued message back and check each product id is there once")
 	)
 	flag.Parse()
-	root, err := moduleRoot()
+	root, err := emulator.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -214,23 +215,6 @@ const emulatorNote = "Emulators: moto_server (Python) takes milliseconds per SQS
 	"so against it both sides measure moto and ddokso's own costs vanish; fauxqs (Node.js, in memory, started through infra/emulator) answers in well under a millisecond, " +
 	"so the figures against it show ddokso's overhead. moto stays the emulator of make test and of SES and the scheduler; fauxqs has SQS and SNS only."
 
-// moduleRoot finds the directory of go.mod from the working directory up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
 
 func cpuModel() string {
 	b, err := os.ReadFile("/proc/cpuinfo")

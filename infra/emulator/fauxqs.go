@@ -17,7 +17,7 @@ func FauxqsLauncher(ctx context.Context) (string, error) {
 	if p := os.Getenv("DDOKSO_FAUXQS"); p != "" {
 		return p, nil
 	}
-	root, err := moduleRoot()
+	root, err := ModuleRoot()
 	if err != nil {
 		return "", err
 	}
@@ -32,7 +32,10 @@ func FauxqsLauncher(ctx context.Context) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-func moduleRoot() (string, error) {
+// ModuleRoot returns the directory of the go.mod at or above the working
+// directory: where the repository's scripts are, whether a command runs
+// from the root (go run) or from a package directory (go test).
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
