@@ -313,11 +313,7 @@ func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []strin
 	for len(hashes) > 0 {
 		chunk := hashes[:min(len(hashes), 64)]
 		hashes = hashes[len(chunk):]
-		n := 1 << bits.Len(uint(len(chunk)-1))
-		args := make([]any, n)
-		for i := range args {
-			args[i] = chunk[min(i, len(chunk)-1)]
-		}
+		n, args := paddedArgs(chunk)
 		rows, err := b.s.stmts.queryTx(ctx, tx, inFlightSQL(n), args...)
 		if err != nil {
 			return nil, fmt.Errorf("read pending scrape requests: %w", err)
@@ -362,11 +358,7 @@ func (s *server) lookupProducts(ctx context.Context, hashes []string) (map[strin
 	for len(hashes) > 0 {
 		chunk := hashes[:min(len(hashes), 64)]
 		hashes = hashes[len(chunk):]
-		n := 1 << bits.Len(uint(len(chunk)-1))
-		args := make([]any, n)
-		for i := range args {
-			args[i] = chunk[min(i, len(chunk)-1)]
-		}
+		n, args := paddedArgs(chunk)
 		st, err := s.stmts.get(ctx, lookupSQL(n))
 		if err != nil {
 			return nil, err
@@ -401,4 +393,16 @@ func scrapeEvent(ctx context.Context, id int64, r scrapeRequest) (events.Envelop
 	return events.New(ctx, events.ScrapeRequested{
 		ScrapeID: id, URL: r.canon.URL, ProductID: r.productID, Reason: r.reason, UserID: r.userID,
 	})
+}
+
+// paddedArgs returns chunk as query arguments padded to the next power of
+// two by repeating its last hash (a no-op in an IN list), and that count,
+// so a handful of prepared statements serve every batch size.
+func paddedArgs(chunk []string) (int, []any) {
+	n := 1 << bits.Len(uint(len(chunk)-1))
+	args := make([]any, n)
+	for i := range args {
+		args[i] = chunk[min(i, len(chunk)-1)]
+	}
+	return n, args
 }

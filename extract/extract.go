@@ -36,15 +36,24 @@ func Extract(pageURL string, page []byte) (*Product, error) {
 	return extractParsed(pageURL, u, info, page)
 }
 
-// extractParsed extracts from the full DOM.
-func extractParsed(pageURL string, u *url.URL, info shopInfo, page []byte) (*Product, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+// parsePage builds the full DOM of page and collects its structured data.
+func parsePage(pageURL string, u *url.URL, html []byte) (*page, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(html))
 	if err != nil {
 		return nil, fmt.Errorf("extract: parse html of %s: %w", pageURL, err)
 	}
 	p := newPage(u)
 	p.doc = doc
 	p.collect()
+	return p, nil
+}
+
+// extractParsed extracts from the full DOM.
+func extractParsed(pageURL string, u *url.URL, info shopInfo, page []byte) (*Product, error) {
+	p, err := parsePage(pageURL, u, page)
+	if err != nil {
+		return nil, err
+	}
 	return p.extract(info), nil
 }
 

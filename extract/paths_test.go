@@ -1,13 +1,10 @@
 package extract
 
 import (
-	"bytes"
-	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/extract/extracttest"
@@ -16,13 +13,10 @@ import (
 // extractReference is the plain full path: the whole DOM, every selector
 // run by cascadia (no mark pre-check). It defines what Extract must return.
 func extractReference(pageURL string, u *url.URL, info shopInfo, page []byte) (*Product, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	p, err := parsePage(pageURL, u, page)
 	if err != nil {
-		return nil, fmt.Errorf("extract: parse html of %s: %w", pageURL, err)
+		return nil, err
 	}
-	p := newPage(u)
-	p.doc = doc
-	p.collect()
 	p.seen = nil // nothing known: no selector is skipped
 	return p.extract(info), nil
 }
