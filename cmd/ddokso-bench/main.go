@@ -215,7 +215,6 @@ const emulatorNote = "Emulators: moto_server (Python) takes milliseconds per SQS
 	"so against it both sides measure moto and ddokso's own costs vanish; fauxqs (Node.js, in memory, started through infra/emulator) answers in well under a millisecond, " +
 	"so the figures against it show ddokso's overhead. moto stays the emulator of make test and of SES and the scheduler; fauxqs has SQS and SNS only."
 
-
 func cpuModel() string {
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
