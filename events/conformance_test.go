@@ -16,6 +16,7 @@ func withScrap(vis time.Duration, maxReceive int) func(*infra.Topology) {
 			if t.Queues[i].Name == infra.QueueScrap {
 				t.Queues[i].VisibilityTimeout = vis
 				t.Queues[i].MaxReceiveCount = maxReceive
+				t.Queues[i].Attempts = min(t.Queues[i].Attempts, maxReceive)
 			}
 		}
 	}
