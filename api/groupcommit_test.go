@@ -12,28 +12,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store/storetest"
 	"github.com/ddokso/ddokso/telemetry"
 )
 
 // scrapeEvents maps scrape id to the correlation id of its outbox event.
 func scrapeEvents(t *testing.T, hs *harness) map[int64]string {
 	t.Helper()
-	rows, err := hs.db.Query(`SELECT body FROM outbox WHERE event_type = ?`, events.TypeScrapeRequested)
-	require.NoError(t, err)
-	defer rows.Close()
 	out := map[int64]string{}
-	for rows.Next() {
-		var body string
-		require.NoError(t, rows.Scan(&body))
-		env, err := events.DecodeEnvelope([]byte(body))
-		require.NoError(t, err)
+	for _, env := range storetest.Outbox(t, hs.db, events.TypeScrapeRequested) {
 		var p events.ScrapeRequested
 		require.NoError(t, env.Decode(&p))
 		_, dup := out[p.ScrapeID]
 		require.False(t, dup, "one event per scrape request")
 		out[p.ScrapeID] = env.CorrelationID
 	}
-	require.NoError(t, rows.Err())
 	return out
 }
 

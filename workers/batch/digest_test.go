@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store/storetest"
 )
 
 func TestDigestOncePerActiveUserPerTick(t *testing.T) {
@@ -45,15 +46,8 @@ func TestDigestOncePerActiveUserPerTick(t *testing.T) {
 
 func outboxDigests(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT body FROM outbox WHERE event_type = ?`, events.TypeNotifyRequested)
-	require.NoError(t, err)
-	defer rows.Close()
 	var users []string
-	for rows.Next() {
-		var body string
-		require.NoError(t, rows.Scan(&body))
-		env, err := events.DecodeEnvelope([]byte(body))
-		require.NoError(t, err)
+	for _, env := range storetest.Outbox(t, db, events.TypeNotifyRequested) {
 		var p events.NotifyRequested
 		require.NoError(t, env.Decode(&p))
 		require.Equal(t, "digest", p.Kind)
@@ -61,6 +55,5 @@ func outboxDigests(t *testing.T, db *sql.DB) []string {
 		require.Equal(t, "digest:"+p.UserID+":2026-11-29", env.DedupKey)
 		users = append(users, p.UserID)
 	}
-	require.NoError(t, rows.Err())
 	return users
 }

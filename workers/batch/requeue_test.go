@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store/storetest"
 )
 
 func TestRequeueStaleRepublishesLostRequestsBoundedly(t *testing.T) {
@@ -29,15 +30,8 @@ func TestRequeueStaleRepublishesLostRequestsBoundedly(t *testing.T) {
 	require.NoError(t, err)
 
 	requeued := func() []int64 {
-		rows, err := db.Query(`SELECT body FROM outbox WHERE event_type = ? ORDER BY id`, events.TypeScrapeRequested)
-		require.NoError(t, err)
-		defer rows.Close()
 		var ids []int64
-		for rows.Next() {
-			var body string
-			require.NoError(t, rows.Scan(&body))
-			env, err := events.DecodeEnvelope([]byte(body))
-			require.NoError(t, err)
+		for _, env := range storetest.Outbox(t, db, events.TypeScrapeRequested) {
 			var p events.ScrapeRequested
 			require.NoError(t, env.Decode(&p))
 			require.Equal(t, "requeue", p.Reason)

@@ -3,7 +3,6 @@ package scrap_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -300,19 +299,7 @@ func (fx *fixture) product(t testing.TB) (productRow, bool) {
 // outbox returns the envelopes of one type in the outbox, oldest first.
 func (fx *fixture) outbox(t testing.TB, typ string) []events.Envelope {
 	t.Helper()
-	rows, err := fx.db.QueryContext(fx.ctx, `SELECT body FROM outbox WHERE event_type = ? ORDER BY id`, typ)
-	require.NoError(t, err)
-	defer rows.Close()
-	var out []events.Envelope
-	for rows.Next() {
-		var body string
-		require.NoError(t, rows.Scan(&body))
-		var env events.Envelope
-		require.NoError(t, json.Unmarshal([]byte(body), &env))
-		out = append(out, env)
-	}
-	require.NoError(t, rows.Err())
-	return out
+	return storetest.Outbox(t, fx.db, typ)
 }
 
 func (fx *fixture) priceChanges(t testing.TB) []events.PriceChanged {
