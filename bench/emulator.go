@@ -27,17 +27,13 @@ type Emulator struct {
 // scripts/dev/ensure-fauxqs.sh). Its Node.js heap is raised to heapMiB so
 // that a million queued messages fit. The caller kills the server.
 func StartFauxqs(ctx context.Context, heapMiB int) (*emulator.Server, error) {
+	var env []string
 	if heapMiB > 0 {
-		// infra/emulator passes the bench's environment on to the emulator
-		// (at every restart too); NODE_OPTIONS is read by the Node.js that
-		// runs fauxqs and by nothing else the bench starts.
-		opts := strings.TrimSpace(os.Getenv("NODE_OPTIONS") + " --max-old-space-size=" + strconv.Itoa(heapMiB))
-		if err := os.Setenv("NODE_OPTIONS", opts); err != nil {
-			return nil, fmt.Errorf("fauxqs: set NODE_OPTIONS: %w", err)
-		}
+		// Read by the Node.js that runs fauxqs, at every restart too.
+		env = append(env, "NODE_OPTIONS="+strings.TrimSpace(os.Getenv("NODE_OPTIONS")+" --max-old-space-size="+strconv.Itoa(heapMiB)))
 	}
 	log := &lockedBuffer{}
-	s, err := emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: log})
+	s, err := emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: log, Env: env})
 	if err != nil {
 		return nil, fmt.Errorf("start fauxqs: %w: %s", err, log.tail(2000))
 	}

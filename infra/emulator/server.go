@@ -38,6 +38,9 @@ type Config struct {
 	Command string
 	// StartTimeout bounds the wait for the emulator to answer (default 60s).
 	StartTimeout time.Duration
+	// Env is added to the emulator's environment (KEY=value), at every
+	// restart too, e.g. NODE_OPTIONS for fauxqs.
+	Env []string
 }
 
 // Validate reports a configuration that cannot start.
@@ -119,6 +122,9 @@ func (s *Server) start(ctx context.Context) error {
 	case Fauxqs:
 		cmd = exec.Command(s.cfg.Command)
 		cmd.Env = append(cmd.Environ(), "FAUXQS_PORT="+port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false")
+	}
+	if len(s.cfg.Env) > 0 {
+		cmd.Env = append(cmd.Environ(), s.cfg.Env...)
 	}
 	cmd.Stdout, cmd.Stderr = s.cfg.Log, s.cfg.Log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
