@@ -42,8 +42,13 @@ type Config struct {
 	VAPIDSubject string `envconfig:"VAPID_SUBJECT" default:"mailto:alerts@ddokso.local" desc:"VAPID JWT subject"`
 	// PushTTL is how long the push service keeps an undelivered message.
 	PushTTL time.Duration `envconfig:"PUSH_TTL" default:"24h" desc:"Web Push TTL"`
-	// ConfigurationSet is the SES configuration set (bounce/complaint events); optional.
-	ConfigurationSet string `envconfig:"CONFIGURATION_SET" desc:"SES configuration set name"`
+	// ConfigurationSet is the SES configuration set every email is sent
+	// with; optional. Its event destination publishes send, delivery,
+	// bounce, complaint and reject events to the ses-events topic: bounces
+	// and complaints feed the suppression list, and send events are the
+	// receipts that keep a crash between SES accepting a mail and the row
+	// being marked sent from sending it twice (see HandleSESEvent).
+	ConfigurationSet string `envconfig:"CONFIGURATION_SET" desc:"SES configuration set name (publishes send/bounce/complaint events to the ses-events topic)"`
 	// SendRetries bounds retries of throttled SES calls.
 	SendRetries int `envconfig:"SEND_RETRIES" default:"5" desc:"retries of throttled sends"`
 	// SendBackoff is the first retry delay of a throttled send (doubles each time).

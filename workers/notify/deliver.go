@@ -45,14 +45,23 @@ type storedNotification struct {
 //     and unclaimed (or its claim is older than RetryAfter). Two deliveries
 //     of one event therefore never send the same row concurrently, and a
 //     row already marked sent is never sent again.
-//  3. send through SES / the push service.
+//  3. send through SES / the push service. An email carries the SES
+//     message tag TagNotification=<row id>.
 //  4. mark sent with the provider message id.
 //
-// THE CRASH WINDOW is between 3 returning and 4 committing: if the process
-// dies there, the row stays queued with a claim, and the sweeper
-// (SendDeferred) sends it again after RetryAfter. Delivery is thus
-// at-least-once, and a duplicate needs a crash inside that window of one
-// database round trip; everything else is exactly-once.
+// THE CRASH WINDOW is between 3 reaching the provider and 4 committing: if
+// the process dies there (or the send call fails after SES accepted the
+// mail), the row stays queued with a claim, and the sweeper (SendDeferred)
+// would send it again after RetryAfter. For email the window is closed by
+// SES itself: the configuration set (Config.ConfigurationSet) publishes a
+// Send event for every accepted message to the ses-events topic, and
+// HandleSESEvent marks the row named by the event's tag as sent, so the
+// sweeper finds it sent. That holds as long as SES's event reaches the
+// ses-events queue within RetryAfter (seconds, against minutes). Without a
+// configuration set publishing Send events, or for push (no provider
+// receipt; the payload's tag lets the browser replace a repeated
+// notification instead of showing two), delivery in that window is
+// at-least-once.
 func (w *Worker) deliver(ctx context.Context, id int64) {
 	if id == 0 {
 		return
@@ -121,8 +130,9 @@ UPDATE notifications SET error = ?, status = IF(attempts >= ?, ?, status) WHERE 
 		}
 		return
 	}
-	if _, err := w.db.ExecContext(context.WithoutCancel(ctx), `UPDATE notifications SET status = ?, error = ? WHERE id = ?`,
-		status, truncate(msg, 1000), id); err != nil {
+	// Never over a sent row: an SES receipt may have recorded it meanwhile.
+	if _, err := w.db.ExecContext(context.WithoutCancel(ctx), `UPDATE notifications SET status = ?, error = ? WHERE id = ? AND status <> ?`,
+		status, truncate(msg, 1000), id, StatusSent); err != nil {
 		w.log.ErrorContext(ctx, "record notification outcome", "notification_id", id, "status", status, "err", err)
 	}
 }
@@ -211,6 +221,7 @@ func (w *Worker) sendEmail(ctx context.Context, n storedNotification) (string, e
 		}}
 	}
 	e.From, e.To = w.cfg.Sender, n.Address.String
+	e.Tags = map[string]string{TagNotification: strconv.FormatInt(n.ID, 10)}
 	return w.mail.Send(ctx, e)
 }
 

@@ -26,10 +26,43 @@ type Email struct {
 	HTML string
 	// Headers are extra headers, e.g. List-Unsubscribe.
 	Headers map[string]string
+	// Tags are SES message tags. They travel in the X-SES-MESSAGE-TAGS
+	// header, which SES reads and removes before delivery, and come back
+	// in the mail.tags of every event SES publishes for the message.
+	// Names and values may hold only ASCII letters, digits, '_', '-', '.'
+	// and '@' (SES's rule).
+	Tags map[string]string
+}
+
+// tagsHeader renders tags as an X-SES-MESSAGE-TAGS value.
+func tagsHeader(tags map[string]string) (string, error) {
+	parts := make([]string, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		if !validTag(k) || !validTag(tags[k]) {
+			return "", fmt.Errorf("SES message tag %q=%q: only letters, digits, _ - . @ allowed", k, tags[k])
+		}
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func validTag(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.', r == '@':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // BuildMIME renders e as an RFC 5322 message: multipart/alternative with a
 // quoted-printable UTF-8 text and HTML part and an RFC 2047 encoded subject.
+// e.Tags become the X-SES-MESSAGE-TAGS header.
 func BuildMIME(e Email, now time.Time) ([]byte, error) {
 	from, err := mail.ParseAddress(e.From)
 	if err != nil {
@@ -54,6 +87,13 @@ func BuildMIME(e Email, now time.Time) ([]byte, error) {
 	hdr("MIME-Version", "1.0")
 	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
 		hdr(textproto.CanonicalMIMEHeaderKey(k), e.Headers[k])
+	}
+	if len(e.Tags) > 0 {
+		v, err := tagsHeader(e.Tags)
+		if err != nil {
+			return nil, err
+		}
+		hdr("X-SES-MESSAGE-TAGS", v)
 	}
 	hdr("Content-Type", "multipart/alternative; boundary=\""+mw.Boundary()+"\"")
 	buf.WriteString("\r\n")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,11 @@ import (
 
 // TypeSESNotification is the envelope type DecodeSESEvent produces.
 const TypeSESNotification = "ses.notification"
+
+// TagNotification is the SES message tag that carries the notifications
+// row id of every email the worker sends; SES returns it in the mail.tags
+// of the events it publishes, which lets HandleSESEvent find the row.
+const TagNotification = "ddokso-notification"
 
 // sesNotification is an SES bounce/complaint notification (SNS
 // notification or event-publishing form).
@@ -36,9 +42,21 @@ type sesNotification struct {
 		ComplaintFeedbackType string `json:"complaintFeedbackType"`
 	} `json:"complaint"`
 	Mail struct {
-		MessageID string    `json:"messageId"`
-		Timestamp time.Time `json:"timestamp"`
+		MessageID string              `json:"messageId"`
+		Timestamp time.Time           `json:"timestamp"`
+		Tags      map[string][]string `json:"tags"`
 	} `json:"mail"`
+}
+
+// notificationID is the row id in the mail's TagNotification tag; ok is
+// false when the mail carries none (not sent by this worker) or a bad one.
+func (n sesNotification) notificationID() (int64, bool) {
+	v := n.Mail.Tags[TagNotification]
+	if len(v) != 1 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(v[0], 10, 64)
+	return id, err == nil && id > 0
 }
 
 func (n sesNotification) kind() string {
@@ -98,6 +116,13 @@ func DecodeSESEvent(body []byte) (events.Envelope, error) {
 // HandleSESEvent keeps the suppression list: permanent bounces and
 // complaints add their recipients; transient bounces are only logged.
 // Adding an address twice is harmless, so redelivery is safe.
+//
+// Send and Delivery events are SES's receipt for a message it accepted:
+// the notifications row named by the message's TagNotification tag is
+// marked sent (with SES's message id) unless it already is. This is what
+// keeps a worker that died between SES accepting a mail and recording it
+// from having the sweeper send the mail a second time (see deliver).
+// Marking a sent row sent again changes nothing, so redelivery is safe.
 func (w *Worker) HandleSESEvent(ctx context.Context, env events.Envelope, msg *events.Message) error {
 	if env.Type != TypeSESNotification {
 		return events.Permanent(fmt.Errorf("notify: unexpected event type %q on SES queue", env.Type))
@@ -108,6 +133,8 @@ func (w *Worker) HandleSESEvent(ctx context.Context, env events.Envelope, msg *e
 	}
 	var reason, detail string
 	switch n.kind() {
+	case "Send", "Delivery":
+		return w.recordReceipt(ctx, env, n)
 	case "Bounce":
 		if n.Bounce == nil || n.Bounce.BounceType != "Permanent" {
 			w.log.InfoContext(ctx, "transient SES bounce ignored", "event_id", env.ID, "recipients", n.recipients())
@@ -133,6 +160,32 @@ ON DUPLICATE KEY UPDATE reason = VALUES(reason), detail = VALUES(detail)`, addr,
 			return fmt.Errorf("suppress %s: %w", addr, err)
 		}
 		w.log.InfoContext(ctx, "address suppressed", "reason", reason, "ses_message_id", n.Mail.MessageID)
+	}
+	return nil
+}
+
+// recordReceipt marks the row an SES Send/Delivery event names as sent.
+// A failed row becomes sent too: SES's receipt is the truth about whether
+// the mail left (a send call can fail after SES accepted the message).
+func (w *Worker) recordReceipt(ctx context.Context, env events.Envelope, n sesNotification) error {
+	id, ok := n.notificationID()
+	if !ok {
+		w.log.InfoContext(ctx, "SES receipt without a notification tag ignored", "event_id", env.ID, "ses_message_id", n.Mail.MessageID)
+		return nil
+	}
+	at := n.Mail.Timestamp.UTC()
+	if at.IsZero() {
+		at = w.now().UTC()
+	}
+	res, err := w.db.ExecContext(ctx, `
+UPDATE notifications SET status = ?, provider_message_id = COALESCE(provider_message_id, ?), sent_at = COALESCE(sent_at, ?), error = NULL
+WHERE id = ? AND channel = ? AND status IN (?, ?)`,
+		StatusSent, nullStr(n.Mail.MessageID), at, id, ChannelEmail, StatusQueued, StatusFailed)
+	if err != nil {
+		return fmt.Errorf("record SES receipt for notification %d: %w", id, err)
+	}
+	if k, _ := res.RowsAffected(); k > 0 {
+		w.log.InfoContext(ctx, "notification marked sent by its SES receipt", "notification_id", id, "ses_message_id", n.Mail.MessageID, "event", n.kind())
 	}
 	return nil
 }
