@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddokso/ddokso/events"
@@ -42,6 +43,10 @@ type scrapeBatcher struct {
 	mu      sync.Mutex
 	queue   []*pendingScrape
 	running int // transactions running or handed over
+
+	// hasReturning: 0 not known yet, 1 INSERT ... RETURNING works (MariaDB
+	// 10.5+), 2 it does not (MySQL).
+	hasReturning atomic.Int32
 }
 
 // pendingScrape is one caller waiting for its request to commit.
@@ -151,12 +156,23 @@ func (b *scrapeBatcher) run(batch []*pendingScrape) []scrapeOutcome {
 	defer cancel()
 
 	var hashes []string
+	lookup := false
+	seen := make(map[string]bool, len(batch))
 	for _, p := range batch {
-		if !p.req.skipLookup {
+		lookup = lookup || !p.req.skipLookup
+		if !seen[p.req.hash] {
+			seen[p.req.hash] = true
 			hashes = append(hashes, p.req.hash)
 		}
 	}
-	found, err := b.s.lookupProducts(ctx, hashes)
+	var (
+		found      map[string]foundProduct
+		pendingIDs map[string]int64
+		err        error
+	)
+	if lookup || len(batch) > 1 {
+		found, pendingIDs, err = b.s.resolve(ctx, hashes)
+	}
 	if err != nil {
 		for i := range out {
 			out[i].err = err
@@ -193,7 +209,7 @@ func (b *scrapeBatcher) run(batch []*pendingScrape) []scrapeOutcome {
 		return out
 	}
 	err = store.InTx(ctx, b.s.db, func(tx *sql.Tx) error {
-		return b.insertBatch(ctx, tx, batch, rest, out)
+		return b.insertBatch(ctx, tx, batch, rest, pendingIDs, out)
 	})
 	if err != nil {
 		for _, i := range rest {
@@ -204,36 +220,32 @@ func (b *scrapeBatcher) run(batch []*pendingScrape) []scrapeOutcome {
 }
 
 // insertBatch records the requests batch[rest] in tx with multi-row
-// statements: it reads the pending requests of their URLs, inserts the
-// absent URLs' requests, reads their ids and adds one outbox event per new
-// request. The reads take no locks (a locking read would also lock the
+// statements: it inserts the requests of the URLs that had no pending
+// request when the batch was resolved (pendingIDs, read before the
+// transaction), learns their ids (from INSERT ... RETURNING on MariaDB,
+// else by reading them back) and adds one outbox event per new request.
+// The pending read takes no locks (a locking read would also lock the
 // index gaps of the absent URLs, on which concurrent batches deadlock); a
 // request for one of the URLs inserted meanwhile by anyone else makes the
 // plain INSERT fail with a duplicate key, and the caller then records each
 // request on its own (INSERT ... ON DUPLICATE KEY UPDATE, locking).
-func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pendingScrape, rest []int, out []scrapeOutcome) error {
+func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pendingScrape, rest []int, pendingIDs map[string]int64, out []scrapeOutcome) error {
 	// One request per distinct URL, in hash order (a fixed lock order for
 	// the inserted index entries).
-	first := map[string]int{} // hash -> index of its first request
-	var hashes []string
+	first := make(map[string]int, len(rest)) // hash -> index of its first request
+	var fresh []string
 	for _, i := range rest {
 		h := batch[i].req.hash
 		if _, ok := first[h]; !ok {
 			first[h] = i
-			hashes = append(hashes, h)
+			if _, ok := pendingIDs[h]; !ok {
+				fresh = append(fresh, h)
+			}
 		}
 	}
-	slices.Sort(hashes)
-	pendingIDs, err := b.inFlight(ctx, tx, hashes)
-	if err != nil {
-		return err
-	}
-	var fresh []string
-	for _, h := range hashes {
-		if _, ok := pendingIDs[h]; !ok {
-			fresh = append(fresh, h)
-		}
-	}
+	slices.Sort(fresh)
+	returning := b.returning(ctx)
+	newIDs := make(map[string]int64, len(fresh))
 	for c := fresh; len(c) > 0; {
 		k := rowChunk(len(c))
 		args := make([]any, 0, 7*k)
@@ -241,14 +253,24 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 			r := batch[first[h]].req
 			args = append(args, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
 		}
-		if _, err := b.s.stmts.execTx(ctx, tx, insertScrapesSQL(k), args...); err != nil {
+		if returning {
+			rows, err := b.s.stmts.queryTx(ctx, tx, insertScrapesSQL(k)+` RETURNING in_flight_hash, id`, args...)
+			if err != nil {
+				return fmt.Errorf("insert %d scrape requests: %w", k, err)
+			}
+			if err := scanIDs(rows, newIDs); err != nil {
+				return fmt.Errorf("insert %d scrape requests: %w", k, err)
+			}
+		} else if _, err := b.s.stmts.execTx(ctx, tx, insertScrapesSQL(k), args...); err != nil {
 			return fmt.Errorf("insert %d scrape requests: %w", k, err)
 		}
 		c = c[k:]
 	}
-	newIDs, err := b.inFlight(ctx, tx, fresh)
-	if err != nil {
-		return err
+	if !returning {
+		var err error
+		if newIDs, err = b.inFlight(ctx, tx, fresh); err != nil {
+			return err
+		}
 	}
 	envs := make([]events.Envelope, 0, len(fresh))
 	for _, h := range fresh {
@@ -279,6 +301,58 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 		envs = envs[k:]
 	}
 	return nil
+}
+
+// returning reports whether the server has INSERT ... RETURNING (MariaDB
+// 10.5 and later), asking it once per process; until it has answered,
+// and on MySQL, the ids of new requests are read back instead.
+func (b *scrapeBatcher) returning(ctx context.Context) bool {
+	switch b.hasReturning.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	var v string
+	if err := b.s.db.QueryRowContext(ctx, `SELECT VERSION()`).Scan(&v); err != nil {
+		return false // asked again by the next batch
+	}
+	ok := mariaDBReturning(v)
+	if ok {
+		b.hasReturning.Store(1)
+	} else {
+		b.hasReturning.Store(2)
+	}
+	return ok
+}
+
+// mariaDBReturning reports whether a VERSION() string is MariaDB 10.5 or
+// later, the first with INSERT ... RETURNING.
+func mariaDBReturning(version string) bool {
+	if !strings.Contains(version, "MariaDB") {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 10 || major == 10 && minor >= 5
+}
+
+// scanIDs reads (URL hash, id) rows into ids and closes rows.
+func scanIDs(rows *sql.Rows, ids map[string]int64) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			h  string
+			id int64
+		)
+		if err := rows.Scan(&h, &id); err != nil {
+			return err
+		}
+		ids[h] = id
+	}
+	return rows.Err()
 }
 
 // rowChunk is how many of n rows the next multi-row INSERT takes: a
@@ -318,29 +392,19 @@ func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []strin
 		if err != nil {
 			return nil, fmt.Errorf("read pending scrape requests: %w", err)
 		}
-		for rows.Next() {
-			var (
-				h  string
-				id int64
-			)
-			if err := rows.Scan(&h, &id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read pending scrape requests: %w", err)
-			}
-			ids[h] = id
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		if err := scanIDs(rows, ids); err != nil {
 			return nil, fmt.Errorf("read pending scrape requests: %w", err)
 		}
 	}
 	return ids, nil
 }
 
-// lookupSQL is the product lookup of n URL hashes.
-func lookupSQL(n int) string {
-	return `SELECT url_hash, id, check_status, last_checked_at FROM products WHERE url_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
+// resolveSQL reads, for n URL hashes, their products (kind 0) and their
+// pending scrape requests (kind 1) in one statement.
+func resolveSQL(n int) string {
+	in := `(?` + strings.Repeat(", ?", n-1) + `)`
+	return `SELECT 0, url_hash, id, check_status, last_checked_at FROM products WHERE url_hash IN ` + in +
+		` UNION ALL SELECT 1, in_flight_hash, id, NULL, NULL FROM scrape_requests WHERE in_flight_hash IN ` + in
 }
 
 // foundProduct is a lookup result: the product of a URL hash and whether
@@ -350,42 +414,51 @@ type foundProduct struct {
 	recent bool
 }
 
-// lookupProducts finds the products of URL hashes (absent: none), in one
-// query per up to 64 hashes. The IN list is padded to a power of two by
-// repeating a hash, so a handful of prepared statements serve every size.
-func (s *server) lookupProducts(ctx context.Context, hashes []string) (map[string]foundProduct, error) {
+// resolve finds the products of URL hashes (absent: none) and the ids of
+// their pending scrape requests, in one query per up to 64 hashes, outside
+// any transaction and without locks. The IN lists are padded to a power of
+// two by repeating a hash, so a handful of prepared statements serve every
+// size.
+func (s *server) resolve(ctx context.Context, hashes []string) (map[string]foundProduct, map[string]int64, error) {
 	found := map[string]foundProduct{}
+	pendingIDs := map[string]int64{}
 	for len(hashes) > 0 {
 		chunk := hashes[:min(len(hashes), 64)]
 		hashes = hashes[len(chunk):]
 		n, args := paddedArgs(chunk)
-		st, err := s.stmts.get(ctx, lookupSQL(n))
+		st, err := s.stmts.get(ctx, resolveSQL(n))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		rows, err := st.QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, append(args, args...)...)
 		if err != nil {
-			return nil, fmt.Errorf("look up products: %w", err)
+			return nil, nil, fmt.Errorf("look up products: %w", err)
 		}
 		for rows.Next() {
 			var (
-				hash, status string
-				id           int64
-				checked      sql.NullTime
+				kind    int
+				hash    string
+				id      int64
+				status  sql.NullString
+				checked sql.NullTime
 			)
-			if err := rows.Scan(&hash, &id, &status, &checked); err != nil {
+			if err := rows.Scan(&kind, &hash, &id, &status, &checked); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("look up products: %w", err)
+				return nil, nil, fmt.Errorf("look up products: %w", err)
 			}
-			found[hash] = foundProduct{id: id, recent: status == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow}
+			if kind == 1 {
+				pendingIDs[hash] = id
+				continue
+			}
+			found[hash] = foundProduct{id: id, recent: status.String == "ok" && checked.Valid && time.Since(checked.Time) <= s.cfg.RecentWindow}
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, fmt.Errorf("look up products: %w", err)
+			return nil, nil, fmt.Errorf("look up products: %w", err)
 		}
 	}
-	return found, nil
+	return found, pendingIDs, nil
 }
 
 // scrapeEvent is the scrape.requested event of a new scrape request.
