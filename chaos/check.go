@@ -327,7 +327,8 @@ func (h *harness) checkAlerts(ctx context.Context, hist map[int64][]obs) (Invari
 		}
 	}
 	al.Detail = fmt.Sprintf("%d alert-worthy changes on %d watches", expectedTotal, len(h.watches))
-	em.Detail = fmt.Sprintf("%d notifications sent, %d emails to watchers in moto", sentTotal, sumMail(mail))
+	em.Detail = fmt.Sprintf("%d notifications sent, %d emails to watchers in moto; %d SES Send receipts published, %d rows marked sent by their receipt",
+		sentTotal, sumMail(mail), h.receipts.Published(), h.logCount("notify-", "notification marked sent by its SES receipt"))
 	return al, em, nil
 }
 

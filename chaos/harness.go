@@ -8,6 +8,7 @@
 package chaos
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -65,6 +66,9 @@ type harness struct {
 	ses    *sesv2.Client // on moto
 	topo   infra.Topology
 	res    infra.Resolved
+	// receipts plays SES's event publishing (moto has none): one Send
+	// event per mail moto accepted, to the ses-events topic on fauxqs.
+	receipts *emulator.SESEvents
 
 	api    *proc
 	procs  []*proc // every ddokso process but the API
@@ -144,6 +148,21 @@ func (h *harness) logFile(name string) io.Writer {
 	return f
 }
 
+// logCount counts the lines holding substr in the logs of the processes
+// whose name starts with prefix (every incarnation writes the same file).
+func (h *harness) logCount(prefix, substr string) int {
+	files, _ := filepath.Glob(filepath.Join(h.out, "logs", prefix+"*.log"))
+	n := 0
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		n += bytes.Count(b, []byte(substr))
+	}
+	return n
+}
+
 func (h *harness) fault(kind, target, detail string) {
 	h.mu.Lock()
 	h.faults = append(h.faults, Fault{At: time.Now(), Kind: kind, Target: target, Detail: detail})
@@ -160,9 +179,10 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); h.watchdog(bg) }()
 	go func() { defer wg.Done(); h.sampler(bg) }()
+	go func() { defer wg.Done(); _ = h.receipts.Run(bg) }()
 	killCtx, stopKills := context.WithCancel(bg)
 	if h.cfg.KillEvery > 0 {
 		wg.Add(1)
@@ -278,6 +298,8 @@ func (h *harness) up(ctx context.Context) error {
 		"DDOKSO_NOTIFY_QUIET_START=00:00", "DDOKSO_NOTIFY_QUIET_END=00:00",
 		"DDOKSO_NOTIFY_COOLDOWN=0s", "DDOKSO_NOTIFY_DAILY_CAP=100000",
 		"DDOKSO_NOTIFY_SWEEP_INTERVAL=5s", "DDOKSO_NOTIFY_RETRY_AFTER=20s",
+		// As on AWS; moto ignores it, h.receipts publishes its Send events.
+		"DDOKSO_NOTIFY_CONFIGURATION_SET="+h.prefix+"-mail",
 		"DDOKSO_BATCH_TICK_PERIOD=5s", "DDOKSO_BATCH_LEASE=15s",
 		"DDOKSO_BATCH_HOST_BUDGET=1000000", "DDOKSO_BATCH_NEW_GRACE=0s",
 		"DDOKSO_BATCH_SCRAPE_REQUEST_TTL="+h.requestTTL().String(),
@@ -305,6 +327,9 @@ func (h *harness) up(ctx context.Context) error {
 	if err := h.infraUp(ctx); err != nil {
 		return err
 	}
+	// The topic's ARN is derived from its name, so it is the same after the
+	// emulator restart re-creates it.
+	h.receipts = &emulator.SESEvents{Moto: h.moto.Endpoint(), SNS: h.infraClients().SNS, TopicARN: h.res.SESTopicARN}
 
 	mk := func(name string, args ...string) (*proc, error) {
 		port, err := freePort()

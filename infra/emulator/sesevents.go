@@ -45,8 +45,16 @@ type SESEvents struct {
 	// HTTP reads moto's record; http.DefaultClient when nil.
 	HTTP *http.Client
 
-	mu   sync.Mutex
-	seen map[string]bool
+	mu        sync.Mutex
+	seen      map[string]bool
+	published int
+}
+
+// Published returns how many events SNS has accepted so far.
+func (p *SESEvents) Published() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.published
 }
 
 // Validate reports a configuration that cannot run.
@@ -114,6 +122,7 @@ func (p *SESEvents) Poll(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("publish SES send event for %s: %w", m.ID, err)
 		}
 		p.seen[m.ID] = true
+		p.published++
 		n++
 	}
 	return n, nil
