@@ -28,6 +28,11 @@ import (
 // that database instead of the bare handlers.
 const FloorDSNEnv = "DDOKSO_BENCH_FLOOR_DSN"
 
+// FloorCommittersEnv sets how many batches the durability floor commits
+// at once (default 1, like ddokso's group commit); more than one overlaps
+// a batch's statements with another's log flush.
+const FloorCommittersEnv = "DDOKSO_BENCH_FLOOR_COMMITTERS"
+
 // BareGin returns the baseline server: gin.New() with two handlers doing
 // what a minimal endpoint must (bind a JSON body / write a JSON object), no
 // middleware, no database. With FloorDSNEnv set it returns
@@ -335,10 +340,18 @@ func (f *floor) open(dsn string) error {
 	if err != nil {
 		return fmt.Errorf("floor: mysql connector: %w", err)
 	}
+	committers := 1
+	if v := os.Getenv(FloorCommittersEnv); v != "" {
+		if committers, err = strconv.Atoi(v); err != nil || committers < 1 {
+			return fmt.Errorf("floor: %s=%q is not a positive count", FloorCommittersEnv, v)
+		}
+	}
 	f.db = sql.OpenDB(conn)
-	f.db.SetMaxOpenConns(2)
-	f.db.SetMaxIdleConns(2)
-	go f.run()
+	f.db.SetMaxOpenConns(committers + 1)
+	f.db.SetMaxIdleConns(committers + 1)
+	for range committers {
+		go f.run()
+	}
 	return nil
 }
 
