@@ -22,6 +22,10 @@ type Config struct {
 	MovesPerTick int
 	// KillEvery is the period of kill -9 of a random worker process; 0 disables.
 	KillEvery time.Duration
+	// SESKillEvery, when positive, kills notify-1 inside every Nth SES call
+	// it makes while prices move: after SES accepted the mail, before the
+	// worker sees the answer (see sesFault).
+	SESKillEvery int
 	// RestartDB crash-restarts the harness's MariaDB once.
 	RestartDB bool
 	// RestartEmulator restarts the AWS emulators (fauxqs and moto) once.
@@ -43,14 +47,14 @@ type Config struct {
 // Full is the `make chaos` profile.
 func Full() Config {
 	return Config{Submissions: 10000, WatchShare: 0.1, Concurrency: 16, MoveDuration: 3 * time.Minute,
-		TickEvery: 10 * time.Second, MovesPerTick: 150, KillEvery: 4 * time.Second, RestartDB: true,
+		TickEvery: 10 * time.Second, MovesPerTick: 150, KillEvery: 4 * time.Second, SESKillEvery: 8, RestartDB: true,
 		RestartEmulator: true, FaultRate: 0.03, BadShare: 0.02, Settle: 15 * time.Minute, OutDir: "build/chaos", Seed: 1}
 }
 
 // Short is the profile run inside `make test`.
 func Short() Config {
 	return Config{Submissions: 200, WatchShare: 0.25, Concurrency: 8, MoveDuration: 40 * time.Second,
-		TickEvery: 8 * time.Second, MovesPerTick: 25, KillEvery: 5 * time.Second, RestartDB: true,
+		TickEvery: 8 * time.Second, MovesPerTick: 25, KillEvery: 5 * time.Second, SESKillEvery: 3, RestartDB: true,
 		RestartEmulator: true, FaultRate: 0.03, BadShare: 0.04, Settle: 4 * time.Minute, OutDir: "build/chaos-short", Seed: 2}
 }
 
@@ -63,7 +67,7 @@ func (c Config) Validate() error {
 	if c.WatchShare < 0 || c.WatchShare > 1 || c.FaultRate < 0 || c.FaultRate > 1 || c.BadShare < 0 || c.BadShare > 0.5 {
 		errs = append(errs, errors.New("watch share and fault rate must be in 0..1, bad share in 0..0.5"))
 	}
-	if c.Concurrency < 1 || c.TickEvery <= 0 || c.MovesPerTick < 0 || c.Settle <= 0 || c.KillEvery < 0 {
+	if c.Concurrency < 1 || c.TickEvery <= 0 || c.MovesPerTick < 0 || c.Settle <= 0 || c.KillEvery < 0 || c.SESKillEvery < 0 {
 		errs = append(errs, errors.New("concurrency, tick period and settle time must be positive"))
 	}
 	if c.OutDir == "" {

@@ -69,6 +69,8 @@ type harness struct {
 	// receipts plays SES's event publishing (moto has none): one Send
 	// event per mail moto accepted, to the ses-events topic on fauxqs.
 	receipts *emulator.SESEvents
+	// sesFault kills notify-1 inside its SES calls while prices move.
+	sesFault *sesFault
 
 	api    *proc
 	procs  []*proc // every ddokso process but the API
@@ -205,7 +207,9 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	// Phase 3: prices move, ticks, poison, duplicates, security sweep; kills go on.
+	h.sesFault.arm(true)
 	sec, err := h.move(ctx)
+	h.sesFault.arm(false)
 	if err != nil {
 		return nil, err
 	}
@@ -331,6 +335,9 @@ func (h *harness) up(ctx context.Context) error {
 	// emulator restart re-creates it.
 	h.receipts = &emulator.SESEvents{Moto: h.moto.Endpoint(), SNS: h.infraClients().SNS, TopicARN: h.res.SESTopicARN}
 
+	if h.sesFault, err = newSESFault(h, h.cfg.SESKillEvery); err != nil {
+		return err
+	}
 	mk := func(name string, args ...string) (*proc, error) {
 		port, err := freePort()
 		if err != nil {
@@ -342,6 +349,10 @@ func (h *harness) up(ctx context.Context) error {
 		}
 		p := &proc{name: name, bin: h.bin, args: args, admin: admin, logw: h.logFile(name),
 			env: append(append([]string(nil), h.env...), "DDOKSO_ADMIN_ADDR="+admin, "DDOKSO_HTTP_ADDR="+admin)}
+		if name == "notify-1" {
+			p.env = append(p.env, "AWS_ENDPOINT_URL_SESV2="+h.sesFault.Endpoint())
+			h.sesFault.aim(p)
+		}
 		return p, p.start()
 	}
 	if h.api, err = mk("api", "api"); err != nil {
@@ -486,6 +497,9 @@ func (h *harness) teardown() {
 	}
 	if h.canary != nil {
 		h.canary.close()
+	}
+	if h.sesFault != nil {
+		h.sesFault.close()
 	}
 	if h.mq != nil {
 		h.mq.Kill()

@@ -25,11 +25,14 @@ type proc struct {
 	admin string // host:port of /healthz, /readyz, /metrics
 	logw  io.Writer
 
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	done     chan struct{}
-	started  time.Time
-	restarts int
+	// restartMu serialises restarts (the kill loop and the SES-call fault
+	// may pick the same process at once).
+	restartMu sync.Mutex
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	done      chan struct{}
+	started   time.Time
+	restarts  int
 	// restarting is set while restart runs, so the watchdog does not count the kill.
 	restarting bool
 	samples    []sample
@@ -74,6 +77,8 @@ func (p *proc) kill9() {
 
 // restart kills the process with SIGKILL and starts it again at once.
 func (p *proc) restart() error {
+	p.restartMu.Lock()
+	defer p.restartMu.Unlock()
 	p.mu.Lock()
 	p.restarting = true
 	p.restarts++
