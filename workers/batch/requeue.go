@@ -4,13 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/store"
 )
 
-// requeueBatch bounds the requests one tick re-queues.
-const requeueBatch = 500
+// requeueBatch is the requests re-queued per transaction; one tick runs up
+// to requeuePages of them, so a large loss (an outage that took thousands
+// of messages) is recovered in one tick rather than 500 per tick.
+const (
+	requeueBatch = 500
+	requeuePages = 40
+)
 
 // RequeueStale publishes scrape.requested again, through the outbox, for
 // scrape requests that stayed pending longer than RequeueAfter — their
@@ -18,9 +24,30 @@ const requeueBatch = 500
 // MaxRequeues times each and at most once per RequeueAfter. The scrap
 // worker keeps the first outcome a request gets, so a late original message
 // and its re-queued copy cannot give a request two outcomes. Requests older
-// than ScrapeRequestTTL are left to expire. It returns how many it re-queued.
+// than ScrapeRequestTTL are left to expire. Each page of requeueBatch
+// requests is one transaction; one call re-queues at most
+// requeueBatch*requeuePages. It returns how many it re-queued.
 func (w *Worker) RequeueStale(ctx context.Context) (int, error) {
 	now := w.now()
+	total := 0
+	for page := 0; page < requeuePages; page++ {
+		n, err := w.requeuePage(ctx, now)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < requeueBatch {
+			break
+		}
+	}
+	if total > 0 {
+		w.log.InfoContext(ctx, "re-queued stale scrape requests", "count", total)
+	}
+	return total, nil
+}
+
+// requeuePage re-queues up to requeueBatch stale requests in one transaction.
+func (w *Worker) requeuePage(ctx context.Context, now time.Time) (int, error) {
 	stale := now.Add(-w.cfg.RequeueAfter)
 	n := 0
 	err := store.InTx(ctx, w.db, func(tx *sql.Tx) error {
@@ -67,9 +94,6 @@ ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`, stale, now.Add(-w.cfg.ScrapeRequest
 	})
 	if err != nil {
 		return 0, err
-	}
-	if n > 0 {
-		w.log.InfoContext(ctx, "re-queued stale scrape requests", "count", n)
 	}
 	return n, nil
 }

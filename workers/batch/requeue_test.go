@@ -64,3 +64,35 @@ func TestRequeueStaleRepublishesLostRequestsBoundedly(t *testing.T) {
 	slices.Sort(got)
 	require.Equal(t, []int64{1, 1, 2, 2}, got)
 }
+
+// TestRequeueStaleRecoversALargeLossInOneTick: 1,234 requests whose
+// messages an outage took are all re-queued by one tick, once each.
+func TestRequeueStaleRecoversALargeLossInOneTick(t *testing.T) {
+	t.Parallel()
+	db, w, _ := setup(t, Config{RequeueAfter: 5 * time.Minute, MaxRequeues: 2, ScrapeRequestTTL: time.Hour})
+	ctx := context.Background()
+	now := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+	w.now = func() time.Time { return now }
+	const lost = 1234
+	_, err := db.Exec(`INSERT INTO scrape_requests (id, url, canonical_url, url_hash, in_flight_hash, status, created_at, updated_at)
+SELECT seq, CONCAT('https://a.example/', seq), CONCAT('https://a.example/', seq), SHA2(seq, 256), SHA2(seq, 256), 'pending', ?, ?
+FROM seq_1_to_1234`, now.Add(-10*time.Minute), now.Add(-10*time.Minute))
+	require.NoError(t, err)
+
+	n, err := w.RequeueStale(ctx)
+	require.NoError(t, err)
+	require.Equal(t, lost, n)
+	seen := map[int64]int{}
+	for _, env := range storetest.Outbox(t, db, events.TypeScrapeRequested) {
+		var p events.ScrapeRequested
+		require.NoError(t, env.Decode(&p))
+		seen[p.ScrapeID]++
+	}
+	require.Len(t, seen, lost)
+	for id, c := range seen {
+		require.Equal(t, 1, c, "request %d", id)
+	}
+	n, err = w.RequeueStale(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "not again within RequeueAfter")
+}
