@@ -125,7 +125,9 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 		return row, bareMem
 	}
 	bareAddr, _ := FreeAddr()
-	bare, err := Start("bare-gin", cfg.BenchBin, nil, "baregin", bareAddr)
+	// An empty FloorDSNEnv keeps the bare process bare whatever the bench's
+	// own environment says.
+	bare, err := Start("bare-gin", cfg.BenchBin, []string{FloorDSNEnv + "="}, "baregin", bareAddr)
 	if err != nil {
 		row.Err = err
 		return row, bareMem
