@@ -301,7 +301,7 @@ func (h *harness) up(ctx context.Context) error {
 		"DDOKSO_NOTIFY_SENDER=ddokso <"+sender+">",
 		"DDOKSO_NOTIFY_QUIET_START=00:00", "DDOKSO_NOTIFY_QUIET_END=00:00",
 		"DDOKSO_NOTIFY_COOLDOWN=0s", "DDOKSO_NOTIFY_DAILY_CAP=100000",
-		"DDOKSO_NOTIFY_SWEEP_INTERVAL=5s", "DDOKSO_NOTIFY_RETRY_AFTER=20s",
+		"DDOKSO_NOTIFY_SWEEP_INTERVAL=5s", "DDOKSO_NOTIFY_RETRY_AFTER="+h.notifyRetryAfter().String(),
 		// As on AWS; moto ignores it, h.receipts publishes its Send events.
 		"DDOKSO_NOTIFY_CONFIGURATION_SET="+h.prefix+"-mail",
 		"DDOKSO_BATCH_TICK_PERIOD=5s", "DDOKSO_BATCH_LEASE=15s",
@@ -389,6 +389,18 @@ func (h *harness) requestTTL() time.Duration {
 func (h *harness) requeueAfter() time.Duration {
 	scrap, _ := infra.Default(h.prefix).Queue(infra.QueueScrap)
 	return fastVisibility(scrap.VisibilityTimeout) + time.Duration(h.cfg.Submissions/200)*time.Second
+}
+
+// notifyRetryAfter is the notify sweeper's RetryAfter in the run. A row
+// whose worker died inside its SES call may be sent again only after its
+// SES receipt had time to arrive, and a receipt that a dead long poll
+// swallowed (the kill loop hits the notify workers every few seconds)
+// reappears only after the ses-events queue's visibility timeout: so the
+// sweeper waits two of those, plus a margin. Production keeps the same
+// order (RetryAfter 5 min against a 60 s visibility timeout).
+func (h *harness) notifyRetryAfter() time.Duration {
+	ses, _ := infra.Default(h.prefix).Queue(infra.QueueSES)
+	return 2*fastVisibility(ses.VisibilityTimeout) + 10*time.Second
 }
 
 // fastVisibility is the default visibility timeout the harness gives a queue

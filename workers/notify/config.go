@@ -54,7 +54,11 @@ type Config struct {
 	// SendBackoff is the first retry delay of a throttled send (doubles each time).
 	SendBackoff time.Duration `envconfig:"SEND_BACKOFF" default:"200ms" desc:"first backoff of throttled sends"`
 	// RetryAfter is how long a queued row may stay claimed before the
-	// sweeper tries it again.
+	// sweeper tries it again. Keep it well above the ses-events queue's
+	// visibility timeout (60 s): an email whose worker died inside the SES
+	// call is re-sent only if its SES Send receipt has not marked it sent
+	// by then, and a receipt held by a dead consumer returns only after
+	// that timeout.
 	RetryAfter time.Duration `envconfig:"RETRY_AFTER" default:"5m" desc:"age of a stuck queued row before the sweeper retries it"`
 	// MaxAttempts bounds delivery attempts of one row before it is failed.
 	MaxAttempts int `envconfig:"MAX_ATTEMPTS" default:"5" desc:"delivery attempts before a row is marked failed"`

@@ -56,8 +56,11 @@ type storedNotification struct {
 // SES itself: the configuration set (Config.ConfigurationSet) publishes a
 // Send event for every accepted message to the ses-events topic, and
 // HandleSESEvent marks the row named by the event's tag as sent, so the
-// sweeper finds it sent. That holds as long as SES's event reaches the
-// ses-events queue within RetryAfter (seconds, against minutes). Without a
+// sweeper finds it sent. That holds as long as the receipt is handled
+// within RetryAfter: normally seconds; a receipt taken by a consumer that
+// died (or by its dead long poll) comes back after the ses-events queue's
+// visibility timeout (60 s), still well inside the default 5 min, so
+// RetryAfter must stay above that timeout with a margin. Without a
 // configuration set publishing Send events, or for push (no provider
 // receipt; the payload's tag lets the browser replace a repeated
 // notification instead of showing two), delivery in that window is
