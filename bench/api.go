@@ -22,10 +22,9 @@ import (
 	"github.com/ddokso/ddokso/store"
 )
 
-// FloorDSNEnv names the environment variable that turns `ddokso-bench
-// baregin ADDR` into the durability floor of POST /scrapes (see
-// DurabilityFloor): when it holds a MySQL DSN, BareGin serves the floor on
-// that database instead of the bare handlers.
+// FloorDSNEnv names the environment variable holding the MySQL DSN that
+// `ddokso-bench floor ADDR`, the durability floor of POST /scrapes (see
+// DurabilityFloor), writes to.
 const FloorDSNEnv = "DDOKSO_BENCH_FLOOR_DSN"
 
 // FloorCommittersEnv sets how many batches the durability floor commits
@@ -35,12 +34,8 @@ const FloorCommittersEnv = "DDOKSO_BENCH_FLOOR_COMMITTERS"
 
 // BareGin returns the baseline server: gin.New() with two handlers doing
 // what a minimal endpoint must (bind a JSON body / write a JSON object), no
-// middleware, no database. With FloorDSNEnv set it returns
-// DurabilityFloor on that DSN instead.
+// middleware, no database.
 func BareGin() http.Handler {
-	if dsn := os.Getenv(FloorDSNEnv); dsn != "" {
-		return DurabilityFloor(dsn)
-	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.POST("/api/v1/scrapes", func(c *gin.Context) {
@@ -125,16 +120,14 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 		return row, bareMem
 	}
 	bareAddr, _ := FreeAddr()
-	// An empty FloorDSNEnv keeps the bare process bare whatever the bench's
-	// own environment says.
-	bare, err := Start("bare-gin", cfg.BenchBin, []string{FloorDSNEnv + "="}, "baregin", bareAddr)
+	bare, err := Start("bare-gin", cfg.BenchBin, nil, "baregin", bareAddr)
 	if err != nil {
 		row.Err = err
 		return row, bareMem
 	}
 	defer bare.Stop()
 	floorAddr, _ := FreeAddr()
-	floorProc, err := Start("durability-floor", cfg.BenchBin, []string{FloorDSNEnv + "=" + s.DSN}, "baregin", floorAddr)
+	floorProc, err := Start("durability-floor", cfg.BenchBin, []string{FloorDSNEnv + "=" + s.DSN}, "floor", floorAddr)
 	if err != nil {
 		row.Err = err
 		return row, bareMem
@@ -179,7 +172,7 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 	var summary, cpuLines []string
 	row.Details = append(row.Details, fmt.Sprintf("`ddokso api` process (rate limits raised to 1e6/s) vs a bare gin process (`ddokso-bench baregin`), loopback, Go load generator in the bench process; %d connections closed loop for %s, then an open loop at %.0f req/s for %s (latency from the scheduled send time). %d products seeded with a variant and 30 observations each.",
 		cfg.Conns, cfg.Duration, cfg.Rate, cfg.Duration, cfg.Products), "",
-		"POST /scrapes has a second baseline, the **durability floor** (`DDOKSO_BENCH_FLOOR_DSN=… ddokso-bench baregin`, bench.DurabilityFloor): a bare gin handler that only decodes the body and records one scrape_requests row and one outbox row on the same MariaDB and schema, group-committed like ddokso (one multi-row INSERT per table and one COMMIT per batch of up to 64), answering 202 after its commit. It is what any implementation pays while a 202 means a committed row.", "",
+		"POST /scrapes has a second baseline, the **durability floor** (`DDOKSO_BENCH_FLOOR_DSN=… ddokso-bench floor ADDR`, bench.DurabilityFloor): a bare gin handler that only decodes the body and records one scrape_requests row and one outbox row on the same MariaDB and schema, group-committed like ddokso (one multi-row INSERT per table and one COMMIT per batch of up to 64), answering 202 after its commit. It is what any implementation pays while a 202 means a committed row.", "",
 		"| endpoint | mode | ddokso | baseline | throughput ratio |", "|---|---|---|---|---|")
 	for _, ep := range []struct {
 		name  string

@@ -6,6 +6,7 @@
 //
 //	ddokso-bench [-out BENCHMARKS.md] [-only 1,4] [size flags]
 //	ddokso-bench baregin ADDR    # the bare gin baseline server (used by stage 4)
+//	ddokso-bench floor ADDR      # the durability floor of POST /scrapes on $DDOKSO_BENCH_FLOOR_DSN (stage 4)
 package main
 
 import (
@@ -29,8 +30,12 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 3 && os.Args[1] == "baregin" {
-		srv := &http.Server{Addr: os.Args[2], Handler: bench.BareGin(), ReadHeaderTimeout: 10 * time.Second}
+	if len(os.Args) == 3 && (os.Args[1] == "baregin" || os.Args[1] == "floor") {
+		h := bench.BareGin()
+		if os.Args[1] == "floor" {
+			h = bench.DurabilityFloor(os.Getenv(bench.FloorDSNEnv))
+		}
+		srv := &http.Server{Addr: os.Args[2], Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
