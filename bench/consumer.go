@@ -217,9 +217,9 @@ func Consumer(ctx context.Context, cfg ConsumerConfig) Row {
 		Goal: "≥ 0.8× the bare loop"}
 	ok := true
 	row.Details = append(row.Details, "Each round fills the queue and drains it three times: the bare loop, the bare loop asking for the attributes the consumer asks for, "+
-		"the ddokso consumer (4 pollers, 40 handlers, no-op handler, envelopes decoded). CPU is this process's user+system time during the drain divided by the messages; "+
+		"the ddokso consumer (4 pollers, 40 handlers, no-op handler, envelopes decoded); odd rounds run them in the reverse order. CPU is this process's user+system time during the drain divided by the messages; "+
 		"it depends far less on what else the machine runs than the rates do (on moto it is mostly the cost of waiting, not of messages).", "",
-		"| emulator | msgs per side and round | rounds | ddokso consumer | bare SDK loop | ratio (median) | ratio per round | bare loop with the consumer's attributes | ratio to it | CPU per msg: ddokso / bare (median) |",
+		"| emulator | msgs per side and round | rounds | ddokso consumer | bare SDK loop | ratio (median, min–max) | ratio per round | bare loop with the consumer's attributes | ratio to it | CPU per msg: ddokso / bare (median) |",
 		"|---|---|---|---|---|---|---|---|---|---|")
 	var sizes []string
 	for _, t := range cfg.Targets {
@@ -235,8 +235,9 @@ func Consumer(ctx context.Context, cfg ConsumerConfig) Row {
 			per[i] = fmt.Sprintf("%.2f× (%.0f / %.0f)", x, res.ours[i], res.base[i])
 		}
 		ba := median(res.baseAttrs)
-		row.Details = append(row.Details, fmt.Sprintf("| %s | %d | %d | %.0f msgs/s | %.0f msgs/s | %.2f× | %s | %.0f msgs/s | %.2f× | %.1f µs / %.1f µs |",
-			t.Label, t.Messages, t.Rounds, o, b, r, strings.Join(per, ", "), ba, o/ba, median(res.oursCPU), median(res.baseCPU)))
+		oc, bc := median(res.oursCPU), median(res.baseCPU)
+		row.Details = append(row.Details, fmt.Sprintf("| %s | %d | %d | %.0f msgs/s | %.0f msgs/s | %.2f× (%.2f–%.2f) | %s | %.0f msgs/s | %.2f× | %.1f µs / %.1f µs (%.2f×) |",
+			t.Label, t.Messages, t.Rounds, o, b, r, slices.Min(res.ratios), slices.Max(res.ratios), strings.Join(per, ", "), ba, o/ba, oc, bc, oc/bc))
 		if row.Ours != "" {
 			row.Ours, row.Baseline, row.Ratio = row.Ours+"; ", row.Baseline+"; ", row.Ratio+"; "
 		}
@@ -270,7 +271,8 @@ func processCPU() time.Duration {
 }
 
 // consumerRounds runs t.Rounds interleaved bare/ddokso drains on a fresh
-// queue of t's emulator and returns the rates and ratios of each round.
+// queue of t's emulator, in alternating order, and returns the rates and
+// ratios of each round.
 func consumerRounds(ctx context.Context, t ConsumerTarget, cfg ConsumerConfig) (rounds, error) {
 	var r rounds
 	c, err := SQSClient(ctx, t.Endpoint)
@@ -299,33 +301,54 @@ func consumerRounds(ctx context.Context, t ConsumerTarget, cfg ConsumerConfig) (
 	}()
 	perMsg := func(cpu time.Duration) float64 { return float64(cpu.Microseconds()) / float64(t.Messages) }
 	for round := range max(t.Rounds, 1) {
-		if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
-			return r, err
+		var b, ba, o float64
+		var bareCPU, oursCPU time.Duration
+		bare := func() error {
+			if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
+				return err
+			}
+			cpu0 := processCPU()
+			b = bareDrain(ctx, c, url, t.Messages, cfg.Pollers, false)
+			bareCPU = processCPU() - cpu0
+			return nil
 		}
-		cpu0 := processCPU()
-		b := bareDrain(ctx, c, url, t.Messages, cfg.Pollers, false)
-		bareCPU := processCPU() - cpu0
-		if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
-			return r, err
+		bareAttrs := func() error {
+			if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
+				return err
+			}
+			ba = bareDrain(ctx, c, url, t.Messages, cfg.Pollers, true)
+			return nil
 		}
-		ba := bareDrain(ctx, c, url, t.Messages, cfg.Pollers, true)
-		if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
-			return r, err
+		ours := func() error {
+			if err := preloadQueue(ctx, c, url, t.Messages); err != nil {
+				return err
+			}
+			var stop func()
+			if round == 0 && cfg.CPUProfile != "" && cfg.ProfileLabel == t.Label {
+				var err error
+				if stop, err = startCPUProfile(cfg.CPUProfile); err != nil {
+					return err
+				}
+			}
+			cpu0 := processCPU()
+			var err error
+			o, err = consumerDrain(ctx, c, url, dlq, t.Messages, cfg.Pollers)
+			oursCPU = processCPU() - cpu0
+			if stop != nil {
+				stop()
+			}
+			return err
 		}
-		var stop func()
-		if round == 0 && cfg.CPUProfile != "" && cfg.ProfileLabel == t.Label {
-			if stop, err = startCPUProfile(cfg.CPUProfile); err != nil {
+		// Even rounds drain bare first, odd rounds ddokso first, so that
+		// neither side always meets the emulator in the same state.
+		order := []func() error{bare, bareAttrs, ours}
+		if round%2 == 1 {
+			order = []func() error{ours, bareAttrs, bare}
+		}
+		for _, side := range order {
+			if err := side(); err != nil {
 				return r, err
 			}
-		}
-		cpu0 = processCPU()
-		o, err := consumerDrain(ctx, c, url, dlq, t.Messages, cfg.Pollers)
-		oursCPU := processCPU() - cpu0
-		if stop != nil {
-			stop()
-		}
-		if err != nil {
-			return r, err
 		}
 		if b == 0 {
 			return r, fmt.Errorf("the bare loop drained nothing")
