@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -178,14 +179,29 @@ func (c *Consumer) Run(ctx context.Context) error {
 	delDone := make(chan struct{})
 	go func() { del.run(); close(delDone) }()
 
+	// Concurrency long-lived handler goroutines, each with its own
+	// heartbeat: no goroutine, timer or stack growth per message. A poller
+	// holds a token for each message it hands over, so work never holds
+	// more than Concurrency messages and never blocks a poller.
 	tokens := make(chan struct{}, c.cfg.Concurrency)
-	var inflight sync.WaitGroup
+	work := make(chan *Message, c.cfg.Concurrency)
+	var inflight, workers sync.WaitGroup
+	for range c.cfg.Concurrency {
+		workers.Go(func() {
+			hb := c.newHeartbeat()
+			for m := range work {
+				c.process(workCtx, m, del, hb)
+				<-tokens
+				inflight.Done()
+			}
+		})
+	}
 	var pollers sync.WaitGroup
 	for range c.cfg.Pollers {
 		pollers.Add(1)
 		go func() {
 			defer pollers.Done()
-			c.poll(ctx, workCtx, tokens, &inflight, del)
+			c.poll(ctx, tokens, work, &inflight)
 		}()
 	}
 	<-ctx.Done()
@@ -200,12 +216,20 @@ func (c *Consumer) Run(ctx context.Context) error {
 		cancelWork()
 		<-done
 	}
+	close(work)
+	workers.Wait()
 	del.close()
 	<-delDone
 	return nil
 }
 
-func (c *Consumer) poll(ctx, workCtx context.Context, tokens chan struct{}, inflight *sync.WaitGroup, del *deleter) {
+// tokenGather is how long a poller that holds fewer handler slots than a
+// full batch waits for more before it asks for messages.
+const tokenGather = time.Millisecond
+
+func (c *Consumer) poll(ctx context.Context, tokens chan struct{}, work chan<- *Message, inflight *sync.WaitGroup) {
+	gather := time.NewTimer(tokenGather)
+	gather.Stop()
 	for {
 		// Take at least one handler slot before asking for messages, so we
 		// never hold messages we cannot start.
@@ -222,6 +246,31 @@ func (c *Consumer) poll(ctx, workCtx context.Context, tokens chan struct{}, infl
 				n++
 			default:
 				break more
+			}
+		}
+		// Slots that are not free yet are often about to be: the handlers
+		// of this poller's last batch have only just started. Give them
+		// tokenGather to finish rather than ask for a short batch, which
+		// costs a whole receive call for fewer messages.
+		if full := min(c.cfg.MaxMessages, c.cfg.Concurrency); n < full {
+			gather.Reset(tokenGather)
+		wait:
+			for n < full {
+				select {
+				case tokens <- struct{}{}:
+					n++
+				case <-gather.C:
+					break wait
+				case <-ctx.Done():
+					break wait
+				}
+			}
+			gather.Stop()
+			if ctx.Err() != nil {
+				for range n {
+					<-tokens
+				}
+				return
 			}
 		}
 		// The receive itself is not cancelled by shutdown: a long poll cut
@@ -251,14 +300,10 @@ func (c *Consumer) poll(ctx, workCtx context.Context, tokens chan struct{}, infl
 			c.release(msgs, tokens)
 			return
 		}
+		c.qm.received.Add(float64(len(msgs)))
+		inflight.Add(len(msgs))
 		for _, m := range msgs {
-			c.qm.received.Inc()
-			inflight.Add(1)
-			go func() {
-				defer inflight.Done()
-				defer func() { <-tokens }()
-				c.process(workCtx, m, del)
-			}()
+			work <- m
 		}
 	}
 }
@@ -276,7 +321,9 @@ func (c *Consumer) release(msgs []*Message, tokens chan struct{}) {
 	}
 }
 
-func (c *Consumer) process(ctx context.Context, m *Message, del *deleter) {
+// process handles one message on a handler goroutine, whose heartbeat hb
+// extends the message's visibility while the handler runs.
+func (c *Consumer) process(ctx context.Context, m *Message, del *deleter, hb *heartbeat) {
 	env, err := c.cfg.Decode(m.Body)
 	if err != nil {
 		c.deadLetter(ctx, m, fmt.Errorf("undecodable message: %w", err))
@@ -285,15 +332,13 @@ func (c *Consumer) process(ctx context.Context, m *Message, del *deleter) {
 	ctx = telemetry.WithCorrelationID(ctx, env.CorrelationID)
 	// The message's logger is built only on the paths that log: the
 	// common path (handled, acknowledged) logs nothing.
-	log := func() *slog.Logger {
-		return c.log.With("event_id", env.ID, "event_type", env.Type, "message_id", m.ID, "attempt", m.ReceiveCount)
-	}
+	log := func() *slog.Logger { return c.messageLog(env.ID, env.Type, m) }
 
-	stopHB := c.heartbeat(ctx, m, log)
 	start := time.Now()
+	hb.start(ctx, m, env.ID, env.Type, start)
 	err = c.safeHandle(ctx, env, m)
 	c.qm.latency.Observe(time.Since(start).Seconds())
-	stopHB()
+	hb.stop()
 
 	if err == nil {
 		c.qm.succeeded.Inc()
@@ -345,38 +390,85 @@ func (c *Consumer) deadLetter(ctx context.Context, m *Message, cause error) {
 	c.qm.deadLettered.Inc()
 }
 
-// heartbeat extends m's visibility every HeartbeatInterval while its
-// handler runs, and returns the function that stops it. A timer, not a
-// goroutine per message: most handlers finish long before the first beat.
-// stop returns only when no beat is in progress and none will start, so a
-// beat can never override the retry delay set after the handler.
-func (c *Consumer) heartbeat(ctx context.Context, m *Message, log func() *slog.Logger) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var (
-		mu      sync.Mutex
-		stopped bool
-		t       *time.Timer
-	)
-	beat := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return
-		}
-		if err := c.q.ChangeVisibility(ctx, m, c.cfg.VisibilityTimeout); err != nil && !errors.Is(err, context.Canceled) {
-			log().Warn("visibility heartbeat failed", "err", err)
-		}
-		t.Reset(c.cfg.HeartbeatInterval)
+// messageLog is the logger for lines about one message.
+func (c *Consumer) messageLog(eventID, eventType string, m *Message) *slog.Logger {
+	return c.log.With("event_id", eventID, "event_type", eventType, "message_id", m.ID, "attempt", m.ReceiveCount)
+}
+
+// heartbeat extends the visibility of the message its handler goroutine is
+// handling every HeartbeatInterval. Each handler goroutine has one, with
+// one timer, reused for every message: most handlers finish long before
+// the first beat, so per message it costs a timer reset and stop. stop
+// returns only when no beat is in progress and none will start for that
+// message, so a beat can never override the retry delay set after the
+// handler.
+type heartbeat struct {
+	c *Consumer
+	t *time.Timer
+	// active is set from start to stop; cancel, while a beat is in
+	// progress, cuts it short. stop uses both without waiting for mu.
+	active atomic.Bool
+	cancel atomic.Pointer[context.CancelFunc]
+
+	mu sync.Mutex // held by start, stop and a beat in progress
+	// The message being handled, and when its next beat is due: a beat
+	// that finds itself early was scheduled for an earlier message (its
+	// timer fired while that message's stop waited for mu) and does nothing.
+	ctx                context.Context
+	m                  *Message
+	eventID, eventType string
+	due                time.Time
+}
+
+func (c *Consumer) newHeartbeat() *heartbeat {
+	h := &heartbeat{c: c}
+	h.t = time.AfterFunc(time.Hour, h.beat)
+	h.t.Stop()
+	return h
+}
+
+// start begins beating for m, whose handler started at now.
+func (h *heartbeat) start(ctx context.Context, m *Message, eventID, eventType string, now time.Time) {
+	h.mu.Lock()
+	h.ctx, h.m, h.eventID, h.eventType = ctx, m, eventID, eventType
+	h.due = now.Add(h.c.cfg.HeartbeatInterval)
+	h.active.Store(true)
+	h.t.Reset(h.c.cfg.HeartbeatInterval)
+	h.mu.Unlock()
+}
+
+// stop ends the beats of the message given to start.
+func (h *heartbeat) stop() {
+	h.active.Store(false)
+	if cancel := h.cancel.Load(); cancel != nil {
+		(*cancel)() // cuts short a beat in progress
 	}
-	mu.Lock()
-	t = time.AfterFunc(c.cfg.HeartbeatInterval, beat)
-	mu.Unlock()
-	return func() {
-		cancel() // cuts short a beat in progress
-		mu.Lock()
-		stopped = true
-		t.Stop()
-		mu.Unlock()
+	h.mu.Lock()
+	h.t.Stop()
+	h.ctx, h.m = nil, nil
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) beat() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.active.Load() || time.Now().Before(h.due) {
+		return
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	h.cancel.Store(&cancel)
+	// stop sets active before it looks for cancel: either it saw cancel,
+	// or this sees that it stopped.
+	if h.active.Load() {
+		if err := h.c.q.ChangeVisibility(ctx, h.m, h.c.cfg.VisibilityTimeout); err != nil && !errors.Is(err, context.Canceled) {
+			h.c.messageLog(h.eventID, h.eventType, h.m).Warn("visibility heartbeat failed", "err", err)
+		}
+	}
+	h.cancel.Store(nil)
+	cancel()
+	if h.active.Load() {
+		h.due = time.Now().Add(h.c.cfg.HeartbeatInterval)
+		h.t.Reset(h.c.cfg.HeartbeatInterval)
 	}
 }
 
