@@ -99,7 +99,7 @@ func (p *SESEvents) Poll(ctx context.Context) (int, error) {
 	if err := p.Validate(); err != nil {
 		return 0, err
 	}
-	msgs, err := p.rawMessages(ctx)
+	msgs, err := MotoSentMail(ctx, p.HTTP, p.Moto)
 	if err != nil {
 		return 0, err
 	}
@@ -128,20 +128,21 @@ func (p *SESEvents) Poll(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// motoRaw is one entry of moto's ses RawMessage record.
-type motoRaw struct {
+// MotoRaw is one raw message in moto's record of the mail SES accepted.
+type MotoRaw struct {
 	ID           string   `json:"id"`
 	Source       string   `json:"source"`
 	Destinations []string `json:"destinations"`
 	RawData      string   `json:"raw_data"`
 }
 
-func (p *SESEvents) rawMessages(ctx context.Context) ([]motoRaw, error) {
-	hc := p.HTTP
+// MotoSentMail returns the raw messages moto's SES has accepted, oldest
+// first, from its /moto-api/data.json (hc nil: http.DefaultClient).
+func MotoSentMail(ctx context.Context, hc *http.Client, moto string) ([]MotoRaw, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(p.Moto, "/")+"/moto-api/data.json", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(moto, "/")+"/moto-api/data.json", nil)
 	if err != nil {
 		return nil, fmt.Errorf("moto data: %w", err)
 	}
@@ -155,7 +156,7 @@ func (p *SESEvents) rawMessages(ctx context.Context) ([]motoRaw, error) {
 	}
 	var data struct {
 		SES struct {
-			RawMessage []motoRaw `json:"RawMessage"`
+			RawMessage []MotoRaw `json:"RawMessage"`
 		} `json:"ses"`
 	}
 	b, err := io.ReadAll(resp.Body)
@@ -175,7 +176,7 @@ type sesHeader struct {
 }
 
 // sendEvent renders m as SES's event-publishing "Send" event.
-func sendEvent(m motoRaw, at time.Time) ([]byte, error) {
+func sendEvent(m MotoRaw, at time.Time) ([]byte, error) {
 	raw := []byte(m.RawData)
 	if dec, err := base64.StdEncoding.DecodeString(m.RawData); err == nil {
 		raw = dec

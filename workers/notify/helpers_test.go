@@ -3,10 +3,7 @@ package notify
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/infra/emulator"
 	"github.com/ddokso/ddokso/store/storetest"
 )
 
@@ -99,27 +97,14 @@ type sentMail struct {
 	Raw string
 }
 
-// sentTo returns the messages moto's SES recorded for addr.
+// sentTo returns the messages moto's SES recorded for addr (raw sends
+// keep their headers).
 func (f *fixture) sentTo(addr string) []sentMail {
 	f.t.Helper()
-	resp, err := http.Get(f.endpoint + "/moto-api/data.json")
+	msgs, err := emulator.MotoSentMail(context.Background(), nil, f.endpoint)
 	require.NoError(f.t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(f.t, err)
-	// moto keeps raw sends (headers intact) under ses.RawMessage.
-	var data struct {
-		SES struct {
-			RawMessage []struct {
-				Destinations []string `json:"destinations"`
-				ID           string   `json:"id"`
-				RawData      string   `json:"raw_data"`
-			} `json:"RawMessage"`
-		} `json:"ses"`
-	}
-	require.NoError(f.t, json.Unmarshal(body, &data), string(body[:min(len(body), 500)]))
 	var out []sentMail
-	for _, m := range data.SES.RawMessage {
+	for _, m := range msgs {
 		if slices.Contains(m.Destinations, addr) {
 			out = append(out, sentMail{ID: m.ID, Raw: m.RawData})
 		}
