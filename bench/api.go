@@ -12,7 +12,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -505,9 +504,9 @@ func (m measured) cpu() string {
 // closedCPU runs Closed against srv and measures the CPU time that srv,
 // mysqld (dbPid, 0: none) and this process spent during it.
 func closedCPU(ctx context.Context, client *http.Client, cfg APIConfig, mk RequestFunc, srv *Proc, dbPid int) (measured, error) {
-	s0, d0, g0 := procCPU(srv.cmd.Process.Pid), procCPU(dbPid), selfCPU()
+	s0, d0, g0 := procCPU(srv.cmd.Process.Pid), procCPU(dbPid), processCPU()
 	res, err := Closed(ctx, client, cfg.Conns, cfg.Duration, mk)
-	s1, d1, g1 := procCPU(srv.cmd.Process.Pid), procCPU(dbPid), selfCPU()
+	s1, d1, g1 := procCPU(srv.cmd.Process.Pid), procCPU(dbPid), processCPU()
 	m := measured{res: res, srv: s1 - s0, db: d1 - d0, gen: g1 - g0}
 	if dbPid == 0 || d0 < 0 || d1 < 0 {
 		m.db = -1
@@ -536,15 +535,6 @@ func procCPU(pid int) time.Duration {
 		return -1
 	}
 	return time.Duration(u+k) * 10 * time.Millisecond
-}
-
-// selfCPU is this process's user+system CPU time.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // mysqldPid finds the server process of db from its pid file, or 0 when
