@@ -272,18 +272,18 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 			return err
 		}
 	}
-	envs := make([]events.Envelope, 0, len(fresh))
+	envs := make([]store.OutboxRow, 0, len(fresh))
 	for _, h := range fresh {
 		i := first[h]
 		id, ok := newIDs[h]
 		if !ok {
 			return fmt.Errorf("scrape request for %s not found after insert", batch[i].req.canon.URL)
 		}
-		env, err := scrapeEvent(batch[i].ctx, id, batch[i].req)
+		row, err := scrapeEvent(batch[i].ctx, id, batch[i].req)
 		if err != nil {
 			return err
 		}
-		envs = append(envs, env)
+		envs = append(envs, row)
 	}
 	for _, i := range rest {
 		h := batch[i].req.hash
@@ -295,7 +295,7 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 	}
 	for len(envs) > 0 {
 		k := rowChunk(len(envs))
-		if err := store.AddOutbox(ctx, txExecer{b.s.stmts, tx}, envs[:k]...); err != nil {
+		if err := store.AddOutboxRows(ctx, txExecer{b.s.stmts, tx}, envs[:k]...); err != nil {
 			return err
 		}
 		envs = envs[k:]
@@ -461,11 +461,16 @@ func (s *server) resolve(ctx context.Context, hashes []string) (map[string]found
 	return found, pendingIDs, nil
 }
 
-// scrapeEvent is the scrape.requested event of a new scrape request.
-func scrapeEvent(ctx context.Context, id int64, r scrapeRequest) (events.Envelope, error) {
-	return events.New(ctx, events.ScrapeRequested{
+// scrapeEvent is the outbox row of a new scrape request's scrape.requested
+// event (its payload encoded once, see events.Encode).
+func scrapeEvent(ctx context.Context, id int64, r scrapeRequest) (store.OutboxRow, error) {
+	env, body, err := events.Encode(ctx, events.ScrapeRequested{
 		ScrapeID: id, URL: r.canon.URL, ProductID: r.productID, Reason: r.reason, UserID: r.userID,
 	})
+	if err != nil {
+		return store.OutboxRow{}, fmt.Errorf("scrape request %d event: %w", id, err)
+	}
+	return store.OutboxRow{ID: env.ID, Type: env.Type, Body: body}, nil
 }
 
 // paddedArgs returns chunk as query arguments padded to the next power of

@@ -97,7 +97,7 @@ func (c *stmtCache) queryTx(ctx context.Context, tx *sql.Tx, query string, args 
 }
 
 // txExecer runs statements in tx through the prepared-statement cache; it
-// is the store.Execer handed to store.AddOutbox.
+// is the store.Execer handed to store.AddOutboxRows.
 type txExecer struct {
 	c  *stmtCache
 	tx *sql.Tx

@@ -109,11 +109,11 @@ func (s *server) startScrape(ctx context.Context, tx *sql.Tx, r scrapeRequest) (
 	if err != nil || !created {
 		return id, created, err
 	}
-	env, err := scrapeEvent(ctx, id, r)
+	row, err := scrapeEvent(ctx, id, r)
 	if err != nil {
 		return 0, false, err
 	}
-	if err := store.AddOutbox(ctx, txExecer{s.stmts, tx}, env); err != nil {
+	if err := store.AddOutboxRows(ctx, txExecer{s.stmts, tx}, row); err != nil {
 		return 0, false, err
 	}
 	return id, true, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,6 +63,77 @@ func New(ctx context.Context, payload Payload, opts ...Option) (Envelope, error)
 		o(&env)
 	}
 	return env, nil
+}
+
+// Encode is New followed by Marshal, with the payload encoded once: the
+// envelope's JSON is written around the payload bytes New produced
+// (json.Marshal's output is already compact and HTML-escaped, so
+// json.Marshal(env) would copy it unchanged). The bytes are exactly
+// Marshal's.
+func Encode(ctx context.Context, payload Payload, opts ...Option) (Envelope, []byte, error) {
+	env, err := New(ctx, payload, opts...)
+	if err != nil {
+		return Envelope{}, nil, err
+	}
+	if err := env.Validate(); err != nil {
+		return Envelope{}, nil, err
+	}
+	if body, ok := appendEnvelope(make([]byte, 0, 160+len(env.Payload)), env); ok {
+		return env, body, nil
+	}
+	body, err := json.Marshal(env)
+	if err != nil {
+		return Envelope{}, nil, fmt.Errorf("encode %s envelope: %w", env.Type, err)
+	}
+	return env, body, nil
+}
+
+// appendEnvelope appends json.Marshal(e)'s bytes for an envelope whose
+// Payload is json.Marshal output, when every string field is plain
+// printable ASCII that encoding/json writes unescaped and OccurredAt
+// encodes without error; otherwise it reports false.
+func appendEnvelope(b []byte, e Envelope) ([]byte, bool) {
+	if !plainJSON(e.ID) || !plainJSON(e.Type) || !plainJSON(e.CorrelationID) || !plainJSON(e.DedupKey) {
+		return b, false
+	}
+	at, err := e.OccurredAt.MarshalJSON()
+	if err != nil {
+		return b, false
+	}
+	b = append(b, `{"id":"`...)
+	b = append(b, e.ID...)
+	b = append(b, `","type":"`...)
+	b = append(b, e.Type...)
+	b = append(b, `","version":`...)
+	b = strconv.AppendInt(b, int64(e.Version), 10)
+	b = append(b, `,"occurred_at":`...)
+	b = append(b, at...)
+	if e.CorrelationID != "" {
+		b = append(b, `,"correlation_id":"`...)
+		b = append(b, e.CorrelationID...)
+		b = append(b, '"')
+	}
+	if e.DedupKey != "" {
+		b = append(b, `,"dedup_key":"`...)
+		b = append(b, e.DedupKey...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"payload":`...)
+	b = append(b, e.Payload...)
+	return append(b, '}'), true
+}
+
+// plainJSON reports whether encoding/json writes s as is between quotes:
+// printable ASCII other than the quote, the backslash and the HTML
+// characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // MustNew is New for payloads that cannot fail to encode (plain structs);

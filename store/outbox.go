@@ -14,28 +14,70 @@ type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// OutboxRow is one event as the outbox stores it: the envelope's id and
+// type and its encoded form (Envelope.Marshal's bytes, e.g. from
+// events.Encode).
+type OutboxRow struct {
+	ID   string
+	Type string
+	Body []byte
+}
+
 // AddOutbox records envelopes in the outbox within the caller's transaction:
 // they are published by the relay only if that transaction commits.
 func AddOutbox(ctx context.Context, tx Execer, envs ...events.Envelope) error {
 	if len(envs) == 0 {
 		return nil
 	}
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO outbox (event_id, event_type, body) VALUES ")
-	args := make([]any, 0, 3*len(envs))
+	rows := make([]OutboxRow, len(envs))
 	for i, env := range envs {
 		body, err := env.Marshal()
 		if err != nil {
 			return fmt.Errorf("outbox %s: %w", env.Type, err)
 		}
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?, ?, ?)")
-		args = append(args, env.ID, env.Type, string(body))
+		rows[i] = OutboxRow{ID: env.ID, Type: env.Type, Body: body}
 	}
-	if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
-		return fmt.Errorf("outbox insert %d events: %w", len(envs), err)
+	return AddOutboxRows(ctx, tx, rows...)
+}
+
+// AddOutboxRows is AddOutbox for events already encoded: one multi-row
+// INSERT within the caller's transaction.
+func AddOutboxRows(ctx context.Context, tx Execer, rows ...OutboxRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(rows))
+	for _, r := range rows {
+		args = append(args, r.ID, r.Type, string(r.Body))
+	}
+	if _, err := tx.ExecContext(ctx, insertOutboxSQL(len(rows)), args...); err != nil {
+		return fmt.Errorf("outbox insert %d events: %w", len(rows), err)
 	}
 	return nil
+}
+
+// outboxSQLCached is how many rows the INSERT statements built once (and
+// reused, which also lets callers' prepared-statement caches key on the
+// same string without rebuilding it) cover.
+const outboxSQLCached = 64
+
+// outboxSQL[n] inserts n outbox rows, for n up to outboxSQLCached.
+var outboxSQL = func() []string {
+	s := make([]string, outboxSQLCached+1)
+	for n := 1; n <= outboxSQLCached; n++ {
+		s[n] = buildInsertOutboxSQL(n)
+	}
+	return s
+}()
+
+// insertOutboxSQL is the INSERT of n outbox rows.
+func insertOutboxSQL(n int) string {
+	if n <= outboxSQLCached {
+		return outboxSQL[n]
+	}
+	return buildInsertOutboxSQL(n)
+}
+
+func buildInsertOutboxSQL(n int) string {
+	return "INSERT INTO outbox (event_id, event_type, body) VALUES " + strings.Repeat("(?, ?, ?), ", n-1) + "(?, ?, ?)"
 }

@@ -123,6 +123,44 @@ func TestOutboxCommittedIsPublishedRolledBackIsNot(t *testing.T) {
 	require.Zero(t, pending)
 }
 
+// TestAddOutboxRowsStoresEncodedEvents: the rows of AddOutboxRows (events
+// encoded once by events.Encode) hold what AddOutbox stores for the same
+// envelopes, in one statement for up to 64 rows and beyond.
+func TestAddOutboxRowsStoresEncodedEvents(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := context.Background()
+	for _, n := range []int{1, 3, 64, 70} {
+		var (
+			rows []store.OutboxRow
+			envs []events.Envelope
+		)
+		for i := range n {
+			env, body, err := events.Encode(ctx, events.ScrapeRequested{ScrapeID: int64(i), URL: fmt.Sprintf("https://a.example/%d/%d", n, i)})
+			require.NoError(t, err)
+			rows = append(rows, store.OutboxRow{ID: env.ID, Type: env.Type, Body: body})
+			ref := env
+			ref.ID = env.ID + "-ref"
+			envs = append(envs, ref)
+		}
+		require.NoError(t, store.InTx(ctx, db, func(tx *sql.Tx) error { return store.AddOutboxRows(ctx, tx, rows...) }))
+		require.NoError(t, store.InTx(ctx, db, func(tx *sql.Tx) error { return store.AddOutbox(ctx, tx, envs...) }))
+		for i, r := range rows {
+			var got, ref, typ string
+			require.NoError(t, db.QueryRow(`SELECT body, event_type FROM outbox WHERE event_id = ?`, r.ID).Scan(&got, &typ))
+			require.NoError(t, db.QueryRow(`SELECT body FROM outbox WHERE event_id = ?`, envs[i].ID).Scan(&ref))
+			require.Equal(t, "scrape.requested", typ)
+			env, err := events.DecodeEnvelope([]byte(got))
+			require.NoError(t, err)
+			refEnv, err := events.DecodeEnvelope([]byte(ref))
+			require.NoError(t, err)
+			refEnv.ID = env.ID
+			require.Equal(t, refEnv, env)
+		}
+	}
+	require.NoError(t, store.AddOutboxRows(ctx, db))
+}
+
 // countingPublisher records how often each event id is published.
 type countingPublisher struct {
 	mu   sync.Mutex
