@@ -65,36 +65,102 @@ ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED`
 // Rescrape handles one rescrape.due tick identified by key (the envelope's
 // dedupe key) and scheduled at tickAt. It claims the due products page by
 // page — each page is leased in the transaction that selects it, with
-// SKIP LOCKED so concurrent workers split the work — then enqueues the
-// page's scrape requests. Progress is kept in batch_ticks, so a
-// re-delivered tick resumes where the last delivery stopped and a finished
-// tick enqueues nothing.
+// SKIP LOCKED so concurrent workers split the work — and enqueues each
+// page's scrape requests. Claiming and enqueueing overlap: while one page
+// is being enqueued (on the calling goroutine, one Enqueue call at a time)
+// the next one is claimed, so a tick takes about the longer of the two
+// rather than their sum, and at most two pages are held in memory. Progress
+// is kept in batch_ticks, so a re-delivered tick resumes where the last
+// delivery stopped and a finished tick enqueues nothing.
 //
-// Products of a failed enqueue stay leased and come back after Lease.
+// When an enqueue fails, Rescrape stops claiming (a claim still in its
+// transaction is rolled back), waits for the claimer to stop and returns
+// the error. The products of the failed page stay leased and come back in
+// a later tick once Lease has passed. So do those of at most one more
+// page: the page claimed ahead, if its transaction had committed before
+// the failure. A re-delivery of the tick resumes after both.
 func (w *Worker) Rescrape(ctx context.Context, key string, tickAt time.Time) (RescrapeStats, error) {
 	var st RescrapeStats
 	start := time.Now()
-	last := &savedTick{}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	c := &claimer{pages: make(chan duePage), done: make(chan struct{})}
+	go w.claimAhead(ctx, c, key, tickAt)
+	// stop ends the claimer and waits for it, so that no goroutine of this
+	// call outlives it and c's counts can be read.
+	stop := func() {
+		cancel()
+		<-c.done
+		st.Pages, st.SkippedBudget = c.claimed, c.skipped
+	}
+
+	var waited time.Duration // sending side idle, waiting for a claimed page
 	for {
-		page, err := w.claimPageRetry(ctx, key, tickAt, last)
-		if err != nil {
-			return st, fmt.Errorf("rescrape tick %s: %w", key, err)
+		waitStart := time.Now()
+		page, ok := <-c.pages
+		waited += time.Since(waitStart)
+		if !ok {
+			break
 		}
-		st.SkippedBudget += page.skipped
 		if len(page.envs) > 0 {
-			st.Pages++
 			if err := w.enq.Enqueue(ctx, page.envs); err != nil {
+				stop()
 				return st, fmt.Errorf("rescrape tick %s: enqueue %d products: %w", key, len(page.envs), err)
 			}
 			st.Enqueued += len(page.envs)
 		}
-		if page.done {
-			break
-		}
+	}
+	stop()
+	if c.err != nil {
+		return st, fmt.Errorf("rescrape tick %s: %w", key, c.err)
 	}
 	w.log.InfoContext(ctx, "rescrape tick handled", "tick", key, "enqueued", st.Enqueued, "pages", st.Pages,
-		"skipped_budget", st.SkippedBudget, "elapsed", time.Since(start))
+		"skipped_budget", st.SkippedBudget, "elapsed", time.Since(start), "waited_for_claims", waited)
 	return st, nil
+}
+
+// claimer is the claiming side of one Rescrape call.
+type claimer struct {
+	// pages hands claimed pages to the sender. It is unbuffered: the claimer
+	// claims one page ahead of the page being sent and then waits.
+	pages chan duePage
+	// done is closed when the claimer has stopped; the fields below are
+	// final then.
+	done chan struct{}
+
+	claimed int   // committed pages with products to enqueue
+	skipped int   // products over their host budget in committed pages
+	err     error // why claiming stopped early; nil when the tick is done
+}
+
+// claimAhead claims the tick's pages in order and hands each to c.pages
+// until the tick is done, claiming fails or ctx ends. It closes c.pages
+// when it stops claiming and c.done when it returns.
+func (w *Worker) claimAhead(ctx context.Context, c *claimer, key string, tickAt time.Time) {
+	defer close(c.done)
+	defer close(c.pages)
+	last := &savedTick{}
+	for {
+		page, err := w.claimPageRetry(ctx, key, tickAt, last)
+		if err != nil {
+			c.err = err
+			return
+		}
+		if len(page.envs) > 0 {
+			c.claimed++
+		}
+		c.skipped += page.skipped
+		select {
+		case c.pages <- page:
+		case <-ctx.Done():
+			c.err = ctx.Err()
+			return
+		}
+		if page.done {
+			return
+		}
+	}
 }
 
 // claimPageRetry runs claimPage, retrying deadlocks and lock wait timeouts
