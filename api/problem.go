@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddokso/ddokso/store"
+	"github.com/ddokso/ddokso/telemetry"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error response.
@@ -42,7 +43,7 @@ func fail(c *gin.Context, status int, kind, detail string) {
 		Status:    status,
 		Detail:    detail,
 		Instance:  c.Request.URL.Path,
-		RequestID: c.GetString(ctxRequestID),
+		RequestID: telemetry.CorrelationID(c.Request.Context()), // set by requestID
 	}
 	body, _ := json.Marshal(p)
 	c.Abort()
