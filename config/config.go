@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"text/tabwriter"
@@ -40,6 +41,7 @@ type Base struct {
 	Concurrency      int           `envconfig:"WORKER_CONCURRENCY" default:"8" desc:"handlers running at once per queue"`
 	Pollers          int           `envconfig:"WORKER_POLLERS" default:"2" desc:"long-pollers per queue"`
 	LocalScheduler   string        `envconfig:"LOCAL_SCHEDULER" default:"auto" desc:"local stand-in for EventBridge schedules: auto (on in run only), true, false"`
+	LocalSESEvents   string        `envconfig:"LOCAL_SES_EVENTS" desc:"moto only: its endpoint URL; run publishes an SES Send event per mail moto accepted to the ses-events topic, as the configuration set does on AWS (make run sets it)"`
 	RelayInterval    time.Duration `envconfig:"RELAY_INTERVAL" default:"200ms" desc:"outbox relay poll interval"`
 	SweepInterval    time.Duration `envconfig:"NOTIFY_SWEEP_INTERVAL" default:"1m" desc:"how often deferred and stuck notifications are retried"`
 	Fetch            Fetch         `envconfig:"FETCH"`
@@ -76,6 +78,11 @@ func (b *Base) Validate() error {
 	case "auto", "true", "false":
 	default:
 		return fmt.Errorf("DDOKSO_LOCAL_SCHEDULER: %q is not auto, true or false", b.LocalScheduler)
+	}
+	if b.LocalSESEvents != "" {
+		if u, err := url.Parse(b.LocalSESEvents); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("DDOKSO_LOCAL_SES_EVENTS: %q is not an http(s) URL", b.LocalSESEvents)
+		}
 	}
 	if b.Concurrency < 1 || b.Pollers < 1 {
 		return errors.New("DDOKSO_WORKER_CONCURRENCY and DDOKSO_WORKER_POLLERS must be >= 1")

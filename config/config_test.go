@@ -36,6 +36,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"DDOKSO_HTTP_ADDR":        "8080",
 		"DDOKSO_LOG_LEVEL":        "loud",
 		"DDOKSO_LOCAL_SCHEDULER":  "sometimes",
+		"DDOKSO_LOCAL_SES_EVENTS": "127.0.0.1:4566",
 		"DDOKSO_SHUTDOWN_TIMEOUT": "soon",
 	} {
 		t.Run(k, func(t *testing.T) {

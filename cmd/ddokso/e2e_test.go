@@ -19,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/infra/awstest"
@@ -69,7 +72,7 @@ type system struct {
 
 // setup starts `ddokso run` on a fresh database and topology, with the
 // fetcher allowed to reach the loopback shop on shopPort.
-func setup(t *testing.T, shopPort string) *system {
+func setup(t *testing.T, shopPort string, env ...string) *system {
 	t.Helper()
 	bin := binary(t)
 	dsn := storetest.NewDSN(t)
@@ -94,6 +97,7 @@ func setup(t *testing.T, shopPort string) *system {
 		"AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_EC2_METADATA_DISABLED=true",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = &lockedWriter{w: stderr}
 	require.NoError(t, cmd.Start())
@@ -255,4 +259,48 @@ func TestParsePriceAndExtractCLI(t *testing.T) {
 	require.Equal(t, "129.95", p["price"])
 	require.Equal(t, "USD", p["currency"])
 	require.Equal(t, "in_stock", p["availability"])
+}
+
+// TestRunPlaysSESSendEventsFromMoto: with DDOKSO_LOCAL_SES_EVENTS (set by
+// make run), a mail moto's SES accepted for a notification that was never
+// recorded as sent (a worker killed inside its send) is marked sent from
+// its Send event, as the configuration set's events do on AWS.
+func TestRunPlaysSESSendEventsFromMoto(t *testing.T) {
+	t.Parallel()
+	s := setup(t, "9", "DDOKSO_LOCAL_SES_EVENTS="+awstest.Endpoint(t))
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(s.api + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+
+	// A claimed email row, as a worker leaves it when it dies after SES
+	// accepted the mail. Its id is far from any other test's rows: moto is
+	// shared, and every mail in it is played to this system.
+	id := 9_000_000_000 + time.Now().UnixNano()%1_000_000_000
+	_, err := s.db.Exec(`INSERT INTO notifications (id, user_id, rule, channel, status, dedupe_key, alert_key, local_day, claimed_at)
+		VALUES (?, 'e2e-user', 'any_drop', 'email', 'queued', SHA2(?, 256), SHA2(?, 256), CURRENT_DATE, NOW(6))`, id, fmt.Sprint(id), fmt.Sprint(id))
+	require.NoError(t, err)
+
+	raw := fmt.Sprintf("From: alerts@ddokso.local\r\nTo: e2e@example.com\r\nSubject: price drop\r\nX-SES-MESSAGE-TAGS: ddokso-notification=%d\r\n\r\nbody\r\n", id)
+	out, err := sesv2.NewFromConfig(awstest.Config(t)).SendEmail(context.Background(), &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String("alerts@ddokso.local"),
+		Destination:      &sesv2types.Destination{ToAddresses: []string{"e2e@example.com"}},
+		Content:          &sesv2types.EmailContent{Raw: &sesv2types.RawMessage{Data: []byte(raw)}},
+	})
+	require.NoError(t, err)
+
+	var status, provider string
+	require.Eventually(t, func() bool {
+		var p sql.NullString
+		if err := s.db.QueryRow(`SELECT status, provider_message_id FROM notifications WHERE id = ?`, id).Scan(&status, &p); err != nil {
+			return false
+		}
+		provider = p.String
+		return status == "sent"
+	}, 60*time.Second, 200*time.Millisecond, "the notification was never marked sent from its SES Send event")
+	require.Equal(t, aws.ToString(out.MessageId), provider, "marked with the id SES gave the mail")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/fetch"
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/infra/emulator"
 	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/telemetry"
 	"github.com/ddokso/ddokso/workers/batch"
@@ -64,8 +65,16 @@ func cmdRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	comps := append(workers, apiComp, relay.Run)
+	if ep := a.base.LocalSESEvents; ep != "" {
+		// moto publishes no configuration-set events: play SES's Send
+		// events, so a mail accepted by a worker that died before recording
+		// it is marked sent by its receipt, as on AWS.
+		comps = append(comps, (&emulator.SESEvents{Moto: ep, SNS: a.clients.SNS, TopicARN: a.res.SESTopicARN}).Run)
+		a.log.Info("ddokso run: SES send events played from moto's sent mail", "moto", ep)
+	}
 	a.log.Info("ddokso run: all-in-one", "api", a.base.HTTPAddr, "topic", a.res.TopicARN)
-	return runAll(ctx, append(workers, apiComp, relay.Run)...)
+	return runAll(ctx, comps...)
 }
 
 // withResolved runs a split-mode command: an app on an existing topology.
