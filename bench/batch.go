@@ -21,7 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ddokso/ddokso/api"
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/workers/batch"
 )
 
@@ -523,58 +525,30 @@ func drainCheck(ctx context.Context, c *sqs.Client, url string, minID, maxID int
 	return v, nil
 }
 
-// explain renders the plans of the batch selector and the API product queries.
+// explain renders the plans of the batch selector's and the API's hot
+// statements, from the SQL those packages run.
 func explain(ctx context.Context, s *System, now time.Time) []string {
-	queries := []struct{ name, q string }{
-		{"batch selector, due phase (workers/batch selectDueSQL)", `SELECT id, canonical_url, shop, next_check_at FROM products
-WHERE next_check_at <= ? AND (next_check_at > ? OR (next_check_at = ? AND id > ?)) AND (lease_until IS NULL OR lease_until < ?)
-ORDER BY next_check_at, id LIMIT 1000 FOR UPDATE SKIP LOCKED`},
-		{"batch selector, new phase (workers/batch selectNewSQL)", `SELECT id, canonical_url, shop, next_check_at FROM products
-WHERE next_check_at IS NULL AND id > ? AND check_status = 'new' AND created_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`},
-		{"API GET /products/{id}: product", `SELECT * FROM products p WHERE p.id = ?`},
-		{"API GET /products/{id}: variants", `SELECT id, variant_key, name, options, price, list_price, availability, all_time_low FROM product_variants WHERE product_id = ? ORDER BY id`},
-		{"API GET /products/{id}: 30-day average", `SELECT AVG(price) FROM price_observations WHERE product_id = ? AND variant_id = 0 AND price IS NOT NULL AND observed_at >= ?`},
-	}
-	var id int64 = 1 // a product that exists (the moto sample's were removed)
-	_ = s.DB.QueryRowContext(ctx, `SELECT MIN(id) FROM products`).Scan(&id)
-	args := map[int][]any{
-		0: {now, time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC(), 0, now},
-		1: {0, now, now},
-		2: {id}, 3: {id}, 4: {id, now.Add(-30 * 24 * time.Hour)},
-	}
+	var (
+		id   int64 = 1 // a product that exists (the moto sample's were removed)
+		hash string
+	)
+	_ = s.DB.QueryRowContext(ctx, `SELECT id, url_hash FROM products ORDER BY id LIMIT 1`).Scan(&id, &hash)
+	queries := append(batch.PlanQueries(now, 1000), api.PlanQueries(id, hash)...)
 	out := []string{"EXPLAIN plans (on the seeded table):", ""}
-	for i, q := range queries {
-		rows, err := s.DB.QueryContext(ctx, "EXPLAIN "+q.q, args[i]...)
+	for _, q := range queries {
+		p, err := store.Explain(ctx, s.DB, q)
 		if err != nil {
-			out = append(out, fmt.Sprintf("- %s: EXPLAIN failed: %v", q.name, err))
+			out = append(out, fmt.Sprintf("- %s: %v", q.Name, err))
 			continue
 		}
-		cols, _ := rows.Columns()
-		out = append(out, "**"+q.name+"**", "", "| "+strings.Join(cols, " | ")+" |", "|"+strings.Repeat("---|", len(cols)))
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for j := range vals {
-				ptrs[j] = &vals[j]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				break
-			}
-			cells := make([]string, len(cols))
-			for j, v := range vals {
-				switch v := v.(type) {
-				case nil:
-					cells[j] = "NULL"
-				case []byte:
-					cells[j] = cell(string(v))
-				default:
-					cells[j] = cell(fmt.Sprint(v))
-				}
+		out = append(out, "**"+q.Name+"**", "", "| "+strings.Join(p.Columns, " | ")+" |", "|"+strings.Repeat("---|", len(p.Columns)))
+		for _, r := range p.Rows {
+			cells := make([]string, len(r))
+			for j, v := range r {
+				cells[j] = cell(v)
 			}
 			out = append(out, "| "+strings.Join(cells, " | ")+" |")
 		}
-		rows.Close()
 		out = append(out, "")
 	}
 	return out
