@@ -116,6 +116,19 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 	return s
 }
 
+// waitReady waits for /readyz to answer 200.
+func (s *system) waitReady(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(s.api + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+}
+
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -147,14 +160,7 @@ func TestRunServesAndScrapesEndToEnd(t *testing.T) {
 	s := setup(t, port)
 
 	start := time.Now()
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(s.api + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+	s.waitReady(t)
 	t.Logf("ready after %s", time.Since(start).Round(time.Millisecond))
 
 	// Submit a URL: the API writes the request and its outbox row, the relay
@@ -268,14 +274,7 @@ func TestParsePriceAndExtractCLI(t *testing.T) {
 func TestRunPlaysSESSendEventsFromMoto(t *testing.T) {
 	t.Parallel()
 	s := setup(t, "9", "DDOKSO_LOCAL_SES_EVENTS="+awstest.Endpoint(t))
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(s.api + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+	s.waitReady(t)
 
 	// A claimed email row, as a worker leaves it when it dies after SES
 	// accepted the mail. Its id is far from any other test's rows: moto is
