@@ -236,7 +236,7 @@ func Batch(ctx context.Context, e *Env, cfg BatchConfig) Row {
 	row.Holds = "n/a"
 	row.Details = append(row.Details,
 		fmt.Sprintf("Seeded %d products over 5,000 hosts (MariaDB sequence engine) in %.1f s. Every figure runs the real `batch.Worker.Rescrape` "+
-			"(keyset pages of 1,000 claimed FOR UPDATE SKIP LOCKED, leased, tick cursor saved per page; each page's scrape requests enqueued before the next page is claimed) "+
+			"(keyset pages of 1,000 claimed FOR UPDATE SKIP LOCKED, leased, tick cursor saved per page; the next page claimed while the current page's scrape requests are enqueued) "+
 			"with an unlimited host budget. Selection alone hands the pages to a discarding enqueuer; select+enqueue hands them to `batch.NewSQSEnqueuer` "+
 			"(what `ddokso worker batch` uses: SendMessageBatch of 10, %d calls at once, failed entries retried); the bare loop sends as many copies of one such envelope with the same concurrency. "+
 			"fauxqs is restarted (emptied) before each side, so both send into the same, newly created queue on a fresh emulator; moto's queue is purged between the sides. "+
