@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -119,100 +118,12 @@ func limitBody(maxBytes int64) gin.HandlerFunc {
 // timeout gives the request context a deadline.
 func timeout(d time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx := &deadlineCtx{Context: c.Request.Context(), deadline: time.Now().Add(d)}
-		defer ctx.stop()
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 	}
 }
-
-// deadlineCtx is context.WithDeadline(Context, deadline) whose timer (and
-// registration with the parent) is set up only when Done or Err is first
-// called. A POST /scrapes that is group-committed never asks: its batch
-// runs under a context of its own, and the request context only carries
-// values. So most requests no longer arm, stop and free a timer and a
-// cancel context each.
-type deadlineCtx struct {
-	context.Context // the parent
-	deadline        time.Time
-
-	once    sync.Once
-	ctx     context.Context // context.WithDeadline(Context, deadline), armed by the first Done or Err
-	cancel  context.CancelFunc
-	stopped error // set instead when stop came first: the context is done with this error
-}
-
-// arm sets up the real deadline context unless stop came first.
-func (c *deadlineCtx) arm() {
-	c.once.Do(func() { c.ctx, c.cancel = context.WithDeadline(c.Context, c.deadline) })
-}
-
-// Deadline is the earlier of the parent's deadline and this one.
-func (c *deadlineCtx) Deadline() (time.Time, bool) {
-	if d, ok := c.Context.Deadline(); ok && d.Before(c.deadline) {
-		return d, true
-	}
-	return c.deadline, true
-}
-
-// Value is the parent's value, except for the context package's own
-// lookups (keys of type *int: context.Cause, and a child context finding
-// the cancel context it registers with), which get the armed context.
-func (c *deadlineCtx) Value(key any) any {
-	if _, ok := key.(*int); ok {
-		c.arm()
-		if c.stopped != nil {
-			return nil
-		}
-		return c.ctx.Value(key)
-	}
-	return c.Context.Value(key)
-}
-
-// Done is closed when the deadline passes or the parent is done.
-func (c *deadlineCtx) Done() <-chan struct{} {
-	c.arm()
-	if c.stopped != nil {
-		return closedChan
-	}
-	return c.ctx.Done()
-}
-
-// Err is context.DeadlineExceeded after the deadline, the parent's error
-// after the parent is done, context.Canceled after stop, else nil.
-func (c *deadlineCtx) Err() error {
-	c.arm()
-	if c.stopped != nil {
-		return c.stopped
-	}
-	return c.ctx.Err()
-}
-
-// stop is context.WithDeadline's cancel: it releases the timer, if one
-// was armed, and the context is done from then on (with the error it
-// would have had).
-func (c *deadlineCtx) stop() {
-	c.once.Do(func() {
-		switch {
-		case c.Context.Err() != nil:
-			c.stopped = c.Context.Err()
-		case !time.Now().Before(c.deadline):
-			c.stopped = context.DeadlineExceeded
-		default:
-			c.stopped = context.Canceled
-		}
-	})
-	if c.cancel != nil {
-		c.cancel()
-	}
-}
-
-// closedChan is the Done channel of a stopped deadlineCtx.
-var closedChan = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
 
 // requireJSON rejects bodies that are not declared as JSON.
 func requireJSON() gin.HandlerFunc {
