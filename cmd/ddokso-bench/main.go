@@ -72,7 +72,7 @@ func run() error {
 		useFauxqs    = flag.Bool("fauxqs", true, "start fauxqs (fast in-memory SQS) for rows 3 and 6")
 		fauxqsHeap   = flag.Int("fauxqs-heap-mib", 6144, "Node.js heap limit of fauxqs (a million queued messages need a few GiB)")
 		motoMsgs     = flag.Int("consumer-moto-msgs", 300, "row 3: messages per side and round on moto")
-		motoRounds   = flag.Int("consumer-moto-rounds", 1, "row 3: interleaved rounds on moto")
+		motoRounds   = flag.Int("consumer-moto-rounds", 3, "row 3: interleaved rounds on moto")
 		fauxqsMsgs   = flag.Int("consumer-fauxqs-msgs", 20000, "row 3: messages per side and round on fauxqs")
 		fauxqsRounds = flag.Int("consumer-fauxqs-rounds", 5, "row 3: interleaved rounds on fauxqs")
 		consProfile  = flag.String("consumer-cpuprofile", "", "row 3: write a CPU profile of the first ddokso consumer run on fauxqs to this file")
@@ -88,7 +88,7 @@ func run() error {
 	if *smoke {
 		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
 		*e2eURLs, *e2eWorkers = 10, "1"
-		*motoMsgs, *fauxqsMsgs, *fauxqsRounds, *batchN, *batchMoto = 50, 500, 1, 2000, 20
+		*motoMsgs, *motoRounds, *fauxqsMsgs, *fauxqsRounds, *batchN, *batchMoto = 50, 1, 500, 1, 2000, 20
 	}
 	want := func(n int) bool {
 		return *only == "" || slices.Contains(strings.Split(*only, ","), fmt.Sprint(n))
