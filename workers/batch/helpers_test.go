@@ -123,15 +123,7 @@ consecutive_failures, watch_count, created_at) VALUES `)
 		_, err := db.ExecContext(ctx, sb.String(), args...)
 		require.NoError(t, err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id FROM products WHERE id > ? ORDER BY id`, first)
-	require.NoError(t, err)
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		require.NoError(t, rows.Scan(&id))
-		ids = append(ids, id)
-	}
+	ids := queryIDs(t, db, `SELECT id FROM products WHERE id > ? ORDER BY id`, first)
 	require.Len(t, ids, len(ps))
 	return ids
 }
@@ -212,4 +204,20 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// queryIDs runs a query of one integer column and returns its values.
+func queryIDs(t testing.TB, db *sql.DB, query string, args ...any) []int64 {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(t, rows.Err())
+	return ids
 }

@@ -143,17 +143,7 @@ func (s *scriptedEnqueuer) sentIDs() []int64 {
 // leasedIDs returns the products whose lease runs past at.
 func leasedIDs(t *testing.T, db *sql.DB, at time.Time) []int64 {
 	t.Helper()
-	rows, err := db.Query(`SELECT id FROM products WHERE lease_until > ? ORDER BY id`, at)
-	require.NoError(t, err)
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		require.NoError(t, rows.Scan(&id))
-		ids = append(ids, id)
-	}
-	require.NoError(t, rows.Err())
-	return ids
+	return queryIDs(t, db, `SELECT id FROM products WHERE lease_until > ? ORDER BY id`, at)
 }
 
 // dueProducts seeds n products of distinct hosts, all overdue.
