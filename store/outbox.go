@@ -56,28 +56,7 @@ func AddOutboxRows(ctx context.Context, tx Execer, rows ...OutboxRow) error {
 	return nil
 }
 
-// outboxSQLCached is how many rows the INSERT statements built once (and
-// reused, which also lets callers' prepared-statement caches key on the
-// same string without rebuilding it) cover.
-const outboxSQLCached = 64
-
-// outboxSQL[n] inserts n outbox rows, for n up to outboxSQLCached.
-var outboxSQL = func() []string {
-	s := make([]string, outboxSQLCached+1)
-	for n := 1; n <= outboxSQLCached; n++ {
-		s[n] = buildInsertOutboxSQL(n)
-	}
-	return s
-}()
-
 // insertOutboxSQL is the INSERT of n outbox rows.
 func insertOutboxSQL(n int) string {
-	if n <= outboxSQLCached {
-		return outboxSQL[n]
-	}
-	return buildInsertOutboxSQL(n)
-}
-
-func buildInsertOutboxSQL(n int) string {
 	return "INSERT INTO outbox (event_id, event_type, body) VALUES " + strings.Repeat("(?, ?, ?), ", n-1) + "(?, ?, ?)"
 }
