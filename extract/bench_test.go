@@ -2,10 +2,10 @@ package extract
 
 import (
 	"bytes"
-	"golang.org/x/net/html"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 
 	"github.com/ddokso/ddokso/extract/extracttest"
 )
