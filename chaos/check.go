@@ -468,17 +468,15 @@ func (h *harness) checkProcesses(rep *Report) Invariant {
 		if p.cmd != nil {
 			pid = p.cmd.Process.Pid
 		}
+		peak := int64(0)
 		for _, s := range p.samples {
+			peak = max(peak, s.RSSKB)
 			if s.PID == pid && s.Goroutines >= 0 {
 				inst = append(inst, s)
 			}
 		}
 		restarts := p.restarts
 		p.mu.Unlock()
-		peak := int64(0)
-		for _, s := range p.samples {
-			peak = max(peak, s.RSSKB)
-		}
 		detail := fmt.Sprintf("kills %d, peak RSS %d MiB", restarts, peak/1024)
 		if len(inst) >= 2 {
 			first, last := inst[0], inst[len(inst)-1]
