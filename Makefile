@@ -41,7 +41,7 @@ lint: tools
 .PHONY: test
 test: db lint
 	scripts/dev/with-moto.sh $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
-	scripts/dev/with-moto.sh $(GO) run ./cmd/ddokso-bench -smoke -out $$(mktemp -t bench-smoke.XXXXXX.md)
+	scripts/dev/with-moto.sh $(GO) run ./internal/cmd/ddokso-bench -smoke -out $$(mktemp -t bench-smoke.XXXXXX.md)
 
 .PHONY: run
 run: db build
@@ -60,21 +60,21 @@ fuzz:
 
 # make bench: every stage beside its baseline, written to BENCHMARKS.md (the
 # hand-written tail after its keep marker stays). moto comes from
-# with-moto.sh; rows 3 and 6 also start fauxqs (infra/emulator; installed from
+# with-moto.sh; rows 3 and 6 also start fauxqs (internal/emulator; installed from
 # npm by scripts/dev/ensure-fauxqs.sh on first use). Row 6 seeds, selects and
 # enqueues 1,000,000 products and receives them all back (-batch-verify=false
 # skips that last, slow check). Sizes: BENCH_FLAGS (see go run
-# ./cmd/ddokso-bench -h), e.g. BENCH_FLAGS="-only 1,2".
+# ./internal/cmd/ddokso-bench -h), e.g. BENCH_FLAGS="-only 1,2".
 BENCH_FLAGS ?=
 .PHONY: bench
 bench: db
-	scripts/dev/with-moto.sh $(GO) run ./cmd/ddokso-bench -out BENCHMARKS.md $(BENCH_FLAGS)
+	scripts/dev/with-moto.sh $(GO) run ./internal/cmd/ddokso-bench -out BENCHMARKS.md $(BENCH_FLAGS)
 
-# The chaos harness, full profile (N=10,000; see chaos/ and cmd/ddokso-chaos):
+# The chaos harness, full profile (N=10,000; see internal/chaos and internal/cmd/ddokso-chaos):
 # about 10 minutes, on its own MariaDB, fauxqs (SQS, SNS) and moto (SES, the
 # scheduler). CHAOS_FLAGS e.g. "-n 2000 -duration 2m". The short profile runs
 # in `make test` as chaos.TestShortProfile (about 2 minutes).
 CHAOS_FLAGS ?=
 .PHONY: chaos
 chaos: db
-	$(GO) run ./cmd/ddokso-chaos -out build/chaos $(CHAOS_FLAGS)
+	$(GO) run ./internal/cmd/ddokso-chaos -out build/chaos $(CHAOS_FLAGS)

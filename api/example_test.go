@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/ddokso/ddokso/api"
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
-	"github.com/ddokso/ddokso/store/storetest"
 )
 
 // Example builds the API on a fresh database and submits a URL: the answer

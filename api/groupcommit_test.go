@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/store/storetest"
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/telemetry"
 )
 

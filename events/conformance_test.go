@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/events/eventstest"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/eventstest"
 )
 
 func withScrap(vis time.Duration, maxReceive int) func(*infra.Topology) {

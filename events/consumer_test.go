@@ -20,9 +20,9 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
-	"github.com/ddokso/ddokso/store/storetest"
 )
 
 type sqsSetup struct {

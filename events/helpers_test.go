@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/events/eventstest"
+	"github.com/ddokso/ddokso/internal/eventstest"
 )
 
 func eventstestReceive(t *testing.T, q events.Queue, n int, timeout time.Duration) []*events.Message {

@@ -7,7 +7,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 
-	"github.com/ddokso/ddokso/extract/extracttest"
+	"github.com/ddokso/ddokso/internal/extracttest"
 )
 
 // BenchmarkExtract measures a full extraction per testdata page.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ddokso/ddokso/extract/extracttest"
+	"github.com/ddokso/ddokso/internal/extracttest"
 )
 
 // extractReference is the plain full path: the whole DOM, every selector

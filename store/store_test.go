@@ -14,8 +14,8 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
-	"github.com/ddokso/ddokso/store/storetest"
 )
 
 func setup(t *testing.T) *sql.DB {

@@ -11,8 +11,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
-	"github.com/ddokso/ddokso/store/storetest"
 )
 
 // TestIsUnavailable checks real driver errors: a database nobody listens

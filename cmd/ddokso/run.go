@@ -18,7 +18,7 @@ import (
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/fetch"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/emulator"
+	"github.com/ddokso/ddokso/internal/emulator"
 	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/telemetry"
 	"github.com/ddokso/ddokso/workers/batch"

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/store/storetest"
+	"github.com/ddokso/ddokso/internal/storetest"
 )
 
 func TestRequeueStaleRepublishesLostRequestsBoundedly(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddokso/ddokso/store/storetest"
+	"github.com/ddokso/ddokso/internal/storetest"
 )
 
 // BenchmarkRescrape measures selecting (claiming and leasing) 20,000 due

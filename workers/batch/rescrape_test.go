@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
-	"github.com/ddokso/ddokso/store/storetest"
 )
 
 // tiered returns n products across the re-check tiers and which of them are

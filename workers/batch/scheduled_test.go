@@ -12,7 +12,7 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/internal/awstest"
 )
 
 // Acceptance 2: the Scheduler raw input and the EventBridge event envelope

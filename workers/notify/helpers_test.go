@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/infra/awstest"
-	"github.com/ddokso/ddokso/infra/emulator"
-	"github.com/ddokso/ddokso/store/storetest"
+	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/emulator"
+	"github.com/ddokso/ddokso/internal/storetest"
 )
 
 const testSender = "alerts@ddokso.test"

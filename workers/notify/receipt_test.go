@@ -17,8 +17,8 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/awstest"
-	"github.com/ddokso/ddokso/infra/emulator"
+	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/emulator"
 )
 
 // lostResponse sends through SES and then, the first time, reports a

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/internal/awstest"
 	"github.com/ddokso/ddokso/store"
 )
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/fetch"
-	"github.com/ddokso/ddokso/store/storetest"
+	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/workers/scrap"
 )
 

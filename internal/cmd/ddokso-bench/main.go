@@ -1,6 +1,6 @@
 // Command ddokso-bench runs ddokso's benchmark stages beside their
 // baselines and writes BENCHMARKS.md. `make bench` runs it with moto on
-// AWS_ENDPOINT_URL; rows 3 and 6 also start fauxqs (infra/emulator), the
+// AWS_ENDPOINT_URL; rows 3 and 6 also start fauxqs (internal/emulator), the
 // fast in-memory SQS emulator. `ddokso-bench -smoke` is the short check
 // that every stage still runs.
 //
@@ -25,8 +25,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ddokso/ddokso/bench"
-	"github.com/ddokso/ddokso/infra/emulator"
+	"github.com/ddokso/ddokso/internal/bench"
+	"github.com/ddokso/ddokso/internal/emulator"
 )
 
 func main() {
@@ -131,7 +131,7 @@ func run() error {
 		default:
 			defer srv.Kill()
 			fauxqs = bench.Emulator{Label: "fauxqs", Endpoint: srv.Endpoint(), Restart: func(ctx context.Context) error { _, err := srv.Restart(ctx); return err }}
-			rep.Machine = append(rep.Machine, "emulators: moto_server (AWS_ENDPOINT_URL) and fauxqs (infra/emulator, "+fauxqs.Endpoint+")")
+			rep.Machine = append(rep.Machine, "emulators: moto_server (AWS_ENDPOINT_URL) and fauxqs (internal/emulator, "+fauxqs.Endpoint+")")
 		}
 	}
 	moto := bench.Emulator{Label: "moto", Endpoint: env.AWSEndpoint}
@@ -217,7 +217,7 @@ func run() error {
 
 // emulatorNote says which emulator each figure of rows 3 and 6 is against.
 const emulatorNote = "Emulators: moto_server (Python) takes milliseconds per SQS call, more under concurrent callers (a few hundred messages per second at best here), " +
-	"so against it both sides measure moto and ddokso's own costs vanish; fauxqs (Node.js, in memory, started through infra/emulator) answers in well under a millisecond, " +
+	"so against it both sides measure moto and ddokso's own costs vanish; fauxqs (Node.js, in memory, started through internal/emulator) answers in well under a millisecond, " +
 	"so the figures against it show ddokso's overhead. moto stays the emulator of make test and of SES and the scheduler; fauxqs has SQS and SNS only."
 
 func cpuModel() string {

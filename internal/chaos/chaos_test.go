@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ddokso/ddokso/chaos"
+	"github.com/ddokso/ddokso/internal/chaos"
 )
 
 // TestShortProfile runs the short chaos profile: the real processes under

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ddokso/ddokso/infra/emulator"
+	"github.com/ddokso/ddokso/internal/emulator"
 )
 
 // Emulator is an AWS-API endpoint a stage measures against.

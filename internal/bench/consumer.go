@@ -249,8 +249,8 @@ func Consumer(ctx context.Context, cfg ConsumerConfig) Row {
 	row.Holds = holds(ok)
 	row.Details = append(row.Details, "")
 	row.Details = append(row.Details, cfg.Notes...)
-	row.Command = fmt.Sprintf("scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 3 %s\n"+
-		"scripts/dev/with-moto.sh go test ./bench -run '^$' -bench Drain -benchtime 300x  # on fauxqs: also set AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SNS to its endpoint", strings.Join(sizes, " "))
+	row.Command = fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 3 %s\n"+
+		"scripts/dev/with-moto.sh go test ./internal/bench -run '^$' -bench Drain -benchtime 300x  # on fauxqs: also set AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SNS to its endpoint", strings.Join(sizes, " "))
 	return row
 }
 

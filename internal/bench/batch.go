@@ -160,7 +160,7 @@ func Batch(ctx context.Context, e *Env, cfg BatchConfig) Row {
 	cfg.Concurrency = max(cfg.Concurrency, 1)
 	row := Row{Stage: "6 Batch fan-out", Metric: fmt.Sprintf("select (+enqueue) of %d due products: seconds, SendMessageBatch calls, peak heap / RSS", cfg.Products),
 		Goal: "informational (1,000,000 due products); each product enqueued exactly once"}
-	row.Command = fmt.Sprintf("scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 6 -batch-products %d -batch-moto %d", cfg.Products, cfg.SlowSample)
+	row.Command = fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 6 -batch-products %d -batch-moto %d", cfg.Products, cfg.SlowSample)
 	s, err := e.NewSystem(ctx)
 	if err != nil {
 		row.Err = err

@@ -99,7 +99,7 @@ SELECT p.id, 0, p.price + d.seq * 10, p.list_price, 'KRW', 'in_stock', 1, NOW(6)
 func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 	row := Row{Stage: "4 API", Metric: "req/s (closed loop) and p99 at fixed rate",
 		Goal:    fmt.Sprintf("≥ 0.5× bare gin throughput; p99 < 20 ms at %.0f req/s", cfg.Rate),
-		Command: fmt.Sprintf("go run ./cmd/ddokso-bench -only 4 -api-duration %s -api-conns %d -api-rate %.0f", cfg.Duration, cfg.Conns, cfg.Rate)}
+		Command: fmt.Sprintf("go run ./internal/cmd/ddokso-bench -only 4 -api-duration %s -api-conns %d -api-rate %.0f", cfg.Duration, cfg.Conns, cfg.Rate)}
 	var bareMem [2]int64
 	s, err := e.NewSystem(ctx)
 	if err != nil {

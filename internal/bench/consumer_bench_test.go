@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/awstest"
+	"github.com/ddokso/ddokso/internal/awstest"
 )
 
 // BenchmarkDrain compares the ddokso consumer (no-op handler) with a bare
@@ -16,7 +16,7 @@ import (
 // One op is one message; msgs/s is reported. make bench runs the same
 // comparison as its row 3.
 //
-//	go test ./bench -run '^$' -bench Drain -benchtime 300x
+//	go test ./internal/bench -run '^$' -bench Drain -benchtime 300x
 func BenchmarkDrain(b *testing.B) {
 	st := awstest.NewStack(b)
 	ref := st.Resolved.Queues[infra.QueueScrap]

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/ddokso/ddokso/chaos/fakeshop"
+	"github.com/ddokso/ddokso/internal/fakeshop"
 )
 
 type obs struct {

@@ -33,10 +33,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/ddokso/ddokso/chaos/fakeshop"
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
-	"github.com/ddokso/ddokso/infra/emulator"
+	"github.com/ddokso/ddokso/internal/emulator"
+	"github.com/ddokso/ddokso/internal/fakeshop"
 	"github.com/ddokso/ddokso/store"
 )
 

@@ -41,7 +41,7 @@ func TestSyntheticPageStaysAProduct(t *testing.T) {
 func TestReportMarkdownHasEveryRow(t *testing.T) {
 	t.Parallel()
 	rep := &Report{Started: time.Now(), Invocation: "ddokso-bench", Rows: []Row{
-		{Stage: "2 Price parsing", Metric: "ns", Ours: "900 ns", Baseline: "1000 ns", Ratio: ratio(900, 1000), Goal: "< 2 µs", Holds: holds(true), Command: "go run ./cmd/ddokso-bench -only 2"},
+		{Stage: "2 Price parsing", Metric: "ns", Ours: "900 ns", Baseline: "1000 ns", Ratio: ratio(900, 1000), Goal: "< 2 µs", Holds: holds(true), Command: "go run ./internal/cmd/ddokso-bench -only 2"},
 		{Stage: "7 Memory", Metric: "RSS", Err: errTest("no samples")},
 	}}
 	var b strings.Builder
@@ -49,7 +49,7 @@ func TestReportMarkdownHasEveryRow(t *testing.T) {
 	out := b.String()
 	require.Contains(t, out, "| 2 Price parsing | ns | 900 ns | 1000 ns | 0.90× | < 2 µs | yes |")
 	require.Contains(t, out, "| 7 Memory | RSS | failed: no samples |")
-	require.Contains(t, out, "go run ./cmd/ddokso-bench -only 2")
+	require.Contains(t, out, "go run ./internal/cmd/ddokso-bench -only 2")
 }
 
 func TestReportKeepsHandWrittenTail(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/ddokso/ddokso/extract"
-	"github.com/ddokso/ddokso/extract/extracttest"
+	"github.com/ddokso/ddokso/internal/extracttest"
 )
 
 // pageURLs are the URLs the extract testdata pages were captured from
@@ -88,7 +88,7 @@ func timeOne(f func() error) (time.Duration, error) {
 func Extraction(cfg ExtractConfig) Row {
 	row := Row{Stage: "1 Extraction", Metric: "ms per page, median / p99 (testdata corpus, GOMAXPROCS=1)",
 		Goal:    "median ≤ 5 ms per 300 KB page; ≤ 2× the bare parse",
-		Command: fmt.Sprintf("go run ./cmd/ddokso-bench -only 1 -extract-iters %d", cfg.Iterations)}
+		Command: fmt.Sprintf("go run ./internal/cmd/ddokso-bench -only 1 -extract-iters %d", cfg.Iterations)}
 	pages, err := loadPages(cfg)
 	if err != nil {
 		row.Err = err

@@ -3,7 +3,7 @@ package chaos_test
 import (
 	"fmt"
 
-	"github.com/ddokso/ddokso/chaos"
+	"github.com/ddokso/ddokso/internal/chaos"
 )
 
 // A profile is a Config; Run executes it and Report.Passed says whether every

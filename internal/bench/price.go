@@ -39,7 +39,7 @@ func naiveParse(s string) (int64, bool) {
 // testing.Benchmark against a naive regexp + strconv parser.
 func PriceParsing() Row {
 	row := Row{Stage: "2 Price parsing", Metric: "ns and allocs per string (mix of 10 KRW/USD/EUR/INR/Korean-unit texts)",
-		Goal: "< 2 µs per typical string", Command: "go run ./cmd/ddokso-bench -only 2\ngo test ./price -run '^$' -bench Parse -benchmem"}
+		Goal: "< 2 µs per typical string", Command: "go run ./internal/cmd/ddokso-bench -only 2\ngo test ./price -run '^$' -bench Parse -benchmem"}
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
 	n := len(priceTexts)

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ddokso/ddokso/infra/emulator"
+	"github.com/ddokso/ddokso/internal/emulator"
 )
 
 func sqsClient(t *testing.T, endpoint string) *sqs.Client {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ddokso/ddokso/bench"
+	"github.com/ddokso/ddokso/internal/bench"
 )
 
 func ExampleDurations_Quantile() {

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/ddokso/ddokso/chaos"
+	"github.com/ddokso/ddokso/internal/chaos"
 )
 
 func main() {

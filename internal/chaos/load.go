@@ -21,9 +21,9 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/ddokso/ddokso/chaos/fakeshop"
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/internal/fakeshop"
 )
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}

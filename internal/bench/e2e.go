@@ -111,7 +111,7 @@ type MemSample struct {
 func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	row := Row{Stage: "5 End to end", Metric: "URLs submitted → price stored per second; submit-to-outcome p50 / p99",
 		Goal:    "scales with worker processes (informational)",
-		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 5,7 -e2e-urls %d -e2e-workers %s", cfg.URLs, joinInts(cfg.Workers))}
+		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 5,7 -e2e-urls %d -e2e-workers %s", cfg.URLs, joinInts(cfg.Workers))}
 	shop, err := StartFakeShop(cfg.Hosts)
 	if err != nil {
 		row.Err = err
@@ -366,7 +366,7 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 func Memory(samples []MemSample, bare [2]int64) Row {
 	row := Row{Stage: "7 Memory", Metric: "RSS per process: idle / peak under the end-to-end load",
 		Goal:    "< 40 MB idle, < 150 MB under load",
-		Command: "scripts/dev/with-moto.sh go run ./cmd/ddokso-bench -only 4,5,7"}
+		Command: "scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 4,5,7"}
 	if len(samples) == 0 {
 		row.Err = errors.New("no samples (stage 5 did not run)")
 		return row
