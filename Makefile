@@ -17,6 +17,7 @@ help:
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make build  - bin/ddokso"
 	@echo "make chaos  - the chaos harness, full profile (report in build/chaos)"
+	@echo "make realpages - score extraction on the real-page corpus (REALPAGES_DIR: copies of its repositories)"
 
 .PHONY: build
 build:
@@ -78,3 +79,15 @@ CHAOS_FLAGS ?=
 .PHONY: chaos
 chaos: db
 	$(GO) run ./internal/cmd/ddokso-chaos -out build/chaos $(CHAOS_FLAGS)
+
+# make realpages: extraction scored on real saved shop pages (the manifest
+# internal/realpages/manifest.json names each page's repository, path and
+# commit; no third-party HTML is committed). REALPAGES_DIR holds copies of
+# those repositories (owner+name/repo bare git dirs, owner/name or name clones).
+# Prints per-field accuracy, wrong prices and per-shop tables; every page's
+# misses go to build/realpages/report.txt. REALPAGES_FLAGS e.g. "-partial".
+REALPAGES_DIR ?= /work/.mirror
+REALPAGES_FLAGS ?=
+.PHONY: realpages
+realpages:
+	$(GO) run ./internal/cmd/ddokso-realpages -dir $(REALPAGES_DIR) -report build/realpages/report.txt $(REALPAGES_FLAGS)
