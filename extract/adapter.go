@@ -2,6 +2,10 @@ package extract
 
 import (
 	"strings"
+	"sync"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 
 	"golang.org/x/net/html"
 
@@ -18,29 +22,42 @@ var adapters = map[string]func(p *page) *candidate{
 	"amazon":  (*page).amazon,
 }
 
-// find returns the elements matching the selector group text in document
-// order. It answers from the page's marks when they rule a match out; on a
-// page indexed by the token scan (no DOM) any other answer needs the DOM,
-// so it flags the page and returns nothing.
+// find returns the elements matching the CSS selector group text in
+// document order.
 func (p *page) find(text string) []*html.Node {
 	return p.findSel(selector(text))
 }
 
-// findSel is find for a compiled selector.
+// findSel is find for a compiled selector; a selector cascadia rejects
+// matches nothing.
 func (p *page) findSel(s *sel) []*html.Node {
-	if !s.mayMatch(p.seen) {
-		return nil
-	}
-	if p.doc == nil {
-		p.needDOM = true
+	if s.css == nil {
 		return nil
 	}
 	return p.doc.FindMatcher(s.css).Nodes
 }
 
-// scriptAdapters are the adapters that read only inline scripts (and the
-// page URL), never the DOM, so they run on a token-scanned page.
-var scriptAdapters = map[string]bool{"naver": true, "musinsa": true}
+// sel is a compiled selector group.
+type sel struct {
+	text string
+	css  goquery.Matcher
+}
+
+// selCache holds the selectors compiled so far.
+var selCache sync.Map // string -> *sel
+
+// selector returns the compiled form of text, compiling it once.
+func selector(text string) *sel {
+	if s, ok := selCache.Load(text); ok {
+		return s.(*sel)
+	}
+	s := &sel{text: text}
+	if css, err := cascadia.Compile(text); err == nil {
+		s.css = css
+	}
+	v, _ := selCache.LoadOrStore(text, s)
+	return v.(*sel)
+}
 
 // firstText returns the cleaned text of the first selector (in priority
 // order) that matches a non-empty element.

@@ -9,15 +9,20 @@ import (
 
 // naver reads Naver SmartStore and brand store pages from the
 // window.__PRELOADED_STATE__ JSON the store front renders from.
+//
+// The state holds more than one product-shaped object: product.A is the
+// store's initial value, an empty placeholder on a server-rendered page
+// (name null, salePrice 0, stockQuantity 0, productStatusType null) that
+// the browser fills later; the product itself is
+// simpleProductForDetailPage.A. Only a populated object (a name and a
+// positive price) is read, and one whose id names another product than the
+// URL's is not.
 func (p *page) naver() *candidate {
 	state := decodeObject(objectAfter(p.scriptContaining("__PRELOADED_STATE__"), "__PRELOADED_STATE__"))
 	if state == nil {
 		return nil
 	}
-	prod := findMap(state, func(m map[string]any) bool {
-		return has(m, "salePrice") && (has(m, "name") || has(m, "productName")) &&
-			(has(m, "productStatusType") || has(m, "optionCombinations") || has(m, "stockQuantity"))
-	}, 0)
+	prod := naverProduct(state, submatch(naverPath, p.url.Path))
 	if prod == nil {
 		return nil
 	}
@@ -46,23 +51,7 @@ func (p *page) naver() *candidate {
 		c.listPrice = krw(sale)
 	}
 
-	stock, hasStock := num(prod["stockQuantity"])
-	switch strings.ToUpper(first(prod, "productStatusType", "statusType")) {
-	case "SALE":
-		c.availability = InStock
-		if hasStock && stock <= 0 {
-			c.availability = OutOfStock
-		}
-	case "OUTOFSTOCK", "SUSPENSION", "CLOSE", "PROHIBITION", "DELETE", "WAIT":
-		c.availability = OutOfStock
-	default:
-		if hasStock {
-			c.availability = InStock
-			if stock <= 0 {
-				c.availability = OutOfStock
-			}
-		}
-	}
+	c.availability = naverStatus(first(prod, "productStatusType", "statusType"))
 
 	if fee := path(prod, "productDeliveryInfo"); fee != nil {
 		if strings.EqualFold(str(path(fee, "deliveryFeeType")), "FREE") {
@@ -74,6 +63,59 @@ func (p *page) naver() *candidate {
 
 	c.variants = naverVariants(prod, final, sale)
 	return c
+}
+
+// naverStatus maps productStatusType. It is the only stock signal of the
+// state: stockQuantity is 0 on placeholders and not reliably filled on
+// products on sale, and flags such as soldout or enableCart keep their
+// initial values. Unknown states are "" (never a guess).
+func naverStatus(s string) Availability {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "SALE":
+		return InStock
+	case "OUTOFSTOCK", "SUSPENSION", "CLOSE", "PROHIBITION", "DELETE":
+		return OutOfStock
+	}
+	return ""
+}
+
+// naverProduct returns the populated product object of the state:
+// simpleProductForDetailPage.A first, then product.A, then any other
+// product-shaped object; placeholders and other products are skipped.
+func naverProduct(state map[string]any, urlID string) map[string]any {
+	isProduct := func(m map[string]any) bool {
+		return has(m, "salePrice") && (has(m, "name") || has(m, "productName")) &&
+			(has(m, "productStatusType") || has(m, "optionCombinations") || has(m, "stockQuantity"))
+	}
+	cands := []map[string]any{asMap(path(state, "simpleProductForDetailPage", "A")), asMap(path(state, "product", "A"))}
+	cands = append(cands, findMaps(state, isProduct, 0, 8)...)
+	for _, m := range cands {
+		if !isProduct(m) || !naverPopulated(m) {
+			continue
+		}
+		if urlID != "" {
+			ids := []string{first(m, "id"), first(m, "channelProductNo"), first(m, "productNo")}
+			match, any := false, false
+			for _, id := range ids {
+				if id != "" {
+					any = true
+					match = match || id == urlID
+				}
+			}
+			if any && !match {
+				continue // another product (recommendations, a bundle)
+			}
+		}
+		return m
+	}
+	return nil
+}
+
+// naverPopulated reports whether a product object carries data: a name
+// and a positive sale price.
+func naverPopulated(m map[string]any) bool {
+	sale, _ := num(m["salePrice"])
+	return sale > 0 && first(m, "name", "productName", "dispName") != ""
 }
 
 func krw(v int64) *price.Amount {

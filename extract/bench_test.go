@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"golang.org/x/net/html"
 
 	"github.com/ddokso/ddokso/internal/extracttest"
 )
@@ -63,39 +62,6 @@ func BenchmarkParseOnly300KB(b *testing.B) {
 	for b.Loop() {
 		if _, err := goquery.NewDocumentFromReader(bytes.NewReader(page)); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkTokenizeOnly300KB is the floor of the token-scan path on the
-// same page: a bare golang.org/x/net/html tokenizer loop that reads every
-// tag's name and attributes and every text token, and does nothing else.
-func BenchmarkTokenizeOnly300KB(b *testing.B) {
-	page := extracttest.SyntheticPage(readPage(b, "jsonld_product.html"), 300<<10)
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	for b.Loop() {
-		z := html.NewTokenizer(bytes.NewReader(page))
-		n := 0
-		for {
-			tt := z.Next()
-			if tt == html.ErrorToken {
-				break
-			}
-			switch tt {
-			case html.StartTagToken, html.SelfClosingTagToken:
-				_, more := z.TagName()
-				for more {
-					var k, v []byte
-					k, v, more = z.TagAttr()
-					n += len(k) + len(v)
-				}
-			case html.TextToken:
-				n += len(z.Text())
-			}
-		}
-		if n == 0 {
-			b.Fatal("no tokens")
 		}
 	}
 }

@@ -14,7 +14,7 @@ type candidate struct {
 	listing   bool // the source identified a list of products
 
 	title, brand, image string
-	sku, gtin           string
+	sku, mpn, gtin      string
 	canonical           string
 	productID           string
 	currency            string
@@ -27,6 +27,8 @@ type candidate struct {
 	shipping        *price.Amount
 
 	variants []Variant
+
+	score int // the visible-price locator's confidence in price
 }
 
 // positive returns a pointer to a if it is a usable price (> 0), else nil.

@@ -56,6 +56,7 @@ func ExampleProduct_JSON() {
 	//   "availability": "unknown",
 	//   "image": null,
 	//   "sku": null,
+	//   "mpn": null,
 	//   "gtin": null,
 	//   "brand": null,
 	//   "variants": [],

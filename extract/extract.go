@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/ddokso/ddokso/price"
 )
 
 // Errors returned by Extract for input that is not a web page.
@@ -30,10 +32,11 @@ func Extract(pageURL string, page []byte) (*Product, error) {
 		return nil, err
 	}
 	info := shopIdentity(u)
-	if prod := extractScanned(u, info, page); prod != nil {
-		return prod, nil
+	p, err := parsePage(pageURL, u, page)
+	if err != nil {
+		return nil, err
 	}
-	return extractParsed(pageURL, u, info, page)
+	return p.extract(info), nil
 }
 
 // parsePage builds the full DOM of page and collects its structured data.
@@ -46,35 +49,6 @@ func parsePage(pageURL string, u *url.URL, html []byte) (*page, error) {
 	p.doc = doc
 	p.collect()
 	return p, nil
-}
-
-// extractParsed extracts from the full DOM.
-func extractParsed(pageURL string, u *url.URL, info shopInfo, page []byte) (*Product, error) {
-	p, err := parsePage(pageURL, u, page)
-	if err != nil {
-		return nil, err
-	}
-	return p.extract(info), nil
-}
-
-// extractScanned extracts from the token scan alone (see scan.go). It
-// returns nil when the page needs the DOM: markup the scan does not follow,
-// a site adapter that reads the DOM, or a selector (visible price, bot
-// check) that may match.
-func extractScanned(u *url.URL, info shopInfo, page []byte) *Product {
-	fn := adapters[info.shop]
-	if fn != nil && !scriptAdapters[info.shop] {
-		return nil
-	}
-	p := newPage(u)
-	if !p.scan(page, fn == nil) {
-		return nil
-	}
-	prod := p.extract(info)
-	if p.needDOM {
-		return nil
-	}
-	return prod
 }
 
 func newPage(u *url.URL) *page {
@@ -133,15 +107,61 @@ func (p *page) extract(info shopInfo) *Product {
 			break
 		}
 	}
-	mt := p.fromMeta()
-	var vis *candidate
-	if adapter == nil {
-		vis = p.fromVisible(p.currencyHint)
+	if p.currencyHint == "" {
+		p.currencyHint = currencyByLang(p.htmlLang)
 	}
+	mt := p.fromMeta()
+	var known []*price.Amount
+	var titles []string
+	for _, c := range []*candidate{adapter, ld, md, og, mt} {
+		if c != nil {
+			if c.price != nil {
+				known = append(known, c.price)
+			}
+			if c.listPrice != nil {
+				known = append(known, c.listPrice)
+			}
+			if c.title != "" && c.source != SourceMeta {
+				titles = append(titles, c.title)
+			}
+		}
+	}
+	vis := p.fromVisible(known, titles)
 	for _, c := range []*candidate{ld, md, og, mt} {
 		if c != nil {
 			cands = append(cands, c)
 		}
 	}
 	return merge(p, info, cands, adapter, vis)
+}
+
+// fromVisible reads what a person sees: the visible price, the stock state
+// shown by buy controls and labels, and labelled identifiers.
+func (p *page) fromVisible(known []*price.Amount, titles []string) *candidate {
+	c := p.visiblePrice(p.currencyHint, known, titles...)
+	if c == nil {
+		c = &candidate{source: SourceVisible}
+	}
+	c.availability = p.visibleAvailability(titles...)
+	c.sku, c.mpn = p.labelledIDs()
+	if c.price != nil && p.mainHeading(titles...) != nil {
+		c.isProduct = true
+		if h := p.mainHeading(titles...); h != nil && c.title == "" {
+			c.title = h.text
+		}
+	}
+	return c
+}
+
+// currencyByLang guesses the currency of bare numbers from the page
+// language where one currency dominates.
+func currencyByLang(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	switch {
+	case lang == "ko" || strings.HasPrefix(lang, "ko-"):
+		return "KRW"
+	case lang == "ja" || strings.HasPrefix(lang, "ja-"):
+		return "JPY"
+	}
+	return ""
 }

@@ -103,7 +103,7 @@ func TestExtractVisibleBeatsStaleMetadata(t *testing.T) {
 	t.Parallel()
 	p := setup(t, "https://shop.example.com/products/a", `<html><head>
 <script type="application/ld+json">{"@type":"Product","name":"A","offers":{"price":"30.00","priceCurrency":"USD"}}</script>
-</head><body><div class="product__info-container"><span class="price-item price-item--regular">$24.00 USD</span></div></body></html>`)
+</head><body><div class="product__info-container"><h1>A</h1><span class="price-item price-item--regular">$24.00 USD</span></div></body></html>`)
 	require.Equal(t, &price.Amount{Minor: 2400, Currency: "USD"}, p.Price)
 	require.Equal(t, SourceVisible, p.Sources[FieldPrice])
 }
@@ -160,6 +160,6 @@ func TestProductJSON(t *testing.T) {
 	empty, err := (&Product{}).JSON()
 	require.NoError(t, err)
 	require.JSONEq(t, `{"is_product":false,"title":null,"price":null,"list_price":null,"currency":null,"availability":"unknown",
-"image":null,"sku":null,"gtin":null,"brand":null,"variants":[],"shop":null,"shop_product_id":null,"canonical_url":null,
+"image":null,"sku":null,"mpn":null,"gtin":null,"brand":null,"variants":[],"shop":null,"shop_product_id":null,"canonical_url":null,
 "unit_price":null,"shipping_fee":null,"sources":{}}`, string(empty))
 }

@@ -201,6 +201,7 @@ func (p *page) fromJSONLD() *candidate {
 		return nil
 	}
 	var group, first map[string]any
+	var products []map[string]any
 	listing := false
 	names := map[string]bool{}
 	for _, n := range nodes {
@@ -215,6 +216,7 @@ func (p *page) fromJSONLD() *candidate {
 			}
 			if _, variant := n["isVariantOf"]; !variant {
 				names[str(n["name"])] = true
+				products = append(products, n)
 			}
 		case hasType(n, "ItemList", "SearchResultsPage", "CollectionPage", "OfferCatalog"):
 			listing = true
@@ -223,6 +225,13 @@ func (p *page) fromJSONLD() *candidate {
 	main := group
 	if main == nil {
 		main = first
+		if len(names) >= 2 {
+			// Several products (the page's and related ones): the page's is
+			// the one its main heading names.
+			if m := p.namedProduct(products); m != nil {
+				main, names = m, map[string]bool{str(m["name"]): true}
+			}
+		}
 	}
 	if main == nil || (group == nil && len(names) >= 3) {
 		if listing || len(names) >= 3 {

@@ -100,6 +100,36 @@ func findMap(v any, match func(map[string]any) bool, depth int) map[string]any {
 	return nil
 }
 
+// findMaps returns up to limit objects (depth first) for which match is
+// true.
+func findMaps(v any, match func(map[string]any) bool, depth, limit int) []map[string]any {
+	var out []map[string]any
+	var walk func(v any, depth int)
+	walk = func(v any, depth int) {
+		if depth > 12 || len(out) >= limit {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			if match(t) {
+				out = append(out, t)
+			}
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				switch t[k].(type) {
+				case map[string]any, []any:
+					walk(t[k], depth+1)
+				}
+			}
+		case []any:
+			for _, x := range t {
+				walk(x, depth+1)
+			}
+		}
+	}
+	walk(v, depth)
+	return out
+}
+
 // path follows object keys; it returns nil when any step is missing.
 func path(v any, keys ...string) any {
 	for _, k := range keys {

@@ -38,11 +38,29 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	if listing && (adapter == nil || !adapter.isProduct) {
 		out.IsProduct = false
 	}
+	if !out.IsProduct && !listing && vis != nil && vis.isProduct {
+		out.IsProduct = true
+	}
+	// The visible page is a source of its own, after the structured ones.
+	// A structured source stating the visible price keeps the credit.
+	all := cands
+	if vis != nil {
+		all = append(append([]*candidate(nil), cands...), vis)
+	}
 
 	out.Title = pickString(FieldTitle, func(c *candidate) string { return c.title })
+	if out.Title == "" && vis != nil && vis.title != "" {
+		out.Title = vis.title
+		out.Sources[FieldTitle] = SourceVisible
+	}
 	out.Brand = pickString(FieldBrand, func(c *candidate) string { return c.brand })
 	out.Image = pickString(FieldImage, func(c *candidate) string { return c.image })
-	out.SKU = pickString(FieldSKU, func(c *candidate) string { return c.sku })
+	out.SKU = pickStringOf(out, all, FieldSKU, func(c *candidate) string { return c.sku })
+	out.MPN = pickStringOf(out, all, FieldMPN, func(c *candidate) string { return c.mpn })
+	if out.SKU == "" && out.MPN != "" {
+		out.SKU = out.MPN
+		out.Sources[FieldSKU] = out.Sources[FieldMPN]
+	}
 	out.GTIN = pickString(FieldGTIN, func(c *candidate) string { return c.gtin })
 	out.UnitPrice = pickString(FieldUnitPrice, func(c *candidate) string { return c.unitPrice })
 	for _, c := range cands {
@@ -73,7 +91,7 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 
 	mergePrice(out, cands, adapter, vis)
 
-	for _, c := range cands {
+	for _, c := range all {
 		if c.availability != "" {
 			out.Availability = c.availability
 			out.Sources[FieldAvailability] = c.source
@@ -117,20 +135,27 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	return out
 }
 
-// mergePrice chooses Price and ListPrice.
+// pickStringOf returns the first non-empty value among cands and credits
+// its source.
+func pickStringOf(out *Product, cands []*candidate, field string, get func(*candidate) string) string {
+	for _, c := range cands {
+		if v := get(c); v != "" {
+			out.Sources[field] = c.source
+			return v
+		}
+	}
+	return ""
+}
+
+// mergePrice chooses Price and ListPrice: the site adapter's; else the
+// structured price (JSON-LD, microdata, OpenGraph, meta), unless the
+// visible page shows a lower selling price with the structured amount
+// struck through as its list price; else the visible price.
 func mergePrice(out *Product, cands []*candidate, adapter, vis *candidate) {
 	var chosen *candidate
 	switch {
 	case adapter != nil && adapter.price != nil:
 		chosen = adapter
-	case vis != nil && vis.price != nil:
-		chosen = vis
-		for _, c := range cands {
-			if sameAmount(c.price, vis.price) {
-				chosen = c
-				break
-			}
-		}
 	default:
 		for _, c := range cands {
 			if c.price != nil {
@@ -138,8 +163,28 @@ func mergePrice(out *Product, cands []*candidate, adapter, vis *candidate) {
 				break
 			}
 		}
+		if vis != nil && vis.price != nil {
+			switch {
+			case chosen == nil:
+				chosen = vis
+			case chosen.price.Currency == "" && chosen.price.Minor == vis.price.Minor:
+				// A structured amount without currency takes the visible one's.
+				fixed := *chosen
+				fixed.price = vis.price
+				if fixed.listPrice != nil && fixed.listPrice.Currency == "" {
+					l := *fixed.listPrice
+					l.Currency = vis.price.Currency
+					fixed.listPrice = &l
+				}
+				chosen = &fixed
+			case sameAmount(vis.listPrice, chosen.price) && vis.price.Minor < chosen.price.Minor:
+				chosen = vis
+			case vis.score >= strongPriceScore && !sameAmount(vis.price, chosen.price):
+				chosen = vis // what a person sees beats stale metadata
+			}
+		}
 	}
-	if chosen == nil {
+	if chosen == nil || chosen.price.Currency == "" {
 		return
 	}
 	out.Price = chosen.price

@@ -34,6 +34,11 @@ func (p *page) microItem(n *html.Node, depth int) map[string]any {
 			}
 			for _, prop := range props {
 				addProp(m, schemaType(prop), val)
+				if prop == "price" && !scoped {
+					if _, hasContent := attrOK(c, "content"); hasContent {
+						addProp(m, "@priceText", clean(nodeText(c)))
+					}
+				}
 			}
 			if !scoped {
 				walk(c)
@@ -114,7 +119,43 @@ func (p *page) fromMicrodata() *candidate {
 		names[str(m["name"])] = true
 	}
 	if len(names) >= 2 {
+		// Several products: the page's is the one its main heading names
+		// (the others are related items); with none named it is a listing.
+		if m := p.namedProduct(products); m != nil {
+			return p.productFromNode(m, SourceMicrodata)
+		}
 		return &candidate{source: SourceMicrodata, listing: true}
 	}
 	return p.productFromNode(products[0], SourceMicrodata)
+}
+
+// namedProduct returns the one product whose name is the page's main
+// heading or og:title, or nil.
+func (p *page) namedProduct(products []map[string]any) map[string]any {
+	var heads []string
+	if h := p.mainHeading(p.meta("og:title")); h != nil {
+		heads = append(heads, h.text)
+	}
+	if t := p.meta("og:title"); t != "" {
+		heads = append(heads, t)
+	}
+	for _, h := range heads {
+		h = strings.ToLower(clean(h))
+		var found map[string]any
+		n := 0
+		for _, m := range products {
+			if name := strings.ToLower(str(m["name"])); name != "" && name == h {
+				if found == nil || str(found["name"]) != str(m["name"]) {
+					n++
+				}
+				if found == nil {
+					found = m
+				}
+			}
+		}
+		if n == 1 {
+			return found
+		}
+	}
+	return nil
 }

@@ -30,40 +30,52 @@ type page struct {
 	items     []*html.Node        // top-level microdata itemscope elements
 	htmlLang  string
 
-	ix   *markIndex // selector marks known when the page was indexed
-	seen markSet    // marks satisfied by some element of the page
-
-	// needDOM is set by a source that the token scan cannot answer; the
-	// caller then extracts from the full document instead.
-	needDOM bool
+	seen visibleSignals // what a person sees: prices, headings, buy controls, labels
 
 	currencyHint string
 }
 
-// collect walks the document once and fills the page's indexes and marks.
+// collect walks the document once and fills the page's indexes and the
+// visible signals.
 func (p *page) collect() {
 	p.metas = make(map[string][]string)
-	p.ix = currentMarks()
-	p.seen = make(markSet, p.ix.n)
 	for _, root := range p.doc.Nodes {
-		p.walk(root, false, false)
+		p.walk(root, walkState{})
 	}
 }
 
-// walk indexes n and its subtree. Every element is marked for the selector
-// pre-check; hidden (inside script, style, noscript or template) elements
-// are marked but not indexed.
-func (p *page) walk(n *html.Node, inItem, hidden bool) {
-	if n.Type == html.ElementNode {
-		for _, a := range n.Attr {
-			markAttr(p.ix, p.seen, a.Key, a.Val)
+// walkState is what an element inherits from its ancestors.
+type walkState struct {
+	hidden bool // inside script, style, noscript or template: not rendered
+	inItem bool // inside a microdata item
+	zone   zone // page-region flags (see zone)
+}
+
+// walk indexes n and its subtree and returns the subtree's rendered text
+// when it is short (see shortText), for the visible-signal collectors.
+func (p *page) walk(n *html.Node, st walkState) shortText {
+	switch n.Type {
+	case html.TextNode:
+		if st.hidden {
+			return shortText{}
 		}
-		if !hidden {
+		return newShortText(n.Data)
+	case html.ElementNode:
+	case html.DocumentNode:
+	default:
+		return shortText{}
+	}
+	var own zone
+	pos := p.seen.order
+	mark := len(p.seen.prices)
+	if n.Type == html.ElementNode {
+		p.seen.order++
+		if !st.hidden {
 			switch n.DataAtom {
 			case atom.Html:
 				p.htmlLang = attr(n, "lang")
 			case atom.Meta:
-				p.addMeta(n.Attr, inItem)
+				p.addMeta(n.Attr, st.inItem)
 			case atom.Link:
 				p.addLink(n.Attr)
 			case atom.Base:
@@ -74,22 +86,34 @@ func (p *page) walk(n *html.Node, inItem, hidden bool) {
 				}
 			case atom.Script:
 				if p.addScript(n.Attr, nodeText(n)) {
-					hidden = true
+					st.hidden = true
 				}
 			case atom.Style, atom.Noscript, atom.Template:
-				hidden = true
+				st.hidden = true
 			}
-			if !inItem && !hidden {
+			if !st.inItem && !st.hidden {
 				if _, ok := attrOK(n, "itemscope"); ok {
 					p.items = append(p.items, n)
-					inItem = true
+					st.inItem = true
 				}
 			}
 		}
+		if !st.hidden {
+			own = classify(n)
+			st.zone = st.zone.enter(own)
+		}
 	}
+	var text shortText
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		p.walk(c, inItem, hidden)
+		t := p.walk(c, st)
+		if !st.hidden {
+			text = text.join(t, c)
+		}
 	}
+	if n.Type == html.ElementNode && !st.hidden {
+		p.seen.element(p, n, st.zone, own, pos, mark, text)
+	}
+	return text
 }
 
 // addMeta indexes a meta element's content under its property, name and
@@ -268,7 +292,34 @@ func clean(s string) string {
 	if s == "" {
 		return ""
 	}
+	if isClean(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// isClean reports whether s has no leading, trailing or repeated white
+// space and no white space other than ' ' (ASCII only; other white space
+// is left to strings.Fields).
+func isClean(s string) bool {
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3:
+			return false
+		default:
+			prevSpace = false
+		}
+	}
+	return true
 }
 
 // selText returns the cleaned text of the first element matching sel.

@@ -45,6 +45,7 @@ const (
 	FieldImage        = "image"
 	FieldBrand        = "brand"
 	FieldSKU          = "sku"
+	FieldMPN          = "mpn"
 	FieldGTIN         = "gtin"
 	FieldVariants     = "variants"
 	FieldCanonicalURL = "canonical_url"
@@ -103,7 +104,11 @@ type Product struct {
 	ShippingFee *price.Amount
 
 	GTIN string
-	SKU  string
+	// SKU is the merchant's stock keeping unit; when the page states none,
+	// the manufacturer part number or model number (MPN).
+	SKU string
+	// MPN is the manufacturer part number or model number.
+	MPN string
 
 	Variants []Variant
 	// Sources maps a field name (FieldPrice, FieldTitle, ...) to where its value came from.
@@ -120,6 +125,7 @@ type jsonProduct struct {
 	Availability  Availability      `json:"availability"`
 	Image         *string           `json:"image"`
 	SKU           *string           `json:"sku"`
+	MPN           *string           `json:"mpn"`
 	GTIN          *string           `json:"gtin"`
 	Brand         *string           `json:"brand"`
 	Variants      []jsonVariant     `json:"variants"`
@@ -167,6 +173,7 @@ func (p *Product) MarshalJSON() ([]byte, error) {
 		Availability:  p.Availability,
 		Image:         optString(p.Image),
 		SKU:           optString(p.SKU),
+		MPN:           optString(p.MPN),
 		GTIN:          optString(p.GTIN),
 		Brand:         optString(p.Brand),
 		Variants:      make([]jsonVariant, 0, len(p.Variants)),

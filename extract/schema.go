@@ -27,14 +27,23 @@ func (p *page) offersOf(v any, cur string) (offers, subs []offer) {
 		}
 		o := p.offerOf(m, cur)
 		if hasType(m, "AggregateOffer") {
-			if low := p.amountOf(m["lowPrice"], o.currency); low != nil {
+			// A range is no single price: lowPrice counts only when
+			// highPrice equals it, or when there is one offer.
+			low := p.amountOf(m["lowPrice"], o.currency)
+			high := p.amountOf(m["highPrice"], o.currency)
+			count, hasCount := num(m["offerCount"])
+			switch {
+			case o.price != nil:
+			case low != nil && high != nil && *low == *high:
+				o.price = low
+			case low != nil && high == nil && hasCount && count == 1:
 				o.price = low
 			}
 			inner, innerSubs := p.offersOf(m["offers"], o.currency)
 			subs = append(subs, inner...)
 			subs = append(subs, innerSubs...)
-			if o.price == nil && len(inner) > 0 {
-				o.price = lowest(inner)
+			if o.price == nil && len(inner) > 0 && (low == nil || high == nil || *low == *high) {
+				o.price = single(inner)
 			}
 			if o.availability == "" {
 				o.availability = overallAvailability(inner)
@@ -83,6 +92,17 @@ func (p *page) offerOf(m map[string]any, cur string) offer {
 	if o.currency == "" && o.price != nil {
 		o.currency = o.price.Currency
 	}
+	if o.currency == "" && o.price != nil {
+		// Microdata: the price element's text may name the currency its
+		// content attribute leaves out (content="12.99">$12.99).
+		if t := first(m, "@priceText"); t != "" {
+			if a, ok := price.Parse(t, ""); ok && a.Currency != "" {
+				if fixed := p.amountOf(m["price"], a.Currency); fixed != nil {
+					o.price, o.currency = fixed, a.Currency
+				}
+			}
+		}
+	}
 	o.availability = parseAvailability(first(m, "availability"))
 	o.sku = first(m, "sku")
 	o.name = first(m, "name")
@@ -111,6 +131,22 @@ func (p *page) offerOf(m map[string]any, cur string) offer {
 		}
 	}
 	return o
+}
+
+// single returns the one price all priced offers agree on, or nil when
+// they state different prices (a range, not a price).
+func single(offers []offer) *price.Amount {
+	var one *price.Amount
+	for _, o := range offers {
+		if o.price == nil {
+			continue
+		}
+		if one != nil && *one != *o.price {
+			return nil
+		}
+		one = o.price
+	}
+	return one
 }
 
 // lowest returns the lowest price among offers that are not sold out, or
@@ -179,6 +215,11 @@ func (p *page) productFromNode(m map[string]any, src Source) *candidate {
 	c.productID = first(m, "productID", "productGroupID")
 
 	offers, subs := p.offersOf(m["offers"], "")
+	if len(offers) == 0 && m["price"] != nil {
+		// Offer properties written on the product itself (microdata with an
+		// itemprop="offers" element that is not an item of its own).
+		offers = append(offers, p.offerOf(m, ""))
+	}
 	all := append(append([]offer(nil), offers...), subs...)
 	c.price = lowest(offers)
 	c.listPrice = listFor(offers, c.price)

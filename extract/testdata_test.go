@@ -111,9 +111,11 @@ var testPages = []testPage{
 		},
 	}},
 	{"jsonld_aggregateoffer.html", "https://www.gadgetcompare.com/p/sony-wh-1000xm5", want{
-		IsProduct: true, Title: "Sony WH-1000XM5 Wireless Noise Cancelling Headphones", Price: "329.99", Currency: "USD", Availability: Unknown,
+		// A price comparison page: AggregateOffer lowPrice 329.99 .. highPrice
+		// is a range ("from $329.99 at 7 stores"), not one price.
+		IsProduct: true, Title: "Sony WH-1000XM5 Wireless Noise Cancelling Headphones", Currency: "USD", Availability: Unknown,
 		Image: "https://img.gadgetcompare.com/p/sony-wh-1000xm5-large.jpg", Brand: "Sony", GTIN: "027242923782", Shop: "gadgetcompare.com",
-		Canonical: "https://www.gadgetcompare.com/p/sony-wh-1000xm5", PriceSource: SourceJSONLD, TitleSource: SourceJSONLD,
+		Canonical: "https://www.gadgetcompare.com/p/sony-wh-1000xm5", TitleSource: SourceJSONLD,
 	}},
 	{"microdata.html", "https://www.bookbarn.com/books/9780140449334", want{
 		IsProduct: true, Title: "Meditations (Penguin Classics)", Price: "12.50", Currency: "USD", Availability: InStock,

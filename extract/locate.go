@@ -1,0 +1,359 @@
+package extract
+
+import (
+	"sort"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/ddokso/ddokso/price"
+)
+
+// The visible-price locator reads the price a person sees next to the
+// product's title, without knowing the shop system. Every element whose
+// text reads as one price is a candidate (signals.go); each is scored by
+//
+//   - its text: a currency written next to the number;
+//   - the markup vocabulary of the element and its ancestors (zone.go):
+//     price, sale/final price, list/was price, and regions that are not the
+//     main product (header, footer, related products, reviews, cart) or
+//     prices that are not the product's (shipping, coupons, installments);
+//   - the label a person reads before it (판매가, 할인가, Price, Now ...);
+//   - its nearness to the main title (h1) in document order and in the tree;
+//   - agreement with prices stated in the page's metadata.
+//
+// Struck-through and "was / 정가" prices are list-price candidates. The
+// best-scoring amount wins only when its evidence is strong and no other
+// amount comes close: with weak or split evidence there is no price.
+
+// Score thresholds of the locator.
+const (
+	minPriceScore = 6 // the winner's score must reach this
+	minPriceLead  = 3 // and lead every other amount by this much
+	// strongPriceScore is a visible price strong enough to override a
+	// structured price that disagrees (stale metadata).
+	strongPriceScore = 9
+)
+
+// Label words a person reads before or around a price, lower case.
+var (
+	saleLabels = []string{"판매가", "할인가", "최종가", "혜택가", "특가", "최저가", "price", "sale", "now", "our price", "preis",
+		"prix", "precio", "価格", "販売価格", "税込", "special"}
+	listLabels = []string{"정가", "소비자가", "시중가", "정상가", "권장소비자", "원가", "was", "list price", "rrp", "msrp", "regular price",
+		"compare at", "uvp", "statt", "original price", "before", "retail price", "reg.", "定価", "通常価格", "참고가격", "prix de référence"}
+	feeLabels = []string{"배송", "적립", "포인트", "마일리지", "쿠폰", "할부", "무이자", "월 ", "/월", "개월", "할인금액", "절약",
+		"이상 구매", "이상 무료", "shipping", "delivery", "save ", "you save", "saving", "% off", " off", "/mo", "per month", "a month",
+		"monthly", "installment", "points", "reward", "cashback", "or 4", "interest", "from ", "starting at", "as low as",
+		"versand", "livraison", "envío", "送料", "ポイント", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
+)
+
+// mainHeading returns the page's main title element: the h1 (else another
+// title-like element) whose text agrees with a structured title, else the
+// first h1, else nothing.
+func (p *page) mainHeading(titles ...string) *textLabel {
+	for _, hs := range [][]textLabel{p.seen.headings, p.seen.titles} {
+		for _, t := range titles {
+			t = strings.ToLower(clean(t))
+			if t == "" {
+				continue
+			}
+			for i := range hs {
+				h := strings.ToLower(hs[i].text)
+				if h == t || len(h) >= 4 && strings.Contains(t, h) || len(t) >= 4 && strings.Contains(h, t) {
+					return &hs[i]
+				}
+			}
+		}
+	}
+	if len(p.seen.headings) > 0 {
+		return &p.seen.headings[0]
+	}
+	return nil
+}
+
+// scored is one candidate amount of the locator.
+type scored struct {
+	amount price.Amount
+	score  int
+	pos    int
+	node   *html.Node
+}
+
+// locator holds what scoring needs about the page.
+type locator struct {
+	p       *page
+	heading *textLabel
+	anc     map[*html.Node]bool // ancestors of the heading
+	sizes   map[*html.Node]int  // subtree sizes, computed on demand
+	known   []*price.Amount     // prices stated by metadata
+	hint    string
+}
+
+// visiblePrice runs the locator. known are the prices metadata states
+// (they raise matching candidates); titles are the structured titles.
+func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string) *candidate {
+	if len(p.seen.prices) == 0 {
+		return nil
+	}
+	l := &locator{p: p, heading: p.mainHeading(titles...), known: known, hint: hint, sizes: map[*html.Node]int{}}
+	if l.heading != nil {
+		l.anc = map[*html.Node]bool{}
+		for a := l.heading.node; a != nil; a = a.Parent {
+			l.anc[a] = true
+		}
+	}
+	var sale, list []scored
+	for _, ps := range p.seen.prices {
+		s, isList, ok := l.score(ps)
+		if !ok {
+			continue
+		}
+		if isList {
+			list = append(list, s)
+		} else {
+			sale = append(sale, s)
+		}
+	}
+	best, ok := decide(sale)
+	if !ok {
+		return nil
+	}
+	c := &candidate{source: SourceVisible, price: &best.amount, currency: best.amount.Currency, score: best.score}
+	// The list price is a struck or labelled price near the selling price.
+	var bestList *scored
+	for i := range list {
+		s := &list[i]
+		if s.amount.Currency != best.amount.Currency || s.amount.Minor <= best.amount.Minor {
+			continue
+		}
+		if d := s.pos - best.pos; d < -60 || d > 60 {
+			continue
+		}
+		if bestList == nil || s.score > bestList.score {
+			bestList = s
+		}
+	}
+	if bestList != nil && bestList.score >= minPriceScore-2 {
+		c.listPrice = &bestList.amount
+	}
+	return c
+}
+
+// decide returns the winning amount: the best score per amount must reach
+// minPriceScore and lead every other amount by minPriceLead.
+func decide(cands []scored) (scored, bool) {
+	if len(cands) == 0 {
+		return scored{}, false
+	}
+	byAmount := map[price.Amount]scored{}
+	count := map[price.Amount]int{}
+	for _, s := range cands {
+		count[s.amount]++
+		if old, ok := byAmount[s.amount]; !ok || s.score > old.score {
+			byAmount[s.amount] = s
+		}
+	}
+	all := make([]scored, 0, len(byAmount))
+	for a, s := range byAmount {
+		if count[a] > 1 {
+			s.score++ // shown more than once in the main content
+		}
+		all = append(all, s)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].score != all[j].score {
+			return all[i].score > all[j].score
+		}
+		return all[i].pos < all[j].pos
+	})
+	best := all[0]
+	if best.score < minPriceScore {
+		return scored{}, false
+	}
+	if len(all) > 1 && all[1].score > best.score-minPriceLead {
+		return scored{}, false
+	}
+	return best, true
+}
+
+// score rates one visible price. ok is false when it cannot be the
+// product's price at all.
+func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
+	z := ps.zone
+	if z&(zBad|zFee|zOption|zInvisible) != 0 {
+		return s, false, false
+	}
+	if !ps.marked && (z&zPrice == 0 || l.hint == "") {
+		return s, false, false
+	}
+	a, okp := price.Parse(ps.text, l.hint)
+	if !okp || a.Minor <= 0 || a.Currency == "" {
+		return s, false, false
+	}
+	label := strings.ToLower(ps.text + " " + labelBefore(ps.node))
+	if containsAny(label, feeLabels) {
+		return s, false, false
+	}
+	score := 0
+	if ps.marked {
+		score += 2
+	}
+	if z&zPrice != 0 {
+		score += 2
+	}
+	if z&zSale != 0 {
+		score++
+	}
+	isList = z&zStrike != 0
+	if containsAny(label, listLabels) {
+		isList = true
+	} else if containsAny(label, saleLabels) {
+		score += 2
+	}
+	if l.heading != nil {
+		d := ps.pos - l.heading.pos
+		switch {
+		case d > 0 && d <= 60:
+			score += 3
+		case d > 0 && d <= 250:
+			score += 2
+		case d > 0 && d <= 800:
+			score++
+		case d < 0 && d >= -40:
+			score++
+		default:
+			score -= 2
+		}
+		switch size := l.blockSize(ps.node); {
+		case size <= 0:
+		case size <= 120:
+			score += 2
+		case size <= 500:
+			score++
+		}
+	}
+	for _, k := range l.known {
+		if k != nil && k.Minor == a.Minor && k.Currency == a.Currency {
+			score += 3
+			break
+		}
+	}
+	return scored{amount: a, score: score, pos: ps.pos, node: ps.node}, isList, true
+}
+
+// blockSize is the number of elements in the smallest subtree holding both
+// n and the main heading (0 when it exceeds the cap).
+func (l *locator) blockSize(n *html.Node) int {
+	for a := n; a != nil; a = a.Parent {
+		if l.anc[a] {
+			if s, ok := l.sizes[a]; ok {
+				return s
+			}
+			s := countElements(a, 600)
+			l.sizes[a] = s
+			return s
+		}
+	}
+	return 0
+}
+
+// countElements counts the elements under n, giving up (0) past limit.
+func countElements(n *html.Node, limit int) int {
+	count := 0
+	var f func(*html.Node) bool
+	f = func(n *html.Node) bool {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				count++
+				if count > limit || !f(c) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if !f(n) {
+		return 0
+	}
+	return count
+}
+
+// labelBefore is the short text a person reads just before n: its
+// previous element sibling's, or its parent's previous sibling's.
+func labelBefore(n *html.Node) string {
+	for k := 0; k < 2 && n != nil; k++ {
+		for s := n.PrevSibling; s != nil; s = s.PrevSibling {
+			var t string
+			switch s.Type {
+			case html.TextNode:
+				t = strings.TrimSpace(s.Data)
+			case html.ElementNode:
+				t = clean(nodeText(s))
+			}
+			if t == "" {
+				continue
+			}
+			if len(t) > 40 || hasDigit(t) {
+				return "" // a label is words; a price before is not this one's label
+			}
+			return t
+		}
+		n = n.Parent
+	}
+	return ""
+}
+
+// visibleAvailability reads the stock state from the buy controls and
+// stock labels near the main title. It returns "" when the page shows no
+// clear signal.
+func (p *page) visibleAvailability(titles ...string) Availability {
+	h := p.mainHeading(titles...)
+	near := func(pos int) bool {
+		if h == nil {
+			return true
+		}
+		d := pos - h.pos
+		return d >= -80 && d <= 800
+	}
+	var buy, buyOff, soldOut, notify int
+	for _, c := range p.seen.controls {
+		if !near(c.pos) {
+			continue
+		}
+		switch {
+		case c.soldOut:
+			soldOut++
+		case c.notify:
+			notify++
+		case c.buy && c.disabled:
+			buyOff++
+		case c.buy:
+			buy++
+		}
+	}
+	labels := 0
+	for _, l := range p.seen.soldOut {
+		if near(l.pos) {
+			labels++
+		}
+	}
+	inLabels := 0
+	for _, l := range p.seen.inStock {
+		if near(l.pos) {
+			inLabels++
+		}
+	}
+	switch {
+	case buy > 0 && (soldOut > 0 || labels > 0):
+		return "" // an enabled buy button and a sold-out sign: a person could not tell
+	case buy > 0:
+		return InStock
+	case soldOut > 0 || (buyOff > 0 && labels > 0) || (notify > 0 && labels > 0):
+		return OutOfStock
+	case labels > 0 && inLabels == 0 && h != nil:
+		return OutOfStock
+	case inLabels > 0 && labels == 0:
+		return InStock
+	}
+	return ""
+}

@@ -1,0 +1,329 @@
+package extract
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/ddokso/ddokso/price"
+)
+
+// maxShort is the longest rendered text (bytes) a subtree may have to be
+// read as one label, price or button caption.
+const maxShort = 120
+
+// shortText is the rendered text of a subtree when it is at most maxShort
+// bytes; long marks a longer one (whose text is not kept).
+type shortText struct {
+	s     string
+	long  bool
+	block bool // a block-level element contributed: the text spans lines
+}
+
+func newShortText(s string) shortText {
+	if len(s) > maxShort {
+		if t := strings.TrimSpace(s); len(t) > maxShort {
+			return shortText{long: true}
+		}
+	}
+	return shortText{s: s}
+}
+
+// join appends a child's text; block-level children are set apart by a
+// space as a browser renders them on their own line.
+func (t shortText) join(c shortText, child *html.Node) shortText {
+	if t.long || c.long {
+		return shortText{long: true}
+	}
+	isBlock := child.Type == html.ElementNode && blockElement(child.DataAtom)
+	if c.s == "" && !isBlock {
+		return t
+	}
+	if isBlock {
+		c.s, c.block = " "+c.s+" ", true
+	}
+	if len(t.s)+len(c.s) > maxShort {
+		r := newShortText(strings.TrimSpace(t.s) + " " + strings.TrimSpace(c.s))
+		r.block = r.block || t.block || c.block
+		return r
+	}
+	if t.s == "" {
+		return c
+	}
+	return shortText{s: t.s + c.s, block: t.block || c.block}
+}
+
+func blockElement(a atom.Atom) bool {
+	switch a {
+	case atom.Div, atom.P, atom.Li, atom.Ul, atom.Ol, atom.Br, atom.Td, atom.Th, atom.Tr, atom.Dt, atom.Dd, atom.Dl,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Section, atom.Article, atom.Table, atom.Form,
+		atom.Header, atom.Footer, atom.Button, atom.Option, atom.Select, atom.Label:
+		return true
+	}
+	return false
+}
+
+// priceSeen is a piece of visible text that reads as one price.
+type priceSeen struct {
+	node   *html.Node
+	pos    int    // document order of the element
+	zone   zone   // the element's zone (own and inherited)
+	text   string // cleaned text
+	marked bool   // the text names its currency
+}
+
+// control is a visible buy, add-to-cart or notify-me control.
+type control struct {
+	node     *html.Node
+	pos      int
+	buy      bool // add to cart / buy now
+	notify   bool // notify me when available
+	soldOut  bool // its caption says sold out
+	disabled bool
+}
+
+// textLabel is a short visible text carrying a signal, at a position.
+type textLabel struct {
+	node *html.Node
+	pos  int
+	text string
+}
+
+// visibleSignals is what the walk saw that a person reads on the page.
+type visibleSignals struct {
+	order     int // elements entered so far
+	prices    []priceSeen
+	headings  []textLabel // h1 elements
+	titles    []textLabel // other title-like elements (h2.product-title, .goods_name ...)
+	controls  []control
+	soldOut   []textLabel // "Sold out", "품절" ...
+	inStock   []textLabel // "In stock", "재고 있음" ...
+	idLabels  []idLabel   // "SKU: ABC-1", "모델명 XYZ"
+	listingCt int         // product cards with their own buy button
+}
+
+// element records the signals of one element after its subtree was
+// walked. mark is the length of the price list when the element was
+// entered: the prices found inside it.
+func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, mark int, text shortText) {
+	if z&zInvisible != 0 {
+		return
+	}
+	switch {
+	case n.DataAtom == atom.H1:
+		if t := clean(nodeText(n)); t != "" && z&zBad == 0 {
+			v.headings = append(v.headings, textLabel{node: n, pos: pos, text: t})
+		}
+	case z&zBad == 0 && !text.long && titleLike(n):
+		if t := clean(text.s); t != "" && !hasOnlyDigits(t) {
+			v.titles = append(v.titles, textLabel{node: n, pos: pos, text: t})
+		}
+	}
+	if v.control(n, z, pos, text) {
+		return
+	}
+	if text.long {
+		return
+	}
+	t := text.s
+	if !hasDigit(t) {
+		if len(t) <= 60 && z&(zOption|zBad) == 0 && len(strings.TrimSpace(t)) > 2 {
+			v.stockLabel(n, pos, t)
+		}
+		if n.FirstChild != nil && len(t) <= 40 && z&zBad == 0 {
+			v.idLabel(n, pos, t)
+		}
+		return
+	}
+	if len(t) > maxShort {
+		return
+	}
+	if n.FirstChild != nil && len(t) <= 100 && z&zBad == 0 {
+		v.idLabel(n, pos, t)
+	}
+	if z&(zBad|zFee|zOption) != 0 || len(t) > 64 || text.block || numberGroups(t) != 1 {
+		return // a container of lines, or several numbers: its pieces are the candidates
+	}
+	ct := clean(t)
+	a, ok := price.Parse(ct, "")
+	if !ok && z&zPrice == 0 {
+		return
+	}
+	// This element's text is one price: it replaces the pieces found inside
+	// it ("$", "12", ".99"), inheriting their price vocabulary.
+	var inner zone
+	for _, c := range v.prices[mark:] {
+		inner |= c.zone & (zPrice | zSale | zStrike)
+	}
+	v.prices = append(v.prices[:mark], priceSeen{node: n, pos: pos, zone: z | inner, text: ct, marked: ok && a.Currency != ""})
+}
+
+// numberGroups counts the numbers in s: runs of digits joined by single
+// grouping or decimal separators.
+func numberGroups(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		n++
+		for i < len(s) {
+			if isDigit(s[i]) {
+				i++
+				continue
+			}
+			if (s[i] == ',' || s[i] == '.' || s[i] == '\'' || s[i] == ' ') && i+1 < len(s) && isDigit(s[i+1]) {
+				i++
+				continue
+			}
+			break
+		}
+	}
+	return n
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Captions of controls and labels, lower case.
+var (
+	buyWords = []string{"add to cart", "add to bag", "add to basket", "add to trolley", "buy now", "buy it now", "add to shopping",
+		"장바구니", "구매하기", "바로구매", "바로 구매", "주문하기", "구매 하기", "in den warenkorb", "jetzt kaufen", "ajouter au panier",
+		"añadir al carrito", "aggiungi al carrello", "カートに入れる", "カートへ", "購入する", "toevoegen aan winkelwagen",
+		"in winkelwagen", "lägg i varukorgen", "dodaj do koszyka", "adicionar ao carrinho", "comprar", "acheter", "kaufen", "buy"}
+	notifyWords = []string{"notify me", "notify when", "email me when", "email when", "alert me", "재입고 알림", "재입고알림",
+		"입고 알림", "입고알림", "benachrichtigen", "m'avertir", "avisarme", "入荷お知らせ", "再入荷"}
+	soldOutWords = []string{"sold out", "soldout", "out of stock", "out-of-stock", "currently unavailable", "no longer available",
+		"품절", "일시품절", "재고 없음", "재고없음", "판매종료", "판매 종료", "판매중지", "판매 중지", "구매불가", "구매 불가",
+		"ausverkauft", "nicht verfügbar", "nicht vorrätig", "nicht lieferbar", "épuisé", "rupture de stock", "agotado",
+		"esaurito", "在庫切れ", "売り切れ", "在庫なし", "完売", "uitverkocht", "slutsåld", "niedostępny"}
+	inStockWords = []string{"in stock", "재고 있음", "재고있음", "구매 가능", "구매가능", "auf lager", "sofort lieferbar",
+		"en stock", "在庫あり", "在庫有り", "op voorraad", "in magazzino", "disponibile", "disponible"}
+)
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// controlWords are class/id/name words of buy controls.
+var controlWords = []string{"addtocart", "add-to-cart", "add_to_cart", "addcart", "add-cart", "add_cart", "buynow", "buy-now",
+	"buy_now", "btn-buy", "btn_buy", "btnbuy", "buy-btn", "buy_btn", "buybtn", "addtobag", "add-to-bag", "addtobasket",
+	"add-to-basket", "btn-cart", "btn_cart", "cart-btn", "cart_btn", "product-form__submit", "product-form__cart",
+	"single_add_to_cart", "purchase", "btn_order", "btn-order", "notify", "soldout", "sold-out", "sold_out", "restock"}
+
+// control records a buy / add-to-cart / notify-me control; it reports
+// whether n is one.
+func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) bool {
+	switch n.DataAtom {
+	case atom.Button, atom.Input, atom.A:
+	default:
+		if attr(n, "role") != "button" {
+			return false
+		}
+	}
+	if z&(zBad|zOption) != 0 {
+		return false
+	}
+	caption := ""
+	if n.DataAtom == atom.Input {
+		switch strings.ToLower(attr(n, "type")) {
+		case "submit", "button", "image":
+		default:
+			return false
+		}
+		caption = attr(n, "value")
+		if caption == "" {
+			caption = attr(n, "alt")
+		}
+	} else if !text.long {
+		caption = text.s
+	}
+	caption = strings.ToLower(clean(caption))
+	names := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "data-action"))
+	c := control{node: n, pos: pos}
+	c.soldOut = caption != "" && len(caption) <= 60 && containsAny(caption, soldOutWords)
+	c.notify = caption != "" && len(caption) <= 60 && containsAny(caption, notifyWords)
+	c.buy = caption != "" && len(caption) <= 40 && containsAny(caption, buyWords) && !c.soldOut && !c.notify
+	if !c.buy && !c.soldOut && !c.notify {
+		if !containsAny(names, controlWords) || n.DataAtom == atom.A && caption == "" {
+			return false
+		}
+		if strings.Contains(names, "soldout") || strings.Contains(names, "sold-out") || strings.Contains(names, "sold_out") {
+			c.soldOut = true
+		} else if strings.Contains(names, "notify") || strings.Contains(names, "restock") {
+			c.notify = true
+		} else {
+			c.buy = true
+		}
+	}
+	if _, ok := attrOK(n, "disabled"); ok || strings.EqualFold(attr(n, "aria-disabled"), "true") ||
+		strings.Contains(names, "disabled") {
+		c.disabled = true
+	}
+	v.controls = append(v.controls, c)
+	return true
+}
+
+// stockLabel records short texts that say sold out or in stock.
+func (v *visibleSignals) stockLabel(n *html.Node, pos int, t string) {
+	l := strings.ToLower(clean(t))
+	if l == "" {
+		return
+	}
+	// Only the innermost element carrying the words.
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.ElementNode {
+		return
+	}
+	switch {
+	case containsAny(l, soldOutWords):
+		v.soldOut = append(v.soldOut, textLabel{node: n, pos: pos, text: l})
+	case containsAny(l, inStockWords) && !strings.Contains(l, "not ") && !strings.Contains(l, "없"):
+		v.inStock = append(v.inStock, textLabel{node: n, pos: pos, text: l})
+	}
+}
+
+// titleLike reports whether n is named like a product title.
+func titleLike(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.H2, atom.H3, atom.Div, atom.P, atom.Span, atom.Strong, atom.Dt:
+	default:
+		return false
+	}
+	if v := attr(n, "itemprop"); v == "name" {
+		return true
+	}
+	c := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	if !strings.Contains(c, "title") && !strings.Contains(c, "name") && !strings.Contains(c, "tit") && !strings.Contains(c, "nm") {
+		return false
+	}
+	for _, w := range []string{"product", "item", "goods", "prd", "prod", "heading", "detail", "pdp"} {
+		if strings.Contains(c, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasOnlyDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) && s[i] != ' ' && s[i] != ',' && s[i] != '.' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,255 @@
+package extract
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// zone is what the markup says about a region of the page: the class, id,
+// itemprop and data-* vocabulary (English and Korean shops' romanised
+// names), the element's tag and its visibility. An element's zone is its
+// own vocabulary plus its ancestors'.
+type zone uint16
+
+const (
+	zPrice     zone = 1 << iota // price vocabulary: price, amount, money, itemprop=price ...
+	zSale                       // selling-price vocabulary with a price word: sale-price, final-price ...
+	zStrike                     // the price before discount: del, s, old-price, was-price, line-through ...
+	zBad                        // not the main product: header, footer, nav, related, recommended, reviews ...
+	zFee                        // a price that is not the product's: shipping, coupon, installments, points ...
+	zOption                     // option lists: select, option, swatches (prices there are per option)
+	zInvisible                  // hidden attribute, display:none, class hidden
+	zButton                     // inside a button
+)
+
+// enter returns the zone of a child region with its own vocabulary own.
+func (z zone) enter(own zone) zone { return z | own }
+
+// Word classes of the markup vocabulary.
+const (
+	wPrice   = 1 << iota // a price word
+	wSale                // selling-price modifier (needs a price word on the element)
+	wStrike              // list-price modifier (needs a price word on the element)
+	wSaleP               // selling price on its own (saleprice, finalprice)
+	wStrikeP             // list price on its own (oldprice, msrp)
+	wBad
+	wFee
+	wOption
+	wHidden
+)
+
+// vocab maps a lower-case word of class, id, itemprop or data-* names to
+// its word classes. Compound words written without separators are listed
+// as such ("saleprice").
+var vocab = map[string]uint16{
+	"price": wPrice, "prices": wPrice, "pricing": wPrice, "prc": wPrice, "amount": wPrice, "money": wPrice,
+	"pricebox": wPrice, "priceblock": wPrice, "cost": wPrice, "won": wPrice,
+
+	"sale": wSale, "sales": wSale, "selling": wSale, "sell": wSale, "final": wSale, "current": wSale,
+	"special": wSale, "now": wSale, "actual": wSale, "deal": wSale, "discounted": wSale, "our": wSale,
+	"dc": wSale, "offer": wSale, "promo": wSale, "ins": wSale, "new": wSale, "real": wSale, "total": wSale,
+
+	"saleprice": wSaleP | wPrice, "finalprice": wSaleP | wPrice, "specialprice": wSaleP | wPrice, "dealprice": wSaleP | wPrice,
+	"sellprice": wSaleP | wPrice, "currentprice": wSaleP | wPrice, "nowprice": wSaleP | wPrice, "ourprice": wSaleP | wPrice,
+	"discountprice": wSaleP | wPrice, "dcprice": wSaleP | wPrice, "offerprice": wSaleP | wPrice,
+
+	"old": wStrike, "was": wStrike, "compare": wStrike, "compareat": wStrike, "original": wStrike, "orig": wStrike,
+	"origin": wStrike, "list": wStrike, "before": wStrike, "normal": wStrike, "retail": wStrike, "consumer": wStrike,
+	"prev": wStrike, "previous": wStrike, "base": wStrike, "market": wStrike, "basis": wStrike,
+	"strike": wStrikeP, "strikethrough": wStrikeP, "striked": wStrikeP, "crossed": wStrikeP, "msrp": wStrikeP,
+	"rrp": wStrikeP, "uvp": wStrikeP, "oldprice": wStrikeP | wPrice, "wasprice": wStrikeP | wPrice,
+	"listprice": wStrikeP | wPrice, "originalprice": wStrikeP | wPrice, "consumerprice": wStrikeP | wPrice,
+	"compareprice": wStrikeP | wPrice, "normalprice": wStrikeP | wPrice, "retailprice": wStrikeP | wPrice,
+	"strikeprice": wStrikeP | wPrice, "originprice": wStrikeP | wPrice, "regularprice": wStrikeP | wPrice,
+	"beforeprice": wStrikeP | wPrice, "marketprice": wStrikeP | wPrice, "basisprice": wStrikeP | wPrice,
+
+	"related": wBad, "relate": wBad, "recommend": wBad, "recommended": wBad, "recommends": wBad,
+	"recommendation": wBad, "recommendations": wBad, "recomm": wBad, "reco": wBad, "recos": wBad,
+	"similar": wBad, "upsell": wBad, "upsells": wBad, "crosssell": wBad, "crosssells": wBad,
+	"alsolike": wBad, "youmay": wBad, "mayalso": wBad, "alsobought": wBad, "boughttogether": wBad,
+	"together": wBad, "frequently": wBad, "recently": wBad, "recent": wBad, "viewed": wBad,
+	"carousel": wBad, "minicart": wBad, "cartdrawer": wBad, "sidecart": wBad, "headercart": wBad,
+	"cartpopup": wBad, "footer": wBad, "breadcrumb": wBad, "breadcrumbs": wBad, "megamenu": wBad,
+	"navigation": wBad, "navbar": wBad, "nav": wBad, "gnb": wBad, "lnb": wBad, "review": wBad, "reviews": wBad,
+	"comment": wBad, "comments": wBad, "testimonial": wBad, "testimonials": wBad, "newsletter": wBad,
+	"wishlist": wBad, "ranking": wBad, "bestseller": wBad, "bestsellers": wBad, "trending": wBad,
+	"sponsored": wBad, "advert": wBad, "advertisement": wBad, "otheritems": wBad, "moreitems": wBad,
+	"siteheader": wBad, "pageheader": wBad, "globalheader": wBad, "sitefooter": wBad, "headerwrap": wBad,
+	"menu": wBad, "mainmenu": wBad, "compareproducts": wBad, "productlist": wBad, "productgrid": wBad,
+	"itemlist": wBad, "goodslist": wBad, "prdlist": wBad, "searchresults": wBad,
+
+	"shipping": wFee, "delivery": wFee, "deliv": wFee, "deli": wFee, "freight": wFee, "postage": wFee,
+	"coupon": wFee, "coupons": wFee, "installment": wFee, "installments": wFee, "monthly": wFee,
+	"month": wFee, "emi": wFee, "finance": wFee, "financing": wFee, "klarna": wFee, "afterpay": wFee,
+	"affirm": wFee, "sezzle": wFee, "paypal": wFee, "point": wFee, "points": wFee, "reward": wFee,
+	"rewards": wFee, "mileage": wFee, "save": wFee, "saving": wFee, "savings": wFee, "yousave": wFee,
+	"unit": wFee, "unitprice": wFee | wPrice, "perunit": wFee, "deposit": wFee, "fee": wFee, "fees": wFee,
+	"discountamount": wFee, "dcamount": wFee, "rate": wFee, "percent": wFee, "per": wFee,
+	"cashback": wFee, "benefit": wFee, "baesong": wFee, "giftcard": wFee, "threshold": wFee,
+
+	"swatch": wOption, "swatches": wOption, "option": wOption, "options": wOption, "opt": wOption,
+	"dropdown": wOption, "selectbox": wOption,
+
+	"hidden": wHidden, "hide": wHidden, "dnone": wHidden, "ishidden": wHidden, "invisible": wHidden,
+}
+
+// vocabAttrs are attributes whose values name what an element is.
+var vocabAttrs = []string{"class", "id", "itemprop", "data-testid", "data-test", "data-qa", "data-price-type",
+	"data-automation-id", "data-auto-id", "data-component", "data-role", "name"}
+
+// classify returns an element's own zone.
+func classify(n *html.Node) zone {
+	var z zone
+	switch n.DataAtom {
+	case atom.Del, atom.S, atom.Strike:
+		z |= zStrike
+	case atom.Header, atom.Footer, atom.Nav:
+		cls := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+		if !strings.Contains(cls, "product") && !strings.Contains(cls, "entry") && !strings.Contains(cls, "item") &&
+			!strings.Contains(cls, "goods") && !strings.Contains(cls, "summary") && !strings.Contains(cls, "detail") {
+			z |= zBad
+		}
+	case atom.Select, atom.Option, atom.Optgroup, atom.Datalist:
+		z |= zOption
+	case atom.Button:
+		z |= zButton
+	}
+	for _, a := range n.Attr {
+		switch {
+		case a.Key == "hidden":
+			z |= zInvisible
+		case a.Key == "style":
+			if s := strings.ToLower(a.Val); strings.Contains(s, "display:none") || strings.Contains(s, "display: none") ||
+				strings.Contains(s, "visibility:hidden") || strings.Contains(s, "visibility: hidden") {
+				z |= zInvisible
+			}
+			if strings.Contains(strings.ToLower(a.Val), "line-through") {
+				z |= zStrike
+			}
+		case strings.HasPrefix(a.Key, "data-"):
+			z |= nameZone(a.Key[5:])
+			if a.Key == "data-price-type" || a.Key == "data-testid" || a.Key == "data-test" || a.Key == "data-qa" {
+				z |= valueZone(a.Val)
+			}
+		default:
+			for _, k := range vocabAttrs {
+				if a.Key == k {
+					z |= valueZone(a.Val)
+					break
+				}
+			}
+		}
+	}
+	return z
+}
+
+// valueZone is the zone named by a space-separated list of names (a class
+// attribute).
+func valueZone(v string) zone {
+	var z zone
+	for _, f := range strings.Fields(v) {
+		z |= nameZone(f)
+	}
+	return z
+}
+
+// nameZone is the zone one name says ("old-price", "productSalePrice"):
+// sale and list modifiers count only next to a price word of the same
+// name; a name saying the element *has* a list price ("with-list-price",
+// "has-compare-price") names nothing.
+func nameZone(name string) zone {
+	words := classWords(name)
+	if words == 0 {
+		return 0
+	}
+	l := strings.ToLower(name)
+	if strings.HasPrefix(l, "with") || strings.HasPrefix(l, "has") {
+		return 0
+	}
+	var z zone
+	if words&wPrice != 0 {
+		z |= zPrice
+		if words&(wSale|wSaleP) != 0 {
+			z |= zSale
+		}
+		if words&(wStrike|wStrikeP) != 0 {
+			z |= zStrike
+		}
+	} else {
+		if words&wSaleP != 0 {
+			z |= zSale
+		}
+		if words&wStrikeP != 0 {
+			z |= zStrike
+		}
+	}
+	if words&wBad != 0 {
+		z |= zBad
+	}
+	if words&wFee != 0 {
+		z |= zFee
+	}
+	if words&wOption != 0 {
+		z |= zOption
+	}
+	if words&wHidden != 0 && words&^wHidden == 0 {
+		z |= zInvisible
+	}
+	return z
+}
+
+// classWords splits an attribute value into words (at non-alphanumerics
+// and camelCase humps) and returns the union of their word classes; two
+// adjacent words are also looked up as one ("cross-sell", "mini-cart").
+func classWords(s string) uint16 {
+	var out uint16
+	var buf [48]byte
+	prev := ""
+	for i := 0; i < len(s); {
+		for i < len(s) && !isAlnum(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && isAlnum(s[j]) {
+			if j > i && isUpperASCII(s[j]) && !isUpperASCII(s[j-1]) {
+				break
+			}
+			j++
+		}
+		if j == i {
+			break
+		}
+		w := s[i:j]
+		i = j
+		if len(w) > len(buf) {
+			prev = ""
+			continue
+		}
+		lw := lowerInto(buf[:0], w)
+		out |= vocab[string(lw)]
+		if prev != "" && len(prev)+len(lw) <= 40 {
+			out |= vocab[prev+string(lw)] &^ (wSale | wStrike)
+		}
+		prev = string(lw)
+	}
+	return out
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isUpperASCII(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+func lowerInto(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUpperASCII(c) {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
