@@ -16,6 +16,7 @@ func TestQuietHoursDeferThenSweep(t *testing.T) {
 	f.w.now = func() time.Time { return night }
 	pid := f.product("quiet")
 	f.watch(pid, RuleAnyDrop, nil, true, false)
+	f.setPrice(pid, 20000) // still the price when the quiet hours end
 
 	f.handle(priceChanged(pid, "quiet", 30000, 20000))
 	require.Equal(t, []string{StatusDeferred}, f.statuses(ChannelEmail))

@@ -17,6 +17,7 @@ type storedNotification struct {
 	UserID       string
 	WatchID      sql.NullInt64
 	ProductID    sql.NullInt64
+	VariantID    int64
 	Rule         string
 	Channel      string
 	Title        sql.NullString
@@ -32,6 +33,8 @@ type storedNotification struct {
 	Address      sql.NullString
 	Locale       string
 	Unsubscribed sql.NullTime
+	// DeliverAfter is set on rows that waited for quiet hours to end.
+	DeliverAfter sql.NullTime
 }
 
 // deliver sends one queued row. It never returns an error: the outcome is
@@ -86,6 +89,19 @@ WHERE id = ? AND status = ? AND attempts < ? AND (claimed_at IS NULL OR claimed_
 		w.log.ErrorContext(ctx, "load notification", "notification_id", id, "err", err)
 		return
 	}
+	if n.DeliverAfter.Valid && n.WatchID.Valid && n.Rule != RuleDigest {
+		// It waited for quiet hours: send what is true now, or nothing.
+		reason, err := w.recheck(ctx, &n)
+		if err != nil {
+			w.log.WarnContext(ctx, "recheck deferred notification, will retry", "notification_id", id, "err", err)
+			w.settle(ctx, id, StatusQueued, err.Error())
+			return
+		}
+		if reason != "" {
+			w.settle(ctx, id, StatusSkipped, reason)
+			return
+		}
+	}
 	var providerID string
 	switch n.Channel {
 	case ChannelEmail:
@@ -107,8 +123,16 @@ WHERE id = ? AND status = ? AND attempts < ? AND (claimed_at IS NULL OR claimed_
 			return
 		}
 		w.log.InfoContext(ctx, "notification sent", "notification_id", id, "channel", n.Channel, "provider_message_id", providerID)
+		if n.DeliverAfter.Valid && n.WatchID.Valid && n.Rule != RuleDigest {
+			// A deferred alert starts the watch's cooldown when it goes out.
+			if _, err := w.db.ExecContext(context.WithoutCancel(ctx), `
+UPDATE watches SET last_alert_at = ?, last_alert_price = ? WHERE id = ? AND (last_alert_at IS NULL OR last_alert_at < ?)`,
+				now, n.NewPrice, n.WatchID.Int64, now); err != nil {
+				w.log.ErrorContext(ctx, "record last alert of a deferred notification", "notification_id", id, "err", err)
+			}
+		}
 	case errors.As(err, &skip):
-		w.settle(ctx, id, StatusSuppressed, skip.reason)
+		w.settle(ctx, id, StatusSkipped, skip.reason)
 	case errors.Is(err, ErrPermanent):
 		w.settle(ctx, id, StatusFailed, err.Error())
 	default:
@@ -117,7 +141,9 @@ WHERE id = ? AND status = ? AND attempts < ? AND (claimed_at IS NULL OR claimed_
 	}
 }
 
-// skipError means the row must not be sent (suppressed or unsubscribed).
+// skipError means the row cannot be sent on its channel for a cause that
+// appeared after it was recorded (suppressed, unsubscribed, no address, push
+// subscriptions deleted); the row is settled as skipped with the reason.
 type skipError struct{ reason string }
 
 func (e *skipError) Error() string { return e.reason }
@@ -133,6 +159,9 @@ UPDATE notifications SET error = ?, status = IF(attempts >= ?, ?, status) WHERE 
 		}
 		return
 	}
+	if status == StatusSkipped {
+		w.log.WarnContext(ctx, "notification skipped", "notification_id", id, "reason", msg)
+	}
 	// Never over a sent row: an SES receipt may have recorded it meanwhile.
 	if _, err := w.db.ExecContext(context.WithoutCancel(ctx), `UPDATE notifications SET status = ?, error = ? WHERE id = ? AND status <> ?`,
 		status, truncate(msg, 1000), id, StatusSent); err != nil {
@@ -143,13 +172,13 @@ UPDATE notifications SET error = ?, status = IF(attempts >= ?, ?, status) WHERE 
 func (w *Worker) load(ctx context.Context, id int64) (storedNotification, error) {
 	var n storedNotification
 	err := w.db.QueryRowContext(ctx, `
-SELECT n.id, n.user_id, n.watch_id, n.product_id, n.rule, n.channel, n.title, n.variant_name, n.image,
+SELECT n.id, n.user_id, n.watch_id, n.product_id, n.variant_id, n.rule, n.channel, n.title, n.variant_name, n.image,
        n.old_price, n.new_price, n.all_time_low, n.currency, n.old_availability, n.new_availability, n.local_day,
-       u.email, u.locale, w.unsubscribed_at
+       u.email, u.locale, w.unsubscribed_at, n.deliver_after
 FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN watches w ON w.id = n.watch_id
-WHERE n.id = ?`, id).Scan(&n.ID, &n.UserID, &n.WatchID, &n.ProductID, &n.Rule, &n.Channel, &n.Title, &n.VariantName, &n.Image,
+WHERE n.id = ?`, id).Scan(&n.ID, &n.UserID, &n.WatchID, &n.ProductID, &n.VariantID, &n.Rule, &n.Channel, &n.Title, &n.VariantName, &n.Image,
 		&n.OldPrice, &n.NewPrice, &n.AllTimeLow, &n.Currency, &n.OldAvail, &n.NewAvail, &n.LocalDay,
-		&n.Address, &n.Locale, &n.Unsubscribed)
+		&n.Address, &n.Locale, &n.Unsubscribed, &n.DeliverAfter)
 	if err != nil {
 		return n, fmt.Errorf("load notification %d: %w", id, err)
 	}
@@ -196,15 +225,15 @@ func (w *Worker) view(n storedNotification) alertView {
 
 func (w *Worker) sendEmail(ctx context.Context, n storedNotification) (string, error) {
 	if !n.Address.Valid || n.Address.String == "" {
-		return "", fmt.Errorf("%w: user %s has no email address", ErrPermanent, n.UserID)
+		return "", &skipError{reason: reasonNoAddress}
 	}
 	if sup, err := suppressed(ctx, w.db, n.Address.String); err != nil {
 		return "", err
 	} else if sup {
-		return "", &skipError{reason: "address on the suppression list"}
+		return "", &skipError{reason: reasonSuppressed}
 	}
 	if n.Unsubscribed.Valid {
-		return "", &skipError{reason: "watch unsubscribed"}
+		return "", &skipError{reason: reasonUnsubscribed}
 	}
 	var e Email
 	if n.Rule == RuleDigest {
@@ -239,6 +268,9 @@ type pushPayload struct {
 }
 
 func (w *Worker) sendPush(ctx context.Context, n storedNotification) (string, error) {
+	if w.push == nil {
+		return "", &skipError{reason: reasonPushOff}
+	}
 	v := w.view(n)
 	body := v.New
 	if v.Old != "" {
@@ -264,7 +296,7 @@ func (w *Worker) sendPush(ctx context.Context, n storedNotification) (string, er
 	}
 	var firstID string
 	var lastErr error
-	ok := 0
+	ok, gone := 0, 0
 	for _, s := range subs {
 		id, err := w.push.Push(ctx, s, payload, urgency)
 		switch {
@@ -279,6 +311,7 @@ func (w *Worker) sendPush(ctx context.Context, n storedNotification) (string, er
 			} else {
 				w.log.InfoContext(ctx, "push subscription gone, deleted", "subscription_id", s.ID)
 			}
+			gone++
 			lastErr = err
 		default:
 			lastErr = err
@@ -291,7 +324,10 @@ func (w *Worker) sendPush(ctx context.Context, n storedNotification) (string, er
 		return firstID, nil
 	}
 	if lastErr == nil {
-		return "", fmt.Errorf("%w: user %s has no push subscriptions", ErrPermanent, n.UserID)
+		return "", &skipError{reason: reasonNoPushSub}
+	}
+	if errors.Is(lastErr, ErrSubscriptionGone) && gone == len(subs) {
+		return "", &skipError{reason: reasonPushGone}
 	}
 	return "", lastErr
 }

@@ -126,3 +126,19 @@ func (f *fixture) statuses(channel string) []string {
 	}
 	return out
 }
+
+// reasons returns the user's notification reasons (the error column, "" when
+// NULL) by channel, in id order.
+func (f *fixture) reasons(channel string) []string {
+	f.t.Helper()
+	rows, err := f.db.Query(`SELECT COALESCE(error, '') FROM notifications WHERE user_id = ? AND channel = ? AND rule <> 'digest' ORDER BY id`, f.userID, channel)
+	require.NoError(f.t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		require.NoError(f.t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	return out
+}

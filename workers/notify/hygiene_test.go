@@ -33,7 +33,8 @@ func TestComplaintSuppresses(t *testing.T) {
 	require.NoError(t, f.w.HandleSESEvent(context.Background(), again, &events.Message{}))
 
 	f.handle(priceChanged(pid, "suppressed", 20000, 15000))
-	require.Equal(t, []string{StatusSuppressed}, f.statuses(ChannelEmail))
+	require.Equal(t, []string{StatusSkipped}, f.statuses(ChannelEmail))
+	require.Equal(t, []string{reasonSuppressed}, f.reasons(ChannelEmail))
 	require.Empty(t, f.sentTo(f.email))
 }
 

@@ -180,5 +180,13 @@ func TestWebPush(t *testing.T) {
 	var n int
 	require.NoError(t, f.db.QueryRow(`SELECT COUNT(*) FROM push_subscriptions WHERE user_id = ?`, f.userID).Scan(&n))
 	require.Zero(t, n)
-	require.Equal(t, []string{StatusSent, StatusFailed}, f.statuses(ChannelPush))
+	require.Equal(t, []string{StatusSent, StatusSkipped}, f.statuses(ChannelPush))
+	require.Equal(t, []string{"", reasonPushGone}, f.reasons(ChannelPush))
+
+	// No subscription left: the next alert is recorded as skipped, not lost.
+	f.handle(priceChanged(pid, "푸시 상품", 95000, 130000)) // re-arm
+	f.handle(priceChanged(pid, "푸시 상품", 130000, 90000))
+	require.Len(t, ps.payloads, 2)
+	require.Equal(t, []string{StatusSent, StatusSkipped, StatusSkipped}, f.statuses(ChannelPush))
+	require.Equal(t, reasonNoPushSub, f.reasons(ChannelPush)[2])
 }

@@ -19,12 +19,16 @@ import (
 
 // Notification statuses (notifications.status).
 const (
-	StatusQueued     = "queued"
-	StatusSent       = "sent"
-	StatusFailed     = "failed"
-	StatusSuppressed = "suppressed"
-	StatusCapped     = "capped"
-	StatusDeferred   = "deferred"
+	StatusQueued   = "queued"
+	StatusSent     = "sent"
+	StatusFailed   = "failed"
+	StatusCapped   = "capped"
+	StatusDeferred = "deferred"
+	// StatusSkipped is an alert that could not be delivered on its channel
+	// (no push subscription, push off, no address, address suppressed,
+	// watch unsubscribed, or no longer true when its quiet hours ended);
+	// the row's error column holds the reason the user is shown.
+	StatusSkipped = "skipped"
 )
 
 // Channels (notifications.channel).
@@ -45,8 +49,8 @@ type Worker struct {
 	now func() time.Time
 }
 
-// New returns a worker. push may be nil, in which case push alerts are not
-// sent (watches with only the push channel record nothing).
+// New returns a worker. push may be nil (Web Push off), in which case push
+// alerts are recorded as skipped with the reason.
 func New(db *sql.DB, mail Mailer, push Pusher, cfg Config, log *slog.Logger) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -187,20 +191,12 @@ WHERE w.id = ? AND w.active = 1 FOR UPDATE`, watchID).Scan(
 			w.log.InfoContext(ctx, "alert held by cooldown", "watch_id", watchID, "last_alert_at", s.LastAlertAt.Time)
 			return nil
 		}
-		var channels []string
-		if s.Email && !s.Unsubscribed.Valid && s.Address.Valid && s.Address.String != "" {
-			channels = append(channels, ChannelEmail)
+		channels, skipped, err := w.channels(ctx, tx, s)
+		if err != nil {
+			return err
 		}
-		if s.Push && w.push != nil {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM push_subscriptions WHERE user_id = ?`, s.UserID).Scan(&n); err != nil {
-				return fmt.Errorf("count push subscriptions: %w", err)
-			}
-			if n > 0 {
-				channels = append(channels, ChannelPush)
-			}
-		}
-		if len(channels) == 0 {
+		if len(channels) == 0 && len(skipped) == 0 {
+			w.log.DebugContext(ctx, "alert not sent: email unsubscribed and no other channel", "watch_id", watchID)
 			return nil
 		}
 
@@ -217,42 +213,65 @@ WHERE w.id = ? AND w.active = 1 FOR UPDATE`, watchID).Scan(
 		}
 		alertKey := hashKey(s.UserID, strconv.FormatInt(watchID, 10), s.Rule, strconv.FormatInt(ch.VariantID, 10), priceKey, checked.In(loc).Format(time.DateOnly))
 
-		status, deliverAfter, err := w.gate(ctx, tx, s, day, localNow)
-		if err != nil {
-			return err
+		status, deliverAfter := StatusQueued, (*time.Time)(nil)
+		if len(channels) > 0 {
+			if status, deliverAfter, err = w.gate(ctx, tx, s, day, localNow); err != nil {
+				return err
+			}
 		}
-		inserted := false
+		type planned struct{ channel, status, reason string }
+		var plan []planned
 		for _, c := range channels {
-			st := status
+			st, reason := status, ""
 			if st == StatusQueued && c == ChannelEmail {
 				sup, err := suppressed(ctx, tx, s.Address.String)
 				if err != nil {
 					return err
 				}
 				if sup {
-					st = StatusSuppressed
+					st, reason = StatusSkipped, reasonSuppressed
 				}
 			}
+			plan = append(plan, planned{c, st, reason})
+		}
+		for _, sk := range skipped {
+			plan = append(plan, planned{sk.Channel, StatusSkipped, sk.Reason})
+		}
+		cooldown := false
+		for _, pl := range plan {
 			id, fresh, err := insertNotification(ctx, tx, notificationRow{
 				UserID: s.UserID, WatchID: watchID, ProductID: p.ProductID, VariantID: ch.VariantID, Rule: s.Rule,
-				Channel: c, Status: st, DedupeKey: hashKey(alertKey, c), AlertKey: alertKey, LocalDay: day,
+				Channel: pl.channel, Status: pl.status, Reason: pl.reason, DedupeKey: hashKey(alertKey, pl.channel), AlertKey: alertKey, LocalDay: day,
 				Title: p.Title, VariantName: ch.VariantName, Image: p.Image, Change: ch, Currency: p.Currency, DeliverAfter: deliverAfter,
 			})
 			if err != nil {
 				return err
 			}
 			if fresh {
-				inserted = true
-				w.log.InfoContext(ctx, "alert recorded", "notification_id", id, "watch_id", watchID, "rule", s.Rule, "channel", c, "status", st)
+				switch pl.status {
+				case StatusSkipped:
+					w.log.WarnContext(ctx, "alert skipped", "notification_id", id, "watch_id", watchID, "rule", s.Rule, "channel", pl.channel, "reason", pl.reason)
+				default:
+					w.log.InfoContext(ctx, "alert recorded", "notification_id", id, "watch_id", watchID, "rule", s.Rule, "channel", pl.channel, "status", pl.status)
+				}
+				if pl.status == StatusQueued || pl.status == StatusDeferred {
+					if err := supersede(ctx, tx, watchID, pl.channel, id); err != nil {
+						return err
+					}
+				}
+				// Only an alert that goes out now starts the cooldown: a
+				// deferred one starts it when it is sent, a capped one
+				// never (it is listed in the digest).
+				cooldown = cooldown || pl.status == StatusQueued
 			}
-			if (fresh && st == StatusQueued) || (!fresh && id != 0) {
+			if (fresh && pl.status == StatusQueued) || (!fresh && id != 0) {
 				// A duplicate still queued (e.g. the first delivery died
 				// before sending) is offered for sending; deliver's claim
 				// makes sure only one worker sends it.
 				send = append(send, id)
 			}
 		}
-		if inserted {
+		if cooldown {
 			if _, err := tx.ExecContext(ctx, `UPDATE watches SET last_alert_at = ?, last_alert_price = ? WHERE id = ?`, now, ch.NewPrice, watchID); err != nil {
 				return fmt.Errorf("record last alert: %w", err)
 			}
@@ -362,6 +381,7 @@ type notificationRow struct {
 	Rule         string
 	Channel      string
 	Status       string
+	Reason       string
 	DedupeKey    string
 	AlertKey     string
 	LocalDay     string
@@ -386,12 +406,12 @@ func insertNotification(ctx context.Context, tx *sql.Tx, r notificationRow) (int
 	res, err := tx.ExecContext(ctx, `
 INSERT IGNORE INTO notifications
  (user_id, watch_id, product_id, variant_id, rule, channel, status, dedupe_key, alert_key, local_day,
-  title, variant_name, image, old_price, new_price, list_price, all_time_low, currency, old_availability, new_availability, deliver_after)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  title, variant_name, image, old_price, new_price, list_price, all_time_low, currency, old_availability, new_availability, deliver_after, error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.UserID, nullID(r.WatchID), nullID(r.ProductID), r.VariantID, r.Rule, r.Channel, r.Status, r.DedupeKey, r.AlertKey, r.LocalDay,
 		nullStr(truncate(r.Title, 512)), nullStr(truncate(r.VariantName, 512)), nullStr(truncate(r.Image, 2048)),
 		r.Change.OldPrice, r.Change.NewPrice, r.Change.ListPrice, r.Change.AllTimeLow, nullStr(r.Currency),
-		nullStr(r.Change.OldAvailability), nullStr(r.Change.NewAvailability), r.DeliverAfter)
+		nullStr(r.Change.OldAvailability), nullStr(r.Change.NewAvailability), r.DeliverAfter, nullStr(r.Reason))
 	if err != nil {
 		return 0, false, fmt.Errorf("insert notification: %w", err)
 	}
