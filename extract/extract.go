@@ -144,11 +144,9 @@ func (p *page) fromVisible(known []*price.Amount, titles []string) *candidate {
 	}
 	c.availability = p.visibleAvailability(titles...)
 	c.sku, c.mpn = p.labelledIDs()
-	if c.price != nil && p.mainHeading(titles...) != nil {
-		c.isProduct = true
-		if h := p.mainHeading(titles...); h != nil && c.title == "" {
-			c.title = h.text
-		}
+	if h := p.mainHeading(titles...); h != nil {
+		c.title = h.text
+		c.isProduct = c.price != nil
 	}
 	return c
 }

@@ -68,6 +68,15 @@ func (p *page) mainHeading(titles ...string) *textLabel {
 	if len(p.seen.headings) > 0 {
 		return &p.seen.headings[0]
 	}
+	// No h1: a lone title-like element heads the page; several with
+	// different texts are product cards of a listing.
+	texts := map[string]bool{}
+	for _, t := range p.seen.titles {
+		texts[t.text] = true
+	}
+	if len(texts) >= 1 && len(texts) <= 3 {
+		return &p.seen.titles[0]
+	}
 	return nil
 }
 
@@ -213,14 +222,15 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	if l.heading != nil {
 		d := ps.pos - l.heading.pos
 		switch {
-		case d > 0 && d <= 60:
+		case d > 0 && d <= 40:
+			score += 4
+		case d > 0 && d <= 120:
 			score += 3
-		case d > 0 && d <= 250:
-			score += 2
+		case d > 0 && d <= 300:
+			score++
 		case d > 0 && d <= 800:
-			score++
 		case d < 0 && d >= -40:
-			score++
+			score += 2
 		default:
 			score -= 2
 		}

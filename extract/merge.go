@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"strings"
+
 	"github.com/ddokso/ddokso/price"
 )
 
@@ -49,7 +51,7 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	}
 
 	out.Title = pickString(FieldTitle, func(c *candidate) string { return c.title })
-	if out.Title == "" && vis != nil && vis.title != "" {
+	if vis != nil && vis.title != "" && preferHeading(out.Sources[FieldTitle], out.Title, vis.title) {
 		out.Title = vis.title
 		out.Sources[FieldTitle] = SourceVisible
 	}
@@ -133,6 +135,25 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 		clearCommerce(out)
 	}
 	return out
+}
+
+// preferHeading reports whether the page's main heading is a better title
+// than the one chosen from src: the heading is the name a person reads,
+// while OpenGraph and <title> texts often add the shop's name, slogan or
+// category ("Copper Shade - Tom Dixon - from Icône").
+func preferHeading(src Source, title, heading string) bool {
+	if len(heading) < 4 {
+		return false
+	}
+	switch src {
+	case "":
+		return true
+	case SourceMeta:
+		return title != heading
+	case SourceOpenGraph:
+		return title != heading && strings.Contains(strings.ToLower(title), strings.ToLower(heading))
+	}
+	return false
 }
 
 // pickStringOf returns the first non-empty value among cands and credits

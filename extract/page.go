@@ -108,6 +108,11 @@ func (p *page) walk(n *html.Node, st walkState) shortText {
 		t := p.walk(c, st)
 		if !st.hidden {
 			text = text.join(t, c)
+			if st.zone&zBad == 0 && relatedHeading(c, t) {
+				// "Customers who bought this also bought", "추천 상품": what
+				// follows the heading in this block is not the product.
+				st.zone |= zBad
+			}
 		}
 	}
 	if n.Type == html.ElementNode && !st.hidden {

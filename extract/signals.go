@@ -297,10 +297,11 @@ func (v *visibleSignals) stockLabel(n *html.Node, pos int, t string) {
 	}
 }
 
-// titleLike reports whether n is named like a product title.
+// titleLike reports whether n is named like a product or page title
+// (h2.product-title, td.pageHeading, div.goods_name ...).
 func titleLike(n *html.Node) bool {
 	switch n.DataAtom {
-	case atom.H2, atom.H3, atom.Div, atom.P, atom.Span, atom.Strong, atom.Dt:
+	case atom.H2, atom.H3, atom.H4, atom.Div, atom.P, atom.Span, atom.Strong, atom.B, atom.Dt, atom.Td, atom.Th:
 	default:
 		return false
 	}
@@ -308,15 +309,32 @@ func titleLike(n *html.Node) bool {
 		return true
 	}
 	c := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-	if !strings.Contains(c, "title") && !strings.Contains(c, "name") && !strings.Contains(c, "tit") && !strings.Contains(c, "nm") {
+	if c == " " {
 		return false
 	}
-	for _, w := range []string{"product", "item", "goods", "prd", "prod", "heading", "detail", "pdp"} {
+	for _, w := range []string{"pageheading", "page-heading", "page_heading", "pagetitle", "page-title", "page_title"} {
 		if strings.Contains(c, w) {
 			return true
 		}
 	}
-	return false
+	titleWord, productWord := false, false
+	for _, w := range splitWords(c) {
+		switch w {
+		case "title", "name", "heading", "tit", "nm", "subject", "productname", "producttitle", "itemname", "goodsname", "itemtit":
+			titleWord = true
+		}
+		for _, p := range []string{"product", "prod", "item", "goods", "prd", "detail", "pdp"} {
+			if strings.Contains(w, p) {
+				productWord = true
+			}
+		}
+	}
+	return titleWord && productWord
+}
+
+// splitWords splits a lower-case class list into its words.
+func splitWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
 }
 
 func hasOnlyDigits(s string) bool {
@@ -326,4 +344,31 @@ func hasOnlyDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// relatedPhrases head blocks of other products, lower case.
+var relatedPhrases = []string{"also bought", "also viewed", "also like", "may also", "you might", "might also", "related product",
+	"related item", "similar product", "similar item", "recently viewed", "recommended", "customers who", "frequently bought",
+	"bought together", "more from", "you may", "complete the look", "함께 본", "함께 구매", "함께하면", "함께 보면", "추천 상품", "추천상품",
+	"연관 상품", "연관상품", "관련 상품", "관련상품", "다른 상품", "최근 본", "인기 상품", "베스트 상품", "こちらもおすすめ", "関連商品",
+	"この商品を見た人", "kunden, die", "das könnte", "ähnliche", "vous aimerez", "produits similaires", "quem viu", "quem comprou",
+	"produtos relacionados", "veja também", "también te", "productos relacionados"}
+
+// relatedHeading reports whether element c with text t is a heading of a
+// block of other products.
+func relatedHeading(c *html.Node, t shortText) bool {
+	if c.Type != html.ElementNode || t.long || t.s == "" {
+		return false
+	}
+	switch c.DataAtom {
+	case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Td, atom.Th, atom.Tr, atom.Div, atom.P, atom.Span, atom.Strong, atom.B,
+		atom.Header, atom.Section, atom.Tbody, atom.Table:
+	default:
+		return false
+	}
+	s := strings.TrimSpace(t.s)
+	if len(s) < 6 || len(s) > 70 || hasDigit(s) {
+		return false
+	}
+	return containsAny(strings.ToLower(s), relatedPhrases)
 }
