@@ -17,8 +17,18 @@ type RelayConfig struct {
 	BatchSize int
 	// PollInterval is the wait between passes when the outbox is empty. Default 200ms.
 	PollInterval time.Duration
+	// Lease is how long claimed rows are not claimed by another pass; a
+	// relay that dies between publishing and marking leaves its rows to be
+	// published again after it. The publish call is bounded by it. Default 1m.
+	Lease time.Duration
+	// MaxBackoff caps the wait between passes while passes fail (database
+	// or topic down); the wait starts at PollInterval and doubles. Default 30s.
+	MaxBackoff time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// After is the timer Run waits on; default time.After. Tests replace it
+	// to observe the waits Run chooses without sleeping.
+	After func(time.Duration) <-chan time.Time
 }
 
 // Validate applies defaults and checks ranges.
@@ -29,20 +39,51 @@ func (c *RelayConfig) Validate() error {
 	if c.PollInterval == 0 {
 		c.PollInterval = 200 * time.Millisecond
 	}
+	if c.Lease == 0 {
+		c.Lease = time.Minute
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 30 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.After == nil {
+		c.After = time.After
 	}
 	if c.BatchSize < 1 || c.BatchSize > 1000 {
 		return fmt.Errorf("relay: batch size must be 1..1000, got %d", c.BatchSize)
 	}
+	if c.PollInterval < 0 {
+		return fmt.Errorf("relay: poll interval must be positive, got %s", c.PollInterval)
+	}
+	if c.Lease < time.Second {
+		return fmt.Errorf("relay: lease must be at least 1s, got %s", c.Lease)
+	}
+	if c.MaxBackoff < c.PollInterval {
+		return fmt.Errorf("relay: max backoff %s is below the poll interval %s", c.MaxBackoff, c.PollInterval)
+	}
 	return nil
 }
 
-// Relay publishes committed outbox rows and marks them published. Several
-// relays may run at once: each pass claims rows with FOR UPDATE SKIP LOCKED,
-// so no row is published by two relays in the same pass. A relay that dies
-// after publishing but before marking leaves the rows to be published again:
-// delivery is at least once and consumers dedupe on the event id.
+// RelayBackoff is the wait after the n-th consecutive failed pass (n >= 1):
+// base doubled n-1 times, capped at limit.
+func RelayBackoff(n int, base, limit time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// Relay publishes committed outbox rows and marks them published. No
+// transaction is open while it publishes: a pass claims rows in a short
+// transaction (FOR UPDATE SKIP LOCKED, then a lease in claimed_until,
+// COMMIT), publishes, and marks the rows in a second short transaction.
+// Several relays may run at once: a row claimed by one is skipped by the
+// others until its lease ends. A relay that dies after publishing but before
+// marking leaves the rows to be published again after the lease: delivery
+// is at least once and consumers dedupe on the event id.
 type Relay struct {
 	db   *sql.DB
 	pub  events.Publisher
@@ -66,68 +107,71 @@ func (r *Relay) Kick() {
 	}
 }
 
-// Run relays until ctx is cancelled.
+// Run relays until ctx is cancelled. While passes fail it waits
+// exponentially longer between them (PollInterval doubling up to
+// MaxBackoff) and logs once when it starts failing and once when it
+// recovers, not at every pass.
 func (r *Relay) Run(ctx context.Context) error {
+	failures := 0
+	var failingSince time.Time
 	for {
 		n, err := r.RelayOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.cfg.Logger.Error("outbox relay pass failed", "err", err)
+		if ctx.Err() != nil {
+			return nil
 		}
-		if n == r.cfg.BatchSize && err == nil {
+		wait := r.cfg.PollInterval
+		switch {
+		case err != nil:
+			failures++
+			if failures == 1 {
+				failingSince = time.Now()
+				r.cfg.Logger.Error("outbox relay failing; backing off until it recovers", "err", err)
+			} else {
+				r.cfg.Logger.Debug("outbox relay pass failed", "err", err, "failures", failures)
+			}
+			wait = RelayBackoff(failures, r.cfg.PollInterval, r.cfg.MaxBackoff)
+		case failures > 0:
+			r.cfg.Logger.Info("outbox relay recovered", "failed_passes", failures, "down_for", time.Since(failingSince).Round(time.Millisecond).String())
+			failures = 0
+		}
+		if err == nil && n == r.cfg.BatchSize {
 			continue
+		}
+		kick := r.kick
+		if failures > 0 {
+			kick = nil // a commit elsewhere does not end a backoff
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-r.kick:
-		case <-time.After(r.cfg.PollInterval):
+		case <-kick:
+		case <-r.cfg.After(wait):
 		}
 	}
 }
 
+type claimedRow struct {
+	id  int64
+	env events.Envelope
+}
+
 // RelayOnce runs one pass and returns how many rows it published.
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
-	tx, err := r.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("relay begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	rows, err := tx.QueryContext(ctx, `SELECT id, body FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`, r.cfg.BatchSize)
-	if err != nil {
-		return 0, fmt.Errorf("relay claim: %w", err)
-	}
-	type row struct {
-		id  int64
-		env events.Envelope
-	}
-	var claimed []row
-	var bad []int64
-	for rows.Next() {
-		var id int64
-		var body string
-		if err := rows.Scan(&id, &body); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		env, err := events.DecodeEnvelope([]byte(body))
-		if err != nil {
-			bad = append(bad, id)
-			continue
-		}
-		claimed = append(claimed, row{id, env})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	claimed, err := r.claim(ctx)
+	if err != nil || len(claimed) == 0 {
 		return 0, err
-	}
-	if len(claimed) == 0 && len(bad) == 0 {
-		return 0, tx.Commit()
 	}
 	envs := make([]events.Envelope, len(claimed))
 	for i, c := range claimed {
 		envs[i] = c.env
 	}
-	perr := r.pub.Publish(ctx, envs...)
+	pctx, cancel := context.WithTimeout(ctx, r.cfg.Lease)
+	perr := r.pub.Publish(pctx, envs...)
+	cancel()
+	// What was published is recorded even when ctx ends now (shutdown):
+	// otherwise it is published again after the lease.
+	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer mcancel()
 	failed := events.FailedIDs(perr)
 	if perr != nil && failed == nil {
 		// The whole call failed: nothing is known to be published.
@@ -135,9 +179,8 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		for i, c := range claimed {
 			ids[i] = c.id
 		}
-		r.markFailed(ctx, tx, ids, perr.Error())
-		_ = tx.Commit()
-		return 0, fmt.Errorf("relay publish: %w", perr)
+		r.release(mctx, ids, perr.Error())
+		return 0, fmt.Errorf("relay publish %d events: %w", len(claimed), perr)
 	}
 	var done, retry []int64
 	for _, c := range claimed {
@@ -148,35 +191,90 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 	}
 	if len(done) > 0 {
-		q, args := inList(`UPDATE outbox SET published_at = NOW(6), attempts = attempts + 1 WHERE id IN (%s)`, done)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return 0, fmt.Errorf("relay mark published: %w", err)
+		q, args := inList(`UPDATE outbox SET published_at = NOW(6), claimed_until = NULL, attempts = attempts + 1 WHERE id IN (%s)`, done)
+		if _, err := r.db.ExecContext(mctx, q, args...); err != nil {
+			return 0, fmt.Errorf("relay mark %d published: %w", len(done), err)
 		}
 	}
 	if len(retry) > 0 {
-		r.markFailed(ctx, tx, retry, "publish refused")
-	}
-	if len(bad) > 0 {
-		// A row that is not a valid envelope can never be published.
-		q, args := inList(`UPDATE outbox SET published_at = NOW(6), last_error = 'invalid envelope: not published' WHERE id IN (%s)`, bad)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return 0, err
-		}
-		r.cfg.Logger.Error("outbox rows with invalid envelopes skipped", "ids", bad)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("relay commit: %w", err)
+		r.release(mctx, retry, "publish refused")
 	}
 	return len(done), nil
 }
 
-func (r *Relay) markFailed(ctx context.Context, tx *sql.Tx, ids []int64, msg string) {
+// claim leases up to BatchSize unpublished rows whose lease is free or over,
+// in one short READ COMMITTED transaction: record locks on the claimed rows
+// only (no gap locks, so concurrent outbox INSERTs never wait), held until
+// the COMMIT a few hundred microseconds later. Rows that are not valid
+// envelopes are marked in the same transaction, since they can never be
+// published.
+func (r *Relay) claim(ctx context.Context) ([]claimedRow, error) {
+	var claimed []claimedRow
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return nil, fmt.Errorf("relay begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	err = func() error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, body FROM outbox
+			WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < NOW(6))
+			ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`, r.cfg.BatchSize)
+		if err != nil {
+			return fmt.Errorf("relay claim: %w", err)
+		}
+		var ids, bad []int64
+		for rows.Next() {
+			var id int64
+			var body string
+			if err := rows.Scan(&id, &body); err != nil {
+				rows.Close()
+				return fmt.Errorf("relay claim scan: %w", err)
+			}
+			env, err := events.DecodeEnvelope([]byte(body))
+			if err != nil {
+				bad = append(bad, id)
+				continue
+			}
+			ids = append(ids, id)
+			claimed = append(claimed, claimedRow{id, env})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("relay claim: %w", err)
+		}
+		if len(ids) > 0 {
+			q, args := inList(`UPDATE outbox SET claimed_until = NOW(6) + INTERVAL ? MICROSECOND WHERE id IN (%s)`, ids)
+			if _, err := tx.ExecContext(ctx, q, append([]any{r.cfg.Lease.Microseconds()}, args...)...); err != nil {
+				return fmt.Errorf("relay lease %d rows: %w", len(ids), err)
+			}
+		}
+		if len(bad) > 0 {
+			q, args := inList(`UPDATE outbox SET published_at = NOW(6), last_error = 'invalid envelope: not published' WHERE id IN (%s)`, bad)
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("relay skip invalid rows: %w", err)
+			}
+			r.cfg.Logger.Error("outbox rows with invalid envelopes skipped", "ids", bad)
+		}
+		return nil
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("relay claim commit: %w", err)
+	}
+	return claimed, nil
+}
+
+// release gives claimed rows back after a failed publish: they are claimed
+// again by the next pass.
+func (r *Relay) release(ctx context.Context, ids []int64, msg string) {
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	q, args := inList(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id IN (%s)`, ids)
-	if _, err := tx.ExecContext(ctx, q, append([]any{msg}, args...)...); err != nil {
-		r.cfg.Logger.Warn("relay mark failed", "err", err)
+	q, args := inList(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, claimed_until = NULL WHERE id IN (%s)`, ids)
+	if _, err := r.db.ExecContext(ctx, q, append([]any{msg}, args...)...); err != nil {
+		r.cfg.Logger.Warn("relay release failed rows", "err", err, "rows", len(ids))
 	}
 }
 
