@@ -38,6 +38,9 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Ready are the checks of /readyz.
 	Ready map[string]telemetry.Check
+	// PushEnabled says Web Push is configured (VAPID keys) for the notify
+	// worker; without it a watch on the push channel is refused.
+	PushEnabled bool
 	// Unsubscribe, when set, is mounted at GET and POST /api/v1/unsubscribe.
 	Unsubscribe gin.HandlerFunc
 }
@@ -128,6 +131,9 @@ func New(deps Deps) (http.Handler, error) {
 	pub.GET("/products/:id/chart.svg", std, s.productChart)
 
 	me := v1.Group("/me", requireJSON(), std, s.requireAuth())
+	me.GET("", s.getMe)
+	me.PATCH("", s.patchMe)
+	me.GET("/notifications", s.listNotifications)
 	me.GET("/watches", s.listWatches)
 	me.POST("/watches", s.rateLimit(), s.createWatch)
 	me.GET("/watches/:id", s.getWatch)

@@ -3,7 +3,6 @@ package api
 import (
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -74,7 +73,9 @@ func (s *server) optionalAuth() gin.HandlerFunc {
 	}
 }
 
-// requireAuth demands a valid token and upserts the user row from it.
+// requireAuth demands a valid token. It writes nothing: the users row is
+// upserted (ensureUser) inside the write that needs it, so a refused
+// request leaves no row behind.
 func (s *server) requireAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		tok, present := bearer(c)
@@ -85,12 +86,6 @@ func (s *server) requireAuth() gin.HandlerFunc {
 		u, err := s.verifyToken(tok)
 		if err != nil {
 			unauthorized(c, err)
-			return
-		}
-		if _, err := s.db.ExecContext(c.Request.Context(),
-			`INSERT INTO users (id, email) VALUES (?, ?)
-			 ON DUPLICATE KEY UPDATE email = COALESCE(VALUES(email), email)`, u.ID, nullString(u.Email)); err != nil {
-			s.failErr(c, fmt.Errorf("upsert user %q: %w", u.ID, err))
 			return
 		}
 		c.Set(ctxUser, u)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -169,4 +170,19 @@ func (hs *harness) count(q string, args ...any) int {
 	var n int
 	require.NoError(hs.t, hs.db.QueryRowContext(context.Background(), q, args...).Scan(&n))
 	return n
+}
+
+// withPush turns Web Push on, as VAPID keys do in a real deployment.
+func withPush(d *Deps) { d.PushEnabled = true }
+
+// subscribePush registers a push subscription for the caller of tok;
+// name makes its endpoint unique.
+func (hs *harness) subscribePush(t *testing.T, tok reqOpt, name string) int64 {
+	t.Helper()
+	p256 := base64.RawURLEncoding.EncodeToString(append([]byte{4}, make([]byte, 64)...))
+	auth := base64.RawURLEncoding.EncodeToString(make([]byte, 16))
+	w := hs.do("POST", "/api/v1/me/push-subscriptions", map[string]any{"endpoint": "https://push.example.net/send/" + name,
+		"keys": map[string]string{"p256dh": p256, "auth": auth}}, tok)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	return decode[struct{ ID int64 }](t, w).ID
 }

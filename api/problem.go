@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -22,6 +23,29 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// RequestID is the request's X-Request-ID (an RFC 9457 extension member).
 	RequestID string `json:"request_id,omitempty"`
+	// ExistingID names the resource a 409 conflicts with (e.g. the
+	// identical watch that already exists).
+	ExistingID int64 `json:"existing_id,omitempty"`
+	// RetryAfter is a 429's wait in whole seconds, as in its Retry-After header.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// reqError is a client error (4xx) found while handling a request, often
+// inside a transaction: returning it from store.InTx rolls the transaction
+// back, so a refused request writes nothing, and failErr answers it as a
+// problem.
+type reqError struct {
+	status     int
+	kind       string
+	detail     string
+	existingID int64
+}
+
+func (e *reqError) Error() string { return e.detail }
+
+// clientErr returns a reqError.
+func clientErr(status int, kind, format string, args ...any) *reqError {
+	return &reqError{status: status, kind: kind, detail: fmt.Sprintf(format, args...)}
 }
 
 // ProblemContentType is the media type of Problem bodies.
@@ -33,18 +57,20 @@ const problemTypeBase = "https://ddokso.dev/problems/"
 
 // fail writes a problem response and aborts the handler chain.
 func fail(c *gin.Context, status int, kind, detail string) {
-	title := http.StatusText(status)
-	if kind == "" {
-		kind = strings.ReplaceAll(strings.ToLower(title), " ", "-")
+	failProblem(c, Problem{Status: status, Type: kind, Detail: detail})
+}
+
+// failProblem writes p (Type holding the kind slug, or "" for one derived
+// from the status) with the request's title, instance and request id filled in.
+func failProblem(c *gin.Context, p Problem) {
+	p.Title = http.StatusText(p.Status)
+	if p.Type == "" {
+		p.Type = strings.ReplaceAll(strings.ToLower(p.Title), " ", "-")
 	}
-	p := Problem{
-		Type:      problemTypeBase + kind,
-		Title:     title,
-		Status:    status,
-		Detail:    detail,
-		Instance:  c.Request.URL.Path,
-		RequestID: telemetry.CorrelationID(c.Request.Context()), // set by requestID
-	}
+	p.Type = problemTypeBase + p.Type
+	p.Instance = c.Request.URL.Path
+	p.RequestID = telemetry.CorrelationID(c.Request.Context()) // set by requestID
+	status := p.Status
 	body, _ := json.Marshal(p)
 	c.Abort()
 	c.Data(status, ProblemContentType, body)
@@ -55,6 +81,11 @@ func fail(c *gin.Context, status int, kind, detail string) {
 // client may simply retry), the rest to 500 with the detail kept out of
 // the response and logged instead.
 func (s *server) failErr(c *gin.Context, err error) {
+	var re *reqError
+	if errors.As(err, &re) {
+		failProblem(c, Problem{Status: re.status, Type: re.kind, Detail: re.detail, ExistingID: re.existingID})
+		return
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		fail(c, http.StatusServiceUnavailable, "timeout", "the request took too long")
 		return

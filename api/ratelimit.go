@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -68,6 +69,12 @@ func (s *limiterSet) reserve(key string, now time.Time) time.Duration {
 	return 0
 }
 
+// retryAfterSeconds is a wait as Retry-After's whole seconds: rounded up,
+// and at least 1 (a "0" would invite an immediate retry that fails again).
+func retryAfterSeconds(wait time.Duration) int {
+	return max(1, int(math.Ceil(wait.Seconds())))
+}
+
 // rateLimit applies the per-IP bucket and, for a signed-in user, the
 // per-user bucket; it answers 429 with Retry-After in whole seconds.
 func (s *server) rateLimit() gin.HandlerFunc {
@@ -78,8 +85,10 @@ func (s *server) rateLimit() gin.HandlerFunc {
 			wait = s.userLimits.reserve(u.ID, now)
 		}
 		if wait > 0 {
-			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			fail(c, http.StatusTooManyRequests, "rate-limited", "too many requests; retry after "+wait.Round(time.Second).String())
+			secs := retryAfterSeconds(wait)
+			c.Header("Retry-After", strconv.Itoa(secs))
+			failProblem(c, Problem{Status: http.StatusTooManyRequests, Type: "rate-limited", RetryAfter: secs,
+				Detail: fmt.Sprintf("too many requests; retry after %ds", secs)})
 			return
 		}
 		c.Next()

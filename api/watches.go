@@ -10,28 +10,29 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/ddokso/ddokso/price"
 	"github.com/ddokso/ddokso/store"
 )
 
-// Watch rules.
-var watchRules = []string{"target", "drop_pct", "any_drop", "rise", "all_time_low", "back_in_stock"}
-
 // Watch is one alert rule of a user on a product or variant.
 type Watch struct {
-	ID          int64      `json:"id"`
-	ProductID   int64      `json:"product_id"`
-	VariantID   int64      `json:"variant_id,omitempty"`
-	Rule        string     `json:"rule"`
-	TargetPrice *Money     `json:"target_price,omitempty"`
-	DropPct     *float64   `json:"drop_pct,omitempty"`
-	Channels    []string   `json:"channels"`
+	ID          int64    `json:"id"`
+	ProductID   int64    `json:"product_id"`
+	VariantID   int64    `json:"variant_id,omitempty"`
+	Rule        string   `json:"rule"`
+	TargetPrice *Money   `json:"target_price,omitempty"`
+	DropPct     *float64 `json:"drop_pct,omitempty"`
+	// Channels are the channels alerts are delivered on now: a requested
+	// channel that cannot deliver (unsubscribed, suppressed, ...) is left
+	// out, and ChannelStates says why.
+	Channels []string `json:"channels"`
+	// ChannelStates has every requested channel and its state.
+	ChannelStates map[string]ChannelState `json:"channel_states"`
+	// Active is true when the watch is switched on and some channel delivers.
 	Active      bool       `json:"active"`
 	LastAlertAt *time.Time `json:"last_alert_at,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
@@ -39,93 +40,40 @@ type Watch struct {
 	// first scrape was started.
 	ScrapeID int64    `json:"scrape_id,omitempty"`
 	Product  *Product `json:"product,omitempty"`
-}
 
-// watchBody is the body of POST and PATCH /me/watches.
-type watchBody struct {
-	ProductID   int64    `json:"product_id"`
-	VariantID   int64    `json:"variant_id"`
-	URL         string   `json:"url"`
-	Rule        *string  `json:"rule"`
-	TargetPrice *string  `json:"target_price"`
-	DropPct     *float64 `json:"drop_pct"`
-	Channels    []string `json:"channels"`
-	Active      *bool    `json:"active"`
-}
-
-// rule validation shared by create and update; currency converts target_price.
-func validateRule(rule string, target *string, dropPct *float64, currency string) (tp sql.NullInt64, dp sql.NullFloat64, err error) {
-	if !slices.Contains(watchRules, rule) {
-		return tp, dp, fmt.Errorf("rule %q is not one of %v", rule, watchRules)
-	}
-	switch rule {
-	case "target":
-		if target == nil {
-			return tp, dp, errors.New("rule target needs target_price")
-		}
-		if currency == "" {
-			currency = "KRW"
-		}
-		a, err := price.ParseDecimal(*target, currency)
-		if err != nil || a.Minor <= 0 {
-			return tp, dp, fmt.Errorf("target_price %q must be a positive decimal amount in %s", *target, currency)
-		}
-		tp = sql.NullInt64{Int64: a.Minor, Valid: true}
-	case "drop_pct":
-		if dropPct == nil || *dropPct <= 0 || *dropPct >= 100 {
-			return tp, dp, errors.New("rule drop_pct needs drop_pct between 0 and 100 (exclusive)")
-		}
-		dp = sql.NullFloat64{Float64: *dropPct, Valid: true}
-	}
-	return tp, dp, nil
-}
-
-func validateChannels(ch []string) (email, push bool, err error) {
-	if len(ch) == 0 {
-		return true, false, nil
-	}
-	for _, c := range ch {
-		switch c {
-		case "email":
-			email = true
-		case "push":
-			push = true
-		default:
-			return false, false, fmt.Errorf("channel %q is not email or push", c)
-		}
-	}
-	return email, push, nil
+	requested      channelSet // the stored channel flags
+	enabled        bool       // the stored active flag
+	unsubscribedAt *time.Time
 }
 
 const watchCols = `w.id, w.product_id, w.variant_id, w.rule, w.target_price, w.drop_pct, w.channel_email,
-	w.channel_push, w.active, w.last_alert_at, w.created_at, COALESCE(p.currency, '')`
+	w.channel_push, w.active, w.last_alert_at, w.unsubscribed_at, w.created_at, COALESCE(p.currency, '')`
 
 func scanWatch(r rowScanner) (*Watch, error) {
 	var (
 		w           Watch
 		tp          sql.NullInt64
 		dp          sql.NullFloat64
-		email, push bool
-		last        sql.NullTime
+		last, unsub sql.NullTime
 		currency    string
 	)
-	if err := r.Scan(&w.ID, &w.ProductID, &w.VariantID, &w.Rule, &tp, &dp, &email, &push, &w.Active, &last, &w.CreatedAt, &currency); err != nil {
+	if err := r.Scan(&w.ID, &w.ProductID, &w.VariantID, &w.Rule, &tp, &dp, &w.requested.email, &w.requested.push,
+		&w.enabled, &last, &unsub, &w.CreatedAt, &currency); err != nil {
 		return nil, err
 	}
 	w.TargetPrice = money(tp, currency)
 	if dp.Valid {
 		w.DropPct = &dp.Float64
 	}
-	w.Channels = []string{}
-	if email {
-		w.Channels = append(w.Channels, "email")
-	}
-	if push {
-		w.Channels = append(w.Channels, "push")
-	}
+	w.Channels = w.requested.list()
+	w.Active = w.enabled
 	if last.Valid {
 		t := last.Time.UTC()
 		w.LastAlertAt = &t
+	}
+	if unsub.Valid {
+		t := unsub.Time.UTC()
+		w.unsubscribedAt = &t
 	}
 	w.CreatedAt = w.CreatedAt.UTC()
 	return &w, nil
@@ -144,9 +92,29 @@ func loadWatch(ctx context.Context, q querier, userID string, id int64) (*Watch,
 	return w, nil
 }
 
+// loadWatchStated is loadWatch with the channel states applied.
+func (s *server) loadWatchStated(ctx context.Context, u *User, id int64) (*Watch, error) {
+	w, err := loadWatch(ctx, s.db, u.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	uc, err := s.loadUserChannels(ctx, s.db, u)
+	if err != nil {
+		return nil, err
+	}
+	applyStates(w, uc)
+	return w, nil
+}
+
 func (s *server) listWatches(c *gin.Context) {
 	u := userFrom(c)
-	rows, err := s.db.QueryContext(c.Request.Context(), `SELECT `+watchCols+` FROM watches w
+	ctx := c.Request.Context()
+	uc, err := s.loadUserChannels(ctx, s.db, u)
+	if err != nil {
+		s.failErr(c, err)
+		return
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+watchCols+` FROM watches w
 		LEFT JOIN products p ON p.id = w.product_id WHERE w.user_id = ? ORDER BY w.id DESC LIMIT 1000`, u.ID)
 	if err != nil {
 		s.failErr(c, fmt.Errorf("list watches: %w", err))
@@ -160,6 +128,7 @@ func (s *server) listWatches(c *gin.Context) {
 			s.failErr(c, fmt.Errorf("scan watch: %w", err))
 			return
 		}
+		applyStates(w, uc)
 		out = append(out, w)
 	}
 	if err := rows.Err(); err != nil {
@@ -175,7 +144,7 @@ func (s *server) getWatch(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	w, err := loadWatch(ctx, s.db, userFrom(c).ID, id)
+	w, err := s.loadWatchStated(ctx, userFrom(c), id)
 	if errors.Is(err, errNotFound) {
 		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("watch %d does not exist", id))
 		return
@@ -191,143 +160,255 @@ func (s *server) getWatch(c *gin.Context) {
 	c.JSON(http.StatusOK, w)
 }
 
-// createWatch adds a watch on product_id, variant_id or url. An unknown url
-// gets a minimal products row (check_status "new"), a scrape request and its
-// outbox event in the same transaction as the watch.
+// ensureUser upserts the caller's users row from the token inside a write
+// transaction (so a refused request leaves no row): the token's email,
+// when it has one, is the address alerts go to.
+func ensureUser(ctx context.Context, tx *sql.Tx, u *User) error {
+	var source any
+	if u.Email != "" {
+		source = emailFromToken
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, email_source) VALUES (?, ?, ?)
+		ON DUPLICATE KEY UPDATE email = COALESCE(VALUES(email), email), email_source = COALESCE(VALUES(email_source), email_source)`,
+		u.ID, nullString(u.Email), source)
+	if err != nil {
+		return fmt.Errorf("upsert user %q: %w", u.ID, err)
+	}
+	return nil
+}
+
+// createWatch adds a watch on product_id, variant_id or url. Everything
+// that needs no database is checked before the transaction; what needs it
+// (the product exists, the target price fits its currency, no identical
+// watch) fails inside it with a reqError, which rolls it back. An unknown
+// url gets a minimal products row (check_status "new"), a scrape request
+// and its outbox event in the same transaction as the watch.
 func (s *server) createWatch(c *gin.Context) {
 	var b watchBody
 	if !bindJSON(c, &b) {
 		return
 	}
-	targets := 0
-	for _, set := range []bool{b.ProductID != 0, b.VariantID != 0, b.URL != ""} {
-		if set {
-			targets++
-		}
-	}
-	if targets != 1 {
-		fail(c, http.StatusBadRequest, "invalid-watch", "give exactly one of product_id, variant_id or url")
-		return
-	}
-	if b.Rule == nil {
-		fail(c, http.StatusBadRequest, "invalid-watch", "rule is required")
-		return
-	}
-	if b.Active != nil {
-		fail(c, http.StatusBadRequest, "invalid-watch", "active can only be changed with PATCH")
-		return
-	}
-	email, push, err := validateChannels(b.Channels)
+	nw, err := parseNewWatch(b)
 	if err != nil {
-		fail(c, http.StatusBadRequest, "invalid-watch", err.Error())
+		s.failErr(c, err)
 		return
 	}
 	var req *scrapeRequest
-	if b.URL != "" {
-		canon, kind, err := canonicalURL(b.URL, s.cfg.AllowLoopback)
+	if nw.url != "" {
+		canon, kind, err := canonicalURL(nw.url, s.cfg.AllowLoopback)
 		if err != nil {
 			fail(c, http.StatusBadRequest, kind, err.Error())
 			return
 		}
-		req = &scrapeRequest{raw: b.URL, canon: canon, hash: URLHash(canon.URL), reason: "watch"}
+		req = &scrapeRequest{raw: nw.url, canon: canon, hash: URLHash(canon.URL), reason: "watch"}
 	}
 	u := userFrom(c)
 	ctx := c.Request.Context()
-	var (
-		id, scrapeID int64
-		started      bool
-		badRule      error
-		missing      string
-	)
-	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		productID, variantID := b.ProductID, b.VariantID
-		var currency sql.NullString
-		switch {
-		case variantID != 0:
-			err := tx.QueryRowContext(ctx, `SELECT v.product_id, p.currency FROM product_variants v
-				JOIN products p ON p.id = v.product_id WHERE v.id = ?`, variantID).Scan(&productID, &currency)
-			if errors.Is(err, sql.ErrNoRows) {
-				missing = fmt.Sprintf("variant %d does not exist", variantID)
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("look up variant %d: %w", variantID, err)
-			}
-		case productID != 0:
-			err := tx.QueryRowContext(ctx, `SELECT currency FROM products WHERE id = ? FOR UPDATE`, productID).Scan(&currency)
-			if errors.Is(err, sql.ErrNoRows) {
-				missing = fmt.Sprintf("product %d does not exist", productID)
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("look up product %d: %w", productID, err)
-			}
-		default:
-			var status string
-			err := tx.QueryRowContext(ctx, `SELECT id, currency, check_status FROM products WHERE url_hash = ? FOR UPDATE`, req.hash).
-				Scan(&productID, &currency, &status)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				res, err := tx.ExecContext(ctx, `INSERT INTO products (url_hash, canonical_url, shop, shop_product_id, check_status)
-					VALUES (?, ?, ?, ?, 'new') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`,
-					req.hash, req.canon.URL, req.canon.Shop, nullString(req.canon.ProductID))
-				if err != nil {
-					return fmt.Errorf("insert product for %s: %w", req.canon.URL, err)
-				}
-				if productID, err = res.LastInsertId(); err != nil {
-					return err
-				}
-				status = "new"
-			case err != nil:
-				return fmt.Errorf("look up product %s: %w", req.canon.URL, err)
-			}
-			if status == "new" {
-				req.productID = productID
-				if scrapeID, started, err = s.startScrape(ctx, tx, *req); err != nil {
-					return err
-				}
-			}
-		}
-		tp, dp, err := validateRule(*b.Rule, b.TargetPrice, b.DropPct, currency.String)
-		if err != nil {
-			badRule = err
-			return nil
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO watches (user_id, product_id, variant_id, rule, target_price, drop_pct, channel_email, channel_push)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, productID, variantID, *b.Rule, tp, dp, email, push)
-		if err != nil {
-			return fmt.Errorf("insert watch: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE products SET watch_count = watch_count + 1 WHERE id = ?`, productID); err != nil {
-			return fmt.Errorf("count watch on %d: %w", productID, err)
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
-		s.failErr(c, err)
-		return
-	case missing != "":
-		fail(c, http.StatusNotFound, "not-found", missing)
-		return
-	case badRule != nil:
-		fail(c, http.StatusBadRequest, "invalid-watch", badRule.Error())
-		return
+	uc, err := s.loadUserChannels(ctx, s.db, u)
+	if err == nil {
+		err = uc.refuse(nw.channels)
 	}
-	if started {
-		s.kick()
-	}
-	w, err := loadWatch(ctx, s.db, u.ID, id)
 	if err != nil {
 		s.failErr(c, err)
 		return
 	}
-	w.ScrapeID = scrapeID
-	c.Header("Location", "/api/v1/me/watches/"+strconv.FormatInt(id, 10))
+	var out createdWatch
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.insertWatch(ctx, tx, u, nw, req)
+		return err
+	})
+	if err != nil {
+		if re := (*reqError)(nil); errors.As(err, &re) && re.existingID != 0 {
+			c.Header("Location", "/api/v1/me/watches/"+strconv.FormatInt(re.existingID, 10))
+		}
+		s.failErr(c, err)
+		return
+	}
+	if out.scrapeStarted {
+		s.kick()
+	}
+	w, err := s.loadWatchStated(ctx, u, out.id)
+	if err != nil {
+		s.failErr(c, err)
+		return
+	}
+	w.ScrapeID = out.scrapeID
+	c.Header("Location", "/api/v1/me/watches/"+strconv.FormatInt(out.id, 10))
 	c.JSON(http.StatusCreated, w)
+}
+
+// createdWatch is what insertWatch did.
+type createdWatch struct {
+	id, scrapeID  int64
+	scrapeStarted bool
+}
+
+// watchTarget is the product (and variant) a new watch is on, its row
+// locked for the rest of the transaction.
+type watchTarget struct {
+	productID, variantID int64
+	currency             string
+	status               string // check_status; "new" until the first scrape
+	missing              bool   // url only: no product row yet
+}
+
+// insertWatch resolves the watch's product, validates the rule against the
+// product's currency, refuses an identical watch, and inserts the watch
+// (with, for an unknown URL, its product and first scrape).
+func (s *server) insertWatch(ctx context.Context, tx *sql.Tx, u *User, nw newWatch, req *scrapeRequest) (createdWatch, error) {
+	var out createdWatch
+	t, err := lockWatchTarget(ctx, tx, nw, req)
+	if err != nil {
+		return out, err
+	}
+	tp, dp, err := nw.rule.resolve(currencyOrKRW(t.currency))
+	if err != nil {
+		return out, invalidWatch(err)
+	}
+	if err := ensureUser(ctx, tx, u); err != nil {
+		return out, err
+	}
+	if t.missing {
+		if t.productID, err = insertNewProduct(ctx, tx, req); err != nil {
+			return out, err
+		}
+		t.status = "new"
+	}
+	if err := refuseDuplicate(ctx, tx, u.ID, t, nw.rule.rule, tp, dp, 0); err != nil {
+		return out, err
+	}
+	if req != nil && t.status == "new" {
+		r := *req
+		r.productID = t.productID
+		if out.scrapeID, out.scrapeStarted, err = s.startScrape(ctx, tx, r); err != nil {
+			return out, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO watches (user_id, product_id, variant_id, rule, target_price, drop_pct, channel_email, channel_push)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, t.productID, t.variantID, nw.rule.rule, tp, dp, nw.channels.email, nw.channels.push)
+	if err != nil {
+		return out, fmt.Errorf("insert watch: %w", err)
+	}
+	if out.id, err = res.LastInsertId(); err != nil {
+		return out, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE products SET watch_count = watch_count + 1 WHERE id = ?`, t.productID); err != nil {
+		return out, fmt.Errorf("count watch on %d: %w", t.productID, err)
+	}
+	return out, nil
+}
+
+// lockWatchTarget finds the watch's product and locks its row (the lock
+// serializes concurrent identical watches). A missing product or variant
+// is a 404; an unknown url is missing with no error.
+func lockWatchTarget(ctx context.Context, tx *sql.Tx, nw newWatch, req *scrapeRequest) (watchTarget, error) {
+	t := watchTarget{productID: nw.productID, variantID: nw.variantID}
+	var currency sql.NullString
+	if t.variantID != 0 {
+		err := tx.QueryRowContext(ctx, `SELECT product_id FROM product_variants WHERE id = ?`, t.variantID).Scan(&t.productID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return t, clientErr(http.StatusNotFound, "not-found", "variant %d does not exist", t.variantID)
+		}
+		if err != nil {
+			return t, fmt.Errorf("look up variant %d: %w", t.variantID, err)
+		}
+	}
+	var err error
+	if req != nil {
+		err = tx.QueryRowContext(ctx, `SELECT id, currency, check_status FROM products WHERE url_hash = ? FOR UPDATE`, req.hash).
+			Scan(&t.productID, &currency, &t.status)
+		if errors.Is(err, sql.ErrNoRows) {
+			t.missing = true
+			return t, nil
+		}
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT currency, check_status FROM products WHERE id = ? FOR UPDATE`, t.productID).
+			Scan(&currency, &t.status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return t, clientErr(http.StatusNotFound, "not-found", "product %d does not exist", t.productID)
+		}
+	}
+	if err != nil {
+		return t, fmt.Errorf("look up product of watch: %w", err)
+	}
+	t.currency = currency.String
+	return t, nil
+}
+
+// insertNewProduct adds the minimal products row of an unknown URL (or
+// finds the one a concurrent request just added) and returns its id.
+func insertNewProduct(ctx context.Context, tx *sql.Tx, req *scrapeRequest) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO products (url_hash, canonical_url, shop, shop_product_id, check_status)
+		VALUES (?, ?, ?, ?, 'new') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`,
+		req.hash, req.canon.URL, req.canon.Shop, nullString(req.canon.ProductID))
+	if err != nil {
+		return 0, fmt.Errorf("insert product for %s: %w", req.canon.URL, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("product id for %s: %w", req.canon.URL, err)
+	}
+	return id, nil
+}
+
+// refuseDuplicate answers 409 (with the existing watch's id) when the user
+// already has a watch with the same product, variant, rule and parameters,
+// other than self. The caller holds the product's row lock.
+func refuseDuplicate(ctx context.Context, tx *sql.Tx, userID string, t watchTarget, rule string, tp sql.NullInt64, dp sql.NullFloat64, self int64) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM watches WHERE user_id = ? AND product_id = ? AND variant_id = ? AND rule = ?
+		AND target_price <=> ? AND drop_pct <=> ? AND id <> ? ORDER BY id LIMIT 1`,
+		userID, t.productID, t.variantID, rule, tp, dp, self).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look for duplicate watch: %w", err)
+	}
+	e := clientErr(http.StatusConflict, "duplicate-watch",
+		"you already have this watch (id %d); change it with PATCH /api/v1/me/watches/%d", id, id)
+	e.existingID = id
+	return e
+}
+
+// watchPatch is a validated PATCH /me/watches/{id}.
+type watchPatch struct {
+	rule     *string
+	target   *string
+	dropPct  *float64
+	channels *channelSet
+	active   *bool
+}
+
+func parseWatchPatch(b watchBody) (watchPatch, error) {
+	if b.ProductID != 0 || b.VariantID != 0 || b.URL != "" {
+		return watchPatch{}, invalidWatch(errors.New("a watch's product cannot change; create a new watch"))
+	}
+	p := watchPatch{rule: b.Rule, target: (*string)(b.TargetPrice), dropPct: b.DropPct, active: b.Active}
+	if b.Channels != nil {
+		cs, err := parseChannels(b.Channels)
+		if err != nil {
+			return watchPatch{}, invalidWatch(err)
+		}
+		p.channels = &cs
+	}
+	return p, nil
+}
+
+// merged is the watch's rule after the patch.
+func (p watchPatch) merged(w *Watch) ruleSpec {
+	r := ruleSpec{rule: w.Rule, target: p.target, dropPct: p.dropPct}
+	if p.rule != nil {
+		r.rule = *p.rule
+	}
+	if r.target == nil && w.TargetPrice != nil {
+		r.target = &w.TargetPrice.Decimal
+	}
+	if r.dropPct == nil {
+		r.dropPct = w.DropPct
+	}
+	return r
 }
 
 func (s *server) updateWatch(c *gin.Context) {
@@ -339,74 +420,84 @@ func (s *server) updateWatch(c *gin.Context) {
 	if !bindJSON(c, &b) {
 		return
 	}
-	if b.ProductID != 0 || b.VariantID != 0 || b.URL != "" {
-		fail(c, http.StatusBadRequest, "invalid-watch", "a watch's product cannot change; create a new watch")
+	p, err := parseWatchPatch(b)
+	if err != nil {
+		s.failErr(c, err)
 		return
 	}
 	u := userFrom(c)
 	ctx := c.Request.Context()
-	var badReq error
-	err := store.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		w, err := loadWatch(ctx, tx, u.ID, id)
+	if p.channels != nil {
+		uc, err := s.loadUserChannels(ctx, s.db, u)
+		if err == nil {
+			err = uc.refuse(*p.channels)
+		}
 		if err != nil {
-			return err
+			s.failErr(c, err)
+			return
 		}
-		rule := w.Rule
-		if b.Rule != nil {
-			rule = *b.Rule
-		}
-		target, drop := b.TargetPrice, b.DropPct
-		if target == nil && w.TargetPrice != nil {
-			target = &w.TargetPrice.Decimal
-		}
-		if drop == nil {
-			drop = w.DropPct
-		}
-		var currency string
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(currency, '') FROM products WHERE id = ?`, w.ProductID).Scan(&currency); err != nil {
-			return fmt.Errorf("product of watch %d: %w", id, err)
-		}
-		tp, dp, err := validateRule(rule, target, drop, currency)
-		if err != nil {
-			badReq = err
-			return nil
-		}
-		email, push := slices.Contains(w.Channels, "email"), slices.Contains(w.Channels, "push")
-		if b.Channels != nil {
-			if email, push, err = validateChannels(b.Channels); err != nil {
-				badReq = err
-				return nil
-			}
-		}
-		active := w.Active
-		if b.Active != nil {
-			active = *b.Active
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE watches SET armed = IF(rule <> ? OR NOT (target_price <=> ?), 1, armed),
-			rule = ?, target_price = ?, drop_pct = ?, channel_email = ?, channel_push = ?, active = ?
-			WHERE id = ? AND user_id = ?`, rule, tp, rule, tp, dp, email, push, active, id, u.ID)
-		if err != nil {
-			return fmt.Errorf("update watch %d: %w", id, err)
-		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, errNotFound):
+	}
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error { return applyWatchPatch(ctx, tx, u.ID, id, p) })
+	if errors.Is(err, errNotFound) {
 		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("watch %d does not exist", id))
 		return
-	case err != nil:
+	}
+	if err != nil {
 		s.failErr(c, err)
 		return
-	case badReq != nil:
-		fail(c, http.StatusBadRequest, "invalid-watch", badReq.Error())
-		return
 	}
-	w, err := loadWatch(ctx, s.db, u.ID, id)
+	w, err := s.loadWatchStated(ctx, u, id)
 	if err != nil {
 		s.failErr(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, w)
+}
+
+// applyWatchPatch changes the user's watch id in tx. Naming email in the
+// channels again re-subscribes a watch unsubscribed from a mail (the user
+// asked for it, signed in).
+func applyWatchPatch(ctx context.Context, tx *sql.Tx, userID string, id int64, p watchPatch) error {
+	var productID int64
+	err := tx.QueryRowContext(ctx, `SELECT product_id FROM watches WHERE id = ? AND user_id = ?`, id, userID).Scan(&productID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("look up watch %d: %w", id, err)
+	}
+	var currency sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT currency FROM products WHERE id = ? FOR UPDATE`, productID).Scan(&currency); err != nil {
+		return fmt.Errorf("product of watch %d: %w", id, err)
+	}
+	w, err := loadWatch(ctx, tx, userID, id)
+	if err != nil {
+		return err
+	}
+	rule := p.merged(w)
+	tp, dp, err := rule.resolve(currencyOrKRW(currency.String))
+	if err != nil {
+		return invalidWatch(err)
+	}
+	if err := refuseDuplicate(ctx, tx, userID, watchTarget{productID: w.ProductID, variantID: w.VariantID}, rule.rule, tp, dp, id); err != nil {
+		return err
+	}
+	cs, resubscribe := w.requested, false
+	if p.channels != nil {
+		cs, resubscribe = *p.channels, p.channels.email
+	}
+	active := w.enabled
+	if p.active != nil {
+		active = *p.active
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE watches SET armed = IF(rule <> ? OR NOT (target_price <=> ?), 1, armed),
+		rule = ?, target_price = ?, drop_pct = ?, channel_email = ?, channel_push = ?, active = ?,
+		unsubscribed_at = IF(?, NULL, unsubscribed_at)
+		WHERE id = ? AND user_id = ?`, rule.rule, tp, rule.rule, tp, dp, cs.email, cs.push, active, resubscribe, id, userID)
+	if err != nil {
+		return fmt.Errorf("update watch %d: %w", id, err)
+	}
+	return nil
 }
 
 func (s *server) deleteWatch(c *gin.Context) {
@@ -487,15 +578,21 @@ func (s *server) createPushSubscription(c *gin.Context) {
 	sum := sha256.Sum256([]byte(b.Endpoint))
 	hash := hex.EncodeToString(sum[:])
 	ctx := c.Request.Context()
-	// A browser endpoint belongs to whoever subscribed with it last.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO push_subscriptions (user_id, endpoint, endpoint_hash, p256dh, auth)
-		VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), user_id = VALUES(user_id),
-		p256dh = VALUES(p256dh), auth = VALUES(auth)`, user.ID, b.Endpoint, hash, trimPad(b.Keys.P256dh), trimPad(b.Keys.Auth))
-	if err != nil {
-		s.failErr(c, fmt.Errorf("store push subscription: %w", err))
-		return
-	}
-	id, err := res.LastInsertId()
+	var id int64
+	err = store.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := ensureUser(ctx, tx, user); err != nil {
+			return err
+		}
+		// A browser endpoint belongs to whoever subscribed with it last.
+		res, err := tx.ExecContext(ctx, `INSERT INTO push_subscriptions (user_id, endpoint, endpoint_hash, p256dh, auth)
+			VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), user_id = VALUES(user_id),
+			p256dh = VALUES(p256dh), auth = VALUES(auth)`, user.ID, b.Endpoint, hash, trimPad(b.Keys.P256dh), trimPad(b.Keys.Auth))
+		if err != nil {
+			return fmt.Errorf("store push subscription: %w", err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
 	if err != nil {
 		s.failErr(c, err)
 		return

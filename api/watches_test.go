@@ -38,16 +38,23 @@ func TestAuthFailures(t *testing.T) {
 	requireProblem(t, hs.do("GET", "/api/v1/search?url=https://a.example/x", nil, withToken("bad")), http.StatusUnauthorized, "unauthorized")
 	require.Equal(t, 0, hs.count(`SELECT COUNT(*) FROM users`))
 
+	// Reading writes nothing; the first write records the user and the
+	// token's email.
 	require.Equal(t, http.StatusOK, hs.do("GET", "/api/v1/me/watches", nil, withToken(token(t, "dave"))).Code)
-	var email string
-	require.NoError(t, hs.db.QueryRow(`SELECT email FROM users WHERE id = 'dave'`).Scan(&email))
-	require.Equal(t, "dave@example.com", email)
+	require.Equal(t, 0, hs.count(`SELECT COUNT(*) FROM users`))
+	pid := hs.insertProduct(product{url: "https://a.example/dave", title: "Dave's", price: 1000})
+	w := hs.do("POST", "/api/v1/me/watches", map[string]any{"product_id": pid, "rule": "any_drop"}, withToken(token(t, "dave")))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	var email, source string
+	require.NoError(t, hs.db.QueryRow(`SELECT email, email_source FROM users WHERE id = 'dave'`).Scan(&email, &source))
+	require.Equal(t, []string{"dave@example.com", "token"}, []string{email, source})
 }
 
 func TestWatchesCRUD(t *testing.T) {
 	t.Parallel()
-	hs := setup(t)
+	hs := setup(t, withPush)
 	alice, bob := withToken(token(t, "alice")), withToken(token(t, "bob"))
+	hs.subscribePush(t, alice, "alice")
 	pid := hs.insertProduct(product{url: "https://a.example/w", title: "Watched", currency: "USD", price: 1999})
 	res, err := hs.db.Exec(`INSERT INTO product_variants (product_id, variant_key, price) VALUES (?, 'xl', 2099)`, pid)
 	require.NoError(t, err)

@@ -143,7 +143,7 @@ func (a *app) apiComponent(kick func()) (component, error) {
 	}
 	h, err := api.New(api.Deps{
 		DB: a.db, Config: apiCfg, Queues: a.queues(), DLQRedrive: a.redrive, Kick: kick,
-		Logger: a.log, Registry: a.reg, Ready: a.checks(),
+		Logger: a.log, Registry: a.reg, Ready: a.checks(), PushEnabled: notifyCfg.VAPIDPrivateKey != "",
 		Unsubscribe: notify.UnsubscribeHandler(a.db, notifyCfg.UnsubscribeSecret),
 	})
 	if err != nil {

@@ -264,16 +264,19 @@ func (h *harness) createWatches(ctx context.Context) error {
 			}
 			time.Sleep(time.Second)
 		}
-		if code != http.StatusCreated && code != http.StatusOK {
+		// A retry of a create whose answer was lost finds the watch it made:
+		// 409 with existing_id.
+		if code != http.StatusCreated && code != http.StatusOK && code != http.StatusConflict {
 			return fmt.Errorf("create watch for product %d: %d %s (%v)", pid, code, resp, err)
 		}
 		var out struct {
-			ID int64 `json:"id"`
+			ID         int64 `json:"id"`
+			ExistingID int64 `json:"existing_id"`
 		}
-		if err := json.Unmarshal(resp, &out); err != nil || out.ID == 0 {
+		if err := json.Unmarshal(resp, &out); err != nil || out.ID+out.ExistingID == 0 {
 			return fmt.Errorf("create watch: answer %s", resp)
 		}
-		w.ID = out.ID
+		w.ID = max(out.ID, out.ExistingID)
 		h.watches = append(h.watches, w)
 	}
 	h.log.Info("watches created", "n", len(h.watches))

@@ -60,13 +60,36 @@ var confirmPage = template.Must(template.New("unsubscribe").Parse(`<!doctype htm
 </body></html>
 `))
 
+var invalidPage = template.Must(template.New("invalid").Parse(`<!doctype html>
+<html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>잘못된 링크 · Invalid link</title></head>
+<body style="font-family:sans-serif;max-width:480px;margin:2em auto">
+<h1>이 수신 거부 링크는 올바르지 않아요.</h1><p>This unsubscribe link is invalid or damaged. Open the link from the
+latest alert email again, or change your alerts in the ddokso app.</p>
+</body></html>
+`))
+
+// wantsHTML reports whether the client (a browser) prefers HTML: its Accept
+// names text/html, and no JSON type before it.
+func wantsHTML(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		switch {
+		case mt == "text/html" || mt == "application/xhtml+xml":
+			return true
+		case strings.HasSuffix(mt, "json"):
+			return false
+		}
+	}
+	return false
+}
+
 // UnsubscribeHandler serves one-click unsubscribe (RFC 8058) at
 // GET and POST /api/v1/unsubscribe?token=...; no login is needed, the
 // signed token is the authority. GET shows a confirmation page whose
 // button POSTs (mail scanners prefetch GETs, so GET changes nothing); POST
 // (e.g. the mail client's "List-Unsubscribe=One-Click" body) stops email
-// for the watch and answers 200. A forged or garbled token is a 400
-// application/problem+json.
+// for the watch and answers 200. A forged or garbled token is a 400: an
+// HTML page for a browser (Accept: text/html), else application/problem+json.
 func UnsubscribeHandler(db *sql.DB, secret string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := c.Query("token")
@@ -75,9 +98,18 @@ func UnsubscribeHandler(db *sql.DB, secret string) gin.HandlerFunc {
 		}
 		watchID, userID, err := VerifyUnsubscribe(secret, token)
 		if err != nil {
+			if wantsHTML(c.Request) {
+				c.Header("Content-Type", "text/html; charset=utf-8")
+				c.Header("Cache-Control", "no-store")
+				c.Status(http.StatusBadRequest)
+				_ = invalidPage.Execute(c.Writer, nil)
+				c.Abort()
+				return
+			}
 			c.Header("Content-Type", "application/problem+json")
 			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{
-				"type": "about:blank", "title": "Invalid unsubscribe link", "status": http.StatusBadRequest, "detail": err.Error(),
+				"type": "https://ddokso.dev/problems/invalid-unsubscribe-token", "title": "Invalid unsubscribe link",
+				"status": http.StatusBadRequest, "detail": err.Error(), "instance": c.Request.URL.Path,
 			})
 			return
 		}
