@@ -13,7 +13,8 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 .PHONY: help
 help:
 	@echo "make run    - the whole system on local MariaDB + moto (API on :8080)"
-	@echo "make test   - vet, cfn-lint, actionlint, shellcheck and go test -race with MariaDB + moto"
+	@echo "make test   - vet, cfn-lint, actionlint, shellcheck and go test -short -race with MariaDB + moto"
+	@echo "make test-long - the long system runs make test skips (TestLong*: chaos, 1,000x2 on moto)"
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make build  - bin/ddokso"
 	@echo "make chaos  - the chaos harness, full profile (report in build/chaos)"
@@ -41,8 +42,15 @@ lint: tools
 
 .PHONY: test
 test: db lint
-	scripts/dev/with-moto.sh $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	scripts/dev/with-moto.sh $(GO) test -short -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	scripts/dev/with-moto.sh $(GO) run ./internal/cmd/ddokso-bench -smoke -out $$(mktemp -t bench-smoke.XXXXXX.md)
+
+# The long system runs: every test named TestLong* skips itself under -short
+# (make test) and runs here: the chaos short profile and the 1,000 x 2
+# exactly-once consumer run over moto. .ci/run runs it after make test.
+.PHONY: test-long
+test-long: db
+	scripts/dev/with-moto.sh $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '^TestLong' $(PKGS)
 
 .PHONY: run
 run: db build
@@ -74,7 +82,7 @@ bench: db
 # The chaos harness, full profile (N=10,000; see internal/chaos and internal/cmd/ddokso-chaos):
 # about 10 minutes, on its own MariaDB, fauxqs (SQS, SNS) and moto (SES, the
 # scheduler). CHAOS_FLAGS e.g. "-n 2000 -duration 2m". The short profile runs
-# in `make test` as chaos.TestShortProfile (about 2 minutes).
+# in `make test-long` as chaos.TestLongChaosShortProfile (about 2.5 minutes).
 CHAOS_FLAGS ?=
 .PHONY: chaos
 chaos: db

@@ -100,46 +100,91 @@ func runConsumer(t *testing.T, q events.Queue, h events.Handler, cfg events.Cons
 	return stop
 }
 
+// The exactly-once property: every event delivered twice, each handled by
+// store.Once against MySQL, leaves exactly one effect per event. It runs at
+// full size (1,000 x 2) on the in-memory transport and at a small size on
+// moto in make test; TestLongConsumerEveryMessageTwiceOnMoto runs the full
+// size on moto in make test-long (moto costs time in proportion to the
+// queue's size for every receive and delete: 4.5-5 min for 2,000 messages).
+
 func TestConsumerEveryMessageTwiceExactlyOnceEffects(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
-	const n = 1000
-	envs := make([]events.Envelope, n)
-	for i := range envs {
-		envs[i] = events.MustNew(context.Background(), events.ScrapeRequested{ScrapeID: int64(i + 1), URL: fmt.Sprintf("https://shop.example/p/%d", i)})
+	dlq := events.NewMemoryQueue(events.MemoryQueueConfig{Name: "scrap-dlq"})
+	q := events.NewMemoryQueue(events.MemoryQueueConfig{Name: "scrap", VisibilityTimeout: 30 * time.Second, MaxReceiveCount: 10, DLQ: dlq})
+	envs := scrapeEnvelopes(1000)
+	for range 2 {
+		for _, env := range envs {
+			body, err := env.Marshal()
+			require.NoError(t, err)
+			q.Send(body, map[string]string{"type": env.Type})
+		}
 	}
+	everyMessageTwice(t, q, storetest.New(t), len(envs))
+}
+
+func TestConsumerEveryMessageTwiceExactlyOnceEffectsOnMoto(t *testing.T) {
+	t.Parallel()
+	everyMessageTwiceOnMoto(t, 100)
+}
+
+func TestLongConsumerEveryMessageTwiceOnMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 x 2 messages through moto take minutes: make test-long")
+	}
+	t.Parallel()
+	everyMessageTwiceOnMoto(t, 1000)
+}
+
+func everyMessageTwiceOnMoto(t *testing.T, n int) {
+	t.Helper()
+	s := setup(t)
+	envs := scrapeEnvelopes(n)
 	// Every event is on the queue twice (straight onto SQS: SNS routing is
 	// covered by the conformance suite, and moto's SNS fan-out is slow).
 	sendBatches(t, s.stack.Clients.SQS, s.queue.URL(), envs)
 	sendBatches(t, s.stack.Clients.SQS, s.queue.URL(), envs)
+	everyMessageTwice(t, s.queue, s.db, n)
+}
+
+func scrapeEnvelopes(n int) []events.Envelope {
+	envs := make([]events.Envelope, n)
+	for i := range envs {
+		envs[i] = events.MustNew(context.Background(), events.ScrapeRequested{ScrapeID: int64(i + 1), URL: fmt.Sprintf("https://shop.example/p/%d", i)})
+	}
+	return envs
+}
+
+// everyMessageTwice consumes q, which holds each of n events twice, and
+// requires exactly one effect row per event in db (which has the effects
+// table).
+func everyMessageTwice(t *testing.T, q events.Queue, db *sql.DB, n int) {
+	t.Helper()
+	_, err := db.Exec(`CREATE TABLE IF NOT EXISTS effects (event_id VARCHAR(64) NOT NULL, n INT NOT NULL)`)
+	require.NoError(t, err)
 	var calls atomic.Int64
-	stop := runConsumer(t, s.queue, effectHandler(s.db, &calls), events.ConsumerConfig{Concurrency: 8, Pollers: 3, WaitTime: time.Second})
+	stop := runConsumer(t, q, effectHandler(db, &calls), events.ConsumerConfig{Concurrency: 8, Pollers: 3, WaitTime: time.Second})
 	start := time.Now()
 	// Done means every copy handled and deleted. Under a loaded machine a
 	// copy may outlive its visibility and be handled a third time, so the
 	// handler count alone can reach 2n while a copy is still queued or in
 	// flight: wait for the queue to be empty as well, with the consumer
-	// still running.
-	var q, d int
+	// still running (and none dead-lettered). The deadline only bounds a hang.
+	var queued, dead int
 	var derr error
-	// moto's SQS costs time in proportion to the queue's size for every
-	// receive and every deleted entry, so 2,000 messages take 4.5–5 min on
-	// a quiet 2-core machine (with the old consumer as with the new): the
-	// deadline only bounds a hang.
 	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if calls.Load() < 2*n {
+		if calls.Load() < int64(2*n) {
 			continue
 		}
-		if q, d, derr = s.queue.Depth(context.Background()); derr == nil && q == 0 && d == 0 {
+		if queued, dead, derr = q.Depth(context.Background()); derr == nil && queued == 0 && dead == 0 {
 			break
 		}
 	}
 	require.NoError(t, derr)
 	require.GreaterOrEqual(t, calls.Load(), int64(2*n), "handler calls")
-	require.Zero(t, q+d, "%d queued, %d in flight", q, d)
+	require.Zero(t, queued+dead, "%d queued, %d dead-lettered", queued, dead)
 	t.Logf("2x%d messages handled in %s (%d handler calls)", n, time.Since(start), calls.Load())
 	stop()
-	rows, distinct := countEffects(t, s.db)
+	rows, distinct := countEffects(t, db)
 	require.Equal(t, n, rows)
 	require.Equal(t, n, distinct)
 }

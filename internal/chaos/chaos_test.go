@@ -12,14 +12,15 @@ import (
 	"github.com/ddokso/ddokso/internal/chaos"
 )
 
-// TestShortProfile runs the short chaos profile: the real processes under
-// kills, a database crash, an emulator restart, poison and duplicates, and
-// every invariant must hold. It needs mariadb-install-db, mariadbd,
+// TestLongChaosShortProfile runs the short chaos profile: the real
+// processes under kills, a database crash, an emulator restart, poison and
+// duplicates, and every invariant must hold. It takes minutes, so -short
+// (make test) skips it and make test-long runs it. It needs mariadb-install-db, mariadbd,
 // moto_server and fauxqs (scripts/dev/ensure-fauxqs.sh installs it on first
 // use); set DDOKSO_CHAOS=0 to skip it.
-func TestShortProfile(t *testing.T) {
+func TestLongChaosShortProfile(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the chaos short profile takes minutes; run without -short")
+		t.Skip("the chaos short profile takes minutes: make test-long")
 	}
 	if os.Getenv("DDOKSO_CHAOS") == "0" {
 		t.Skip("DDOKSO_CHAOS=0")

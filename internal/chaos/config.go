@@ -51,7 +51,7 @@ func Full() Config {
 		RestartEmulator: true, FaultRate: 0.03, BadShare: 0.02, Settle: 15 * time.Minute, OutDir: "build/chaos", Seed: 1}
 }
 
-// Short is the profile run inside `make test`.
+// Short is the profile `make test-long` runs (TestLongChaosShortProfile).
 func Short() Config {
 	return Config{Submissions: 200, WatchShare: 0.25, Concurrency: 8, MoveDuration: 40 * time.Second,
 		TickEvery: 8 * time.Second, MovesPerTick: 25, KillEvery: 5 * time.Second, SESKillEvery: 3, RestartDB: true,

@@ -1,6 +1,6 @@
 // Command ddokso-chaos runs the chaos and load harness (package chaos) and
 // exits non-zero when an invariant is violated. `make chaos` runs the full
-// profile; -short the one `make test` runs.
+// profile; -short the one `make test-long` runs.
 package main
 
 import (
