@@ -1,6 +1,7 @@
 package price
 
 import (
+	"fmt"
 	"strconv"
 
 	"golang.org/x/text/currency"
@@ -105,4 +106,16 @@ func normalizeCode(s string) string {
 		return ""
 	}
 	return code
+}
+
+// CurrencyCode returns the canonical upper-case ISO 4217 code for code
+// ("krw" -> "KRW"), or an error wrapping ErrCurrency when code is not a
+// current or historic ISO 4217 currency known to golang.org/x/text/currency
+// ("XYZ", "dollars", "").
+func CurrencyCode(code string) (string, error) {
+	c := normalizeCode(trimASCIISpace(code))
+	if c == "" {
+		return "", fmt.Errorf("currency %q: %w", code, ErrCurrency)
+	}
+	return c, nil
 }

@@ -9,6 +9,9 @@ var fuzzSeeds = []string{
 	"1.234,56 €", "1\u202f234,56 €", "CHF 1'234.50", "₹1,23,456.00", "R$ 1.234,56",
 	"US$12.99", "12.900 ₫", "가격문의", "", "₩0", "$9,223,372,036,854,775,807",
 	"9223372036854775807만원", "1,23,4", "0.500", "1万円", "BHD 1.234",
+	".5 €", "3.250 KD", "12. 50", "1.234, 56 €", "0,00", "Free", "무료", "RM 12.90",
+	"Rs. 1,299", "R 199", "1 299 руб.", "Q125", "March 3, 2024", "6' 2\"",
+	"free shipping over $49", "-5,000원", "499 kr", ".123.456",
 }
 
 func FuzzParse(f *testing.F) {
@@ -18,7 +21,14 @@ func FuzzParse(f *testing.F) {
 		f.Add(s, "BHD")
 	}
 	f.Fuzz(func(t *testing.T, text, hint string) {
+		r := Read(text, hint)
+		if r.Free && (!r.Found || r.Amount.Minor != 0) {
+			t.Fatalf("Read(%q, %q) = %#v: free but not a found zero", text, hint, r)
+		}
 		a, ok := Parse(text, hint)
+		if ok != r.Found || a != r.Amount {
+			t.Fatalf("Parse(%q, %q) = %#v, %v; Read gave %#v", text, hint, a, ok, r)
+		}
 		if !ok {
 			if a != (Amount{}) {
 				t.Fatalf("Parse(%q, %q) = %#v with ok=false", text, hint, a)

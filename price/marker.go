@@ -1,9 +1,6 @@
 package price
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // family groups currencies that share an ambiguous symbol; a caller's hint
 // from the same family wins over the family's default.
@@ -13,12 +10,22 @@ const (
 	famNone   family = iota
 	famDollar        // $ -> USD unless the hint is another dollar currency
 	famYen           // ¥ -> JPY unless the hint is CNY
+	famRupee         // Rs -> INR unless the hint is another rupee
+	famKrona         // kr -> the hinted krona/krone, else unknown
 )
+
+// unknownCode is the code of a marker whose currency only a hint can tell
+// ("kr" is SEK, NOK, DKK or ISK): resolve turns it into the hint or "".
+const unknownCode = "?"
 
 // marker is a currency named in the text.
 type marker struct {
 	code string
 	fam  family
+	weak bool // a single-letter prefix ("R", "Q"): see weakNumberOK
+	// at is where the marker starts (markerBefore) or ends (markerAfter)
+	// in the text, so context around the whole amount can be read.
+	at int
 }
 
 func (m marker) found() bool { return m.code != "" }
@@ -34,8 +41,27 @@ func (m marker) resolve(hint string) string {
 		if hint == "CNY" || hint == "JPY" {
 			return hint
 		}
+	case famRupee:
+		if rupeeCurrencies[hint] {
+			return hint
+		}
+	case famKrona:
+		if kronaCurrencies[hint] {
+			return hint
+		}
+	}
+	if m.code == unknownCode {
+		return ""
 	}
 	return m.code
+}
+
+var rupeeCurrencies = map[string]bool{
+	"INR": true, "PKR": true, "LKR": true, "NPR": true, "MUR": true, "SCR": true,
+}
+
+var kronaCurrencies = map[string]bool{
+	"SEK": true, "NOK": true, "DKK": true, "ISK": true,
 }
 
 var dollarCurrencies = map[string]bool{
@@ -105,17 +131,11 @@ var textCodes = map[string]string{
 	"IDR": "IDR", "MYR": "MYR", "RUB": "RUB", "PLN": "PLN", "SEK": "SEK",
 	"NOK": "NOK", "DKK": "DKK", "CZK": "CZK", "HUF": "HUF", "ILS": "ILS",
 	"AED": "AED", "SAR": "SAR", "ZAR": "ZAR", "BHD": "BHD", "KWD": "KWD",
-}
-
-// suffixWords are currency words written after the number.
-var suffixWords = [...]struct {
-	word string
-	code string
-}{
-	{"달러", "USD"},
-	{"유로", "EUR"},
-	{"엔", "JPY"},
-	{"zł", "PLN"},
+	"OMR": "OMR", "JOD": "JOD", "TND": "TND", "IQD": "IQD", "LYD": "LYD",
+	"QAR": "QAR", "EGP": "EGP", "PKR": "PKR", "LKR": "LKR", "NPR": "NPR",
+	"BDT": "BDT", "GTQ": "GTQ", "PEN": "PEN", "CLP": "CLP",
+	"COP": "COP", "ARS": "ARS", "UAH": "UAH", "RON": "RON", "BGN": "BGN",
+	"KZT": "KZT", "NGN": "NGN", "KES": "KES",
 }
 
 func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
@@ -163,6 +183,7 @@ func markerBefore(s string, i int) marker {
 	}
 	r, n := utf8.DecodeLastRuneInString(s[:j])
 	if m := symbolMarker(r); m.found() {
+		m.at = j - n
 		if m.fam == famDollar {
 			k := j - n
 			p := k
@@ -171,7 +192,7 @@ func markerBefore(s string, i int) marker {
 			}
 			if p < k && (p == 0 || !isLetter(s[p-1])) {
 				if code, ok := dollarPrefixes[s[p:k]]; ok {
-					return marker{code: code}
+					return marker{code: code, at: p}
 				}
 			}
 		}
@@ -179,8 +200,11 @@ func markerBefore(s string, i int) marker {
 	}
 	if j >= 3 && isUpper(s[j-1]) && isUpper(s[j-2]) && isUpper(s[j-3]) && (j == 3 || !isLetter(s[j-4])) {
 		if code, ok := textCodes[s[j-3:j]]; ok {
-			return marker{code: code}
+			return marker{code: code, at: j - 3}
 		}
+	}
+	if w, ok := wordBefore(s, j); ok {
+		return marker{code: w.code, fam: w.fam, weak: w.weak, at: j - len(w.word)}
 	}
 	return marker{}
 }
@@ -191,19 +215,18 @@ func markerAfter(s string, i int) marker {
 	if j >= len(s) {
 		return marker{}
 	}
-	r, _ := utf8.DecodeRuneInString(s[j:])
+	r, n := utf8.DecodeRuneInString(s[j:])
 	if m := symbolMarker(r); m.found() {
+		m.at = j + n
 		return m
 	}
 	if j+3 <= len(s) && isUpper(s[j]) && isUpper(s[j+1]) && isUpper(s[j+2]) && (j+3 == len(s) || !isLetter(s[j+3])) {
 		if code, ok := textCodes[s[j:j+3]]; ok {
-			return marker{code: code}
+			return marker{code: code, at: j + 3}
 		}
 	}
-	for _, w := range suffixWords {
-		if strings.HasPrefix(s[j:], w.word) {
-			return marker{code: w.code}
-		}
+	if w, ok := wordAfter(s, j); ok {
+		return marker{code: w.code, fam: w.fam, at: j + len(w.word)}
 	}
 	return marker{}
 }

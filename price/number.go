@@ -88,7 +88,8 @@ type chunk struct {
 	nComma     int
 	last       byte // last of '.' or ',' seen, 0 if none
 	after      int  // digits after the last '.'/',' separator
-	firstZero  bool // the integer group before that separator is exactly "0"
+	firstZero  bool // the integer group before that separator is exactly "0" (or empty: ".5")
+	spaced     bool // the last separator is a decimal point followed by a blank ("12. 50")
 }
 
 // threeDigitsAt reports whether s[i:] is exactly three digits followed by a
@@ -98,11 +99,21 @@ func threeDigitsAt(s string, i int) bool {
 		(i+3 == len(s) || !isDigit(s[i+3]))
 }
 
+// twoDigitsAt reports whether s[i:] is exactly two digits followed by a
+// non-digit or the end of s.
+func twoDigitsAt(s string, i int) bool {
+	return i+2 <= len(s) && isDigit(s[i]) && isDigit(s[i+1]) && (i+2 == len(s) || !isDigit(s[i+2]))
+}
+
 // scanChunk reads the number starting at the digit s[i].
+//
+// s[i] may also be a '.' or ',' directly followed by a digit: a number
+// written without its integer part (".5 €" is 0.50 EUR).
 func scanChunk(s string, i int) chunk {
 	c := chunk{start: i}
 	run := 0        // length of the current digit run
 	groupStart := i // start of the current digit run
+	spaceGrouped := false
 	for i < len(s) {
 		b := s[i]
 		if isDigit(b) {
@@ -117,17 +128,35 @@ func scanChunk(s string, i int) chunk {
 				c.nComma++
 			}
 			c.last = b
-			c.firstZero = run == 1 && s[groupStart] == '0' && c.nDot+c.nComma == 1
+			c.firstZero = (run == 0 || (run == 1 && s[groupStart] == '0')) && c.nDot+c.nComma == 1
 			run = 0
 			i++
 			groupStart = i
 			continue
+		}
+		if (b == '.' || b == ',') && run > 0 {
+			// A decimal point followed by a blank and exactly two digits:
+			// "12. 50", "1,234. 56", "1.234, 56 €". A comma only counts
+			// after a thousands separator, since "12, 50" is more often a
+			// list than a price.
+			if r, n := utf8.DecodeRuneInString(s[i+1:]); i+1 < len(s) && spaceRune(r) && twoDigitsAt(s, i+1+n) &&
+				(b == '.' || c.nDot > 0 || spaceGrouped) {
+				if b == '.' {
+					c.nDot++
+				} else {
+					c.nComma++
+				}
+				c.last, c.spaced = b, true
+				i += 1 + n + 2
+				break
+			}
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if groupSpace(r) && run <= 3 && threeDigitsAt(s, i+n) {
 			run = 0
 			i += n
 			groupStart = i
+			spaceGrouped = true
 			continue
 		}
 		break
@@ -152,6 +181,8 @@ func scanChunk(s string, i int) chunk {
 // minor-unit exponent exp; 0 means the number has no fraction.
 func (c chunk) decimalSep(exp int) byte {
 	switch {
+	case c.spaced:
+		return c.last
 	case c.nDot > 0 && c.nComma > 0:
 		return c.last
 	case c.nDot+c.nComma == 0:
@@ -169,6 +200,9 @@ func (c chunk) decimalSep(exp int) byte {
 // validating digit grouping (interior groups of 2 or 3 digits, the group
 // before the decimal point or end of 3 digits).
 func (c chunk) value(s string, decSep byte) (dec, bool) {
+	if c.start < c.end && !isDigit(s[c.start]) && s[c.start] != decSep {
+		return dec{}, false // ".123.456" is no number
+	}
 	var d dec
 	seenDec := false
 	grouped := false
@@ -191,11 +225,15 @@ func (c chunk) value(s string, decSep byte) (dec, bool) {
 			i++
 			continue
 		case decSep != 0 && b == decSep:
-			if seenDec || (grouped && group != 3) {
+			if seenDec || (grouped && group != 3) || (i == c.start && !c.firstZero) {
 				return dec{}, false
 			}
 			seenDec = true
 			i++
+			if c.spaced && i < c.end && !isDigit(s[i]) {
+				_, n := utf8.DecodeRuneInString(s[i:])
+				i += n
+			}
 			continue
 		}
 		// A grouping separator.

@@ -5,44 +5,70 @@ import (
 	"unicode/utf8"
 )
 
+// Reading is what Read finds in a price text.
+type Reading struct {
+	// Amount is the price; zero when Free or when nothing was found.
+	Amount Amount
+	// Found reports that the text states a price (possibly zero).
+	Found bool
+	// Free reports that the stated price is zero: "Free", "무료", "0,00",
+	// "₩0". A free item is found, not missing.
+	Free bool
+}
+
 // Parse reads a price from free text such as "₩12,900", "12만 9천원",
-// "1.234,56 €", "US$12.99" or "판매가 12,900원".
+// "1.234,56 €", "US$12.99" or "판매가 12,900원". It is Read without the
+// free flag: ok is Reading.Found, and a free item is a zero Amount.
+func Parse(text, currencyHint string) (Amount, bool) {
+	r := Read(text, currencyHint)
+	return r.Amount, r.Found
+}
+
+// Read reads a price from free text such as "₩12,900", "12만 9천원",
+// "1.234,56 €", "US$12.99", "3.250 KD", "RM 12.90", ".5 €" or "Free".
 //
-// ok is false when the text holds no price: "가격문의", "품절", "무료배송", "",
-// a bare percentage ("23%"), or numbers that cannot be a price ("2024.01.15").
+// Found is false when the text holds no price: "가격문의", "품절", "무료배송",
+// "", a bare percentage ("23%"), numbers that cannot be a price
+// ("2024.01.15", "March 3, 2024", "6 ft", "12\"", "3 left"), a threshold or
+// discount rather than the item's price ("free shipping over $49",
+// "5만원 이상", "$10 off", "500원 적립"), or a negative amount ("-5,000원",
+// a discount line; prices are never negative).
 //
 // Selection: the first number written next to a currency (symbol, ISO code,
-// "원", "円" ...) wins, so discount noise like "23% 9,900원" yields 9900. When
-// no number names a currency, the first plain number is used with
-// currencyHint, unless the text carries a "no price" phrase such as
-// "가격문의" or "sold out".
+// "원", "円", "KD", "руб." ...) wins, so discount noise like "23% 9,900원"
+// yields 9900. When no number names a currency, the first plain number is
+// used with currencyHint, unless the text carries a "no price" phrase such
+// as "가격문의" or "sold out", or a date.
 //
 // Currency: the text's currency wins over currencyHint, except for ambiguous
 // symbols where a hint of the same family refines it ("$" with hint "CAD" is
-// CAD, "¥" with hint "CNY" is CNY). Korean units (만, 천 ...) without any
-// currency mean KRW. When neither the text nor the hint gives a currency,
-// Currency is "" and Minor is scaled by DefaultExponent (2):
-// Parse("12.99", "") is {1299, ""}.
+// CAD, "¥" with hint "CNY" is CNY, "Rs" with hint "PKR" is PKR, "kr" is the
+// hinted krona or unknown). Korean units (만, 천 ...) without any currency
+// mean KRW. When neither the text nor the hint gives a currency, Currency is
+// "" and Minor is scaled by DefaultExponent (2): Read("12.99", "") is
+// {1299, ""}.
 //
 // Separators: with both '.' and ',' present the last one is the decimal
 // point; a single separator followed by exactly three digits is a thousands
-// separator unless the currency has three minor digits (BHD) or the integer
-// part is "0"; any other single separator is a decimal point. Space, NBSP,
-// narrow NBSP and apostrophes group thousands. Fraction digits below the
-// currency's minor unit must be zero ("12.50원" is rejected).
+// separator unless the currency has three minor digits (KWD, BHD, OMR, JOD,
+// TND, IQD, LYD) or the integer part is "0" or missing (".500"); any other
+// single separator is a decimal point, also when a blank follows it before
+// two digits ("12. 50", "1.234, 56 €"). Space, NBSP, narrow NBSP and
+// apostrophes group thousands. Fraction digits below the currency's minor
+// unit must be zero ("12.50원" is rejected).
 //
-// Zero: a zero amount is only returned (ok) when written with a currency,
-// as in "₩0" or "0원"; a bare "0" is not a price. Amounts that overflow
-// int64 minor units are rejected. Minor is never negative: a leading '-' is
-// treated as punctuation.
-func Parse(text, currencyHint string) (Amount, bool) {
+// Zero: a zero amount is found (and Free) when written with a currency
+// ("₩0", "0원"), with a decimal fraction ("0,00"), or as a free word alone
+// or after a price label ("Free", "무료", "Price: Free"); a bare "0" is not a
+// price. Amounts that overflow int64 minor units are rejected.
+func Read(text, currencyHint string) Reading {
 	hint := normalizeCode(trimASCIISpace(currencyHint))
 	var (
-		fallback   Amount
-		haveFallbk bool
+		fallback, zero       Amount
+		haveFallbk, haveZero bool
 	)
 	for i := 0; i < len(text); {
-		if !isDigit(text[i]) {
+		if !isDigit(text[i]) && !leadingSeparatorAt(text, i) {
 			_, n := utf8.DecodeRuneInString(text[i:])
 			i += n
 			continue
@@ -53,16 +79,43 @@ func Parse(text, currencyHint string) (Amount, bool) {
 			continue
 		}
 		if cand.marked {
-			return cand.amount, true
+			return reading(cand.amount)
 		}
-		if !haveFallbk && cand.amount.Minor > 0 {
+		switch {
+		case cand.amount.Minor > 0 && !haveFallbk:
 			fallback, haveFallbk = cand.amount, true
+		case cand.amount.Minor == 0 && !haveZero:
+			zero, haveZero = cand.amount, true
 		}
 	}
-	if haveFallbk && !containsNoPricePhrase(text) {
-		return fallback, true
+	plainOK := (haveFallbk || haveZero) && !containsNoPricePhrase(text) && !looksLikeDate(text)
+	switch {
+	case plainOK && haveFallbk:
+		return reading(fallback)
+	case plainOK && haveZero:
+		return reading(zero)
+	case isFreeText(text):
+		return Reading{Amount: Amount{Currency: hint}, Found: true, Free: true}
 	}
-	return Amount{}, false
+	return Reading{}
+}
+
+func reading(a Amount) Reading {
+	return Reading{Amount: a, Found: true, Free: a.Minor == 0}
+}
+
+// leadingSeparatorAt reports whether s[i] is a '.' or ',' that starts a
+// number without integer part (".5 €", "$.99"): a digit follows, and no
+// letter, digit or separator precedes ("No.5" and "...5" are not numbers).
+func leadingSeparatorAt(s string, i int) bool {
+	if (s[i] != '.' && s[i] != ',') || i+1 >= len(s) || !isDigit(s[i+1]) {
+		return false
+	}
+	if i == 0 {
+		return true
+	}
+	p := s[i-1]
+	return !isDigit(p) && p != '.' && p != ',' && !letterBefore(s, i)
 }
 
 // candidate is one number found in the text.
@@ -126,16 +179,30 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 		}
 	}
 
+	// The amount's extent in the text, currency included.
+	from, to := first.start, u.end
 	m := markerBefore(text, first.start)
+	if m.found() {
+		from = m.at
+		if m.weak && !weakNumberOK(text, first, u.end, skipSpacesBack(text, first.start) != first.start) {
+			m = marker{}
+			from = first.start
+		}
+	}
 	if !m.found() {
-		m = markerAfter(text, u.end)
+		if m = markerAfter(text, u.end); m.found() {
+			to = m.at
+		}
 	}
 	if !m.found() {
 		// The low end of a range takes the currency written after the high
 		// end: "35,000 ~ 45,000원", "3만~5만원".
 		m = rangeMarker(text, u.end)
 	}
-	if !m.found() && !plainNumber(text, first.start, u.end) {
+	if !m.found() && (!plainNumber(text, first.start, u.end) || measureOrLabel(text, first.start, u.end)) {
+		return candidate{}, next, false
+	}
+	if notItsPrice(text, from, to) {
 		return candidate{}, next, false
 	}
 	cur := hint
@@ -160,8 +227,8 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 			return candidate{}, next, false
 		}
 	}
-	if minor == 0 && !m.found() {
-		return candidate{}, next, false
+	if minor == 0 && !m.found() && (u.used || first.decimalSep(exp) == 0) {
+		return candidate{}, next, false // a bare "0" is a count, "0,00" a price
 	}
 	return candidate{amount: Amount{Minor: minor, Currency: cur}, marked: m.found()}, next, true
 }

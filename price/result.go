@@ -11,22 +11,26 @@ import (
 
 // Result is the JSON shape printed by `ddokso parse-price`:
 // {"amount":"12900","currency":"KRW"}. Amount is null when the text holds no
-// price, Currency is null when the currency is unknown. Error is only set
-// (and only serialized) for an input line that could not be read.
+// price, Currency is null when the currency is unknown. Free is only
+// serialized (true) for a free item ("Free", "무료", "0,00"), whose amount is
+// zero. Error is only set (and only serialized) for an input line that could
+// not be read or whose currency_hint is not an ISO 4217 code.
 type Result struct {
 	Amount   *string `json:"amount"`
 	Currency *string `json:"currency"`
+	Free     bool    `json:"free,omitempty"`
 	Error    string  `json:"error,omitempty"`
 }
 
-// ParseResult parses text like Parse and returns the CLI JSON shape.
+// ParseResult parses text like Read and returns the CLI JSON shape.
 func ParseResult(text, currencyHint string) Result {
-	a, ok := Parse(text, currencyHint)
-	if !ok {
+	rd := Read(text, currencyHint)
+	if !rd.Found {
 		return Result{}
 	}
+	a := rd.Amount
 	amount := a.Decimal()
-	r := Result{Amount: &amount}
+	r := Result{Amount: &amount, Free: rd.Free}
 	if a.Currency != "" {
 		cur := a.Currency
 		r.Currency = &cur
@@ -98,6 +102,9 @@ func handleLine(line []byte, tooLong bool) Result {
 	}
 	if dec.More() {
 		return Result{Error: "invalid JSON: trailing data after object"}
+	}
+	if _, err := CurrencyCode(req.CurrencyHint); err != nil && trimASCIISpace(req.CurrencyHint) != "" {
+		return Result{Error: err.Error()}
 	}
 	return ParseResult(req.Text, req.CurrencyHint)
 }

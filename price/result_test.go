@@ -21,6 +21,11 @@ func TestParseResultJSON(t *testing.T) {
 		{"$12.99", "", `{"amount":"12.99","currency":"USD"}`},
 		{"12.99", "", `{"amount":"12.99","currency":null}`},
 		{"가격문의", "KRW", `{"amount":null,"currency":null}`},
+		{"Free", "USD", `{"amount":"0.00","currency":"USD","free":true}`},
+		{"무료", "KRW", `{"amount":"0","currency":"KRW","free":true}`},
+		{"0,00 €", "", `{"amount":"0.00","currency":"EUR","free":true}`},
+		{"-5,000원", "", `{"amount":null,"currency":null}`},
+		{"free shipping over $49", "", `{"amount":null,"currency":null}`},
 	}
 	for _, tt := range tests {
 		b, err := json.Marshal(ParseResult(tt.text, tt.hint))
@@ -69,6 +74,30 @@ func TestRunJSONL(t *testing.T) {
 	require.Equal(t, map[string]any{"amount": "12.99", "currency": nil}, got[5])
 	require.Contains(t, got[6]["error"], "trailing data")
 	require.Equal(t, map[string]any{"amount": "30000", "currency": "KRW"}, got[7])
+}
+
+func TestRunJSONLRejectsUnknownCurrencyHint(t *testing.T) {
+	t.Parallel()
+
+	got := setup(t, `{"text":"12,99","currency_hint":"XYZ"}`+"\n"+`{"text":"12,99","currency_hint":"eur"}`+"\n")
+	require.Len(t, got, 2)
+	require.Nil(t, got[0]["amount"])
+	require.Contains(t, got[0]["error"], `currency "XYZ"`)
+	require.Equal(t, map[string]any{"amount": "12.99", "currency": "EUR"}, got[1])
+}
+
+func TestCurrencyCode(t *testing.T) {
+	t.Parallel()
+
+	for in, want := range map[string]string{"KRW": "KRW", "krw": "KRW", " usd ": "USD", "KWD": "KWD", "GTQ": "GTQ"} {
+		got, err := CurrencyCode(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got)
+	}
+	for _, in := range []string{"XYZ", "", "dollars", "US", "XXX", "원"} {
+		_, err := CurrencyCode(in)
+		require.ErrorIs(t, err, ErrCurrency, in)
+	}
 }
 
 func TestRunJSONLLongLines(t *testing.T) {
