@@ -132,8 +132,13 @@ func cmdParsePrice(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	hint := fs.String("currency-hint", "", "ISO 4217 currency assumed when the text names none")
 	jsonl := fs.Bool("jsonl", false, `read {"text":...,"currency_hint":...} lines on stdin`)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(textAfterFlags(args)); err != nil {
 		return usageError{"parse-price: " + err.Error()}
+	}
+	if *hint != "" {
+		if _, err := price.CurrencyCode(*hint); err != nil {
+			return usageError{fmt.Sprintf("parse-price: --currency-hint %q is not an ISO 4217 currency code (KRW, USD, EUR, ...)", *hint)}
+		}
 	}
 	if *jsonl {
 		if fs.NArg() != 0 {
@@ -146,6 +151,30 @@ func cmdParsePrice(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	res := price.ParseResult(strings.Join(fs.Args(), " "), *hint)
 	return writeJSONLine(stdout, res)
+}
+
+// textAfterFlags inserts "--" before the first argument that starts with '-'
+// but is price text rather than a flag ("-5,000원", "-$5", "-.5", "−5"), so
+// the flag package does not reject it as an unknown flag. An explicit "--"
+// works as usual.
+func textAfterFlags(args []string) []string {
+	for i, a := range args {
+		if a == "--" {
+			return args
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		c := a[1]
+		if c == '-' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
+			continue // --currency-hint, -jsonl, -h
+		}
+		out := make([]string, 0, len(args)+1)
+		out = append(out, args[:i]...)
+		out = append(out, "--")
+		return append(out, args[i:]...)
+	}
+	return args
 }
 
 func cmdConfig(stdout io.Writer) error {
