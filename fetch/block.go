@@ -3,14 +3,9 @@ package fetch
 import (
 	"bytes"
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
 )
-
-// TinyBodyBytes is the size below which a 200 HTML page is considered a
-// block page: no real product page is that small.
-const TinyBodyBytes = 512
 
 // Markers are searched in the first blockScanBytes of a body; challenge pages
 // are small and their tell-tales come early.
@@ -58,13 +53,16 @@ var weakMarkers = []blockMarker{
 	{[]string{"_incapsula_resource"}, "blocked: imperva incapsula"},
 }
 
-// DetectBlock classifies a response as a block by the site: HTTP 403 and 429,
-// bot-challenge and captcha pages (Cloudflare, Akamai, PerimeterX, DataDome,
-// hCaptcha, reCAPTCHA, Korean "비정상적인 접근" / "자동입력 방지" pages) on any
-// status, and suspiciously tiny 200 HTML pages. A 503 without challenge
-// markers is not a block (it is a transient error). body should already be
+// DetectBlock classifies a response as a block by the site. A block needs a
+// signal the site sent: the statuses that refuse a client (403 Forbidden,
+// 429 Too Many Requests), Cloudflare's Cf-Mitigated header, or bot-challenge
+// and captcha markup (Cloudflare, Akamai, PerimeterX, DataDome, hCaptcha,
+// reCAPTCHA, Korean "비정상적인 접근" / "자동입력 방지" pages) on any status.
+// A 503 without challenge markup is not a block (it is a transient error),
+// and neither is a small page: a short ordinary page is just a page (the
+// extractor decides whether it shows a product). body should already be
 // UTF-8. The reason is short and stable enough to be stored, e.g.
-// "http 429", "captcha: cloudflare challenge", "tiny body (123 bytes)".
+// "http 429", "captcha: cloudflare challenge".
 func DetectBlock(status int, header http.Header, body []byte) (blocked bool, reason string) {
 	if status == http.StatusNotModified || (status >= 300 && status < 400) {
 		return false, ""
@@ -93,13 +91,8 @@ func DetectBlock(status int, header http.Header, body []byte) (blocked bool, rea
 		}
 	}
 
-	switch {
-	case status == http.StatusForbidden:
+	if status == http.StatusForbidden {
 		return true, "http 403"
-	case status == http.StatusOK && isHTML(header, body):
-		if n := len(bytes.TrimSpace(body)); n < TinyBodyBytes {
-			return true, fmt.Sprintf("tiny body (%d bytes)", n)
-		}
 	}
 	return false, ""
 }
@@ -115,20 +108,6 @@ next:
 		return m.reason
 	}
 	return ""
-}
-
-// isHTML reports whether the response is HTML, by Content-Type or, if that
-// is missing, by sniffing.
-func isHTML(header http.Header, body []byte) bool {
-	ct := header.Get("Content-Type")
-	if ct == "" {
-		ct = http.DetectContentType(body)
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	return mt == "text/html" || mt == "application/xhtml+xml"
 }
 
 // asciiLower lower-cases ASCII letters only; the Korean markers have no case

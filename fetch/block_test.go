@@ -73,6 +73,9 @@ const naverCaptcha = `<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"
 const robotCheckKo = `<html><head><meta charset="utf-8"><title>접근 확인</title></head><body>
 <h1>로봇이 아닙니다</h1><label><input type="checkbox" name="confirm"> 확인을 위해 체크해 주세요</label></body></html>`
 
+// smallOrdinaryPage is a complete, ordinary page of about 170 bytes.
+const smallOrdinaryPage = `<!doctype html><html><head><title>About us</title></head><body><h1>About us</h1><p>We are a small shop in Seoul. Call us any weekday from 9 to 6, or write to us.</p></body></html>`
+
 func TestDetectBlock(t *testing.T) {
 	t.Parallel()
 	html := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
@@ -106,9 +109,14 @@ func TestDetectBlock(t *testing.T) {
 		{"naver abnormal access", 200, html, naverAbnormal, true, "blocked: 비정상적인 접근"},
 		{"naver captcha", 200, html, naverCaptcha, true, "captcha: 자동입력 방지"},
 		{"robot check korean", 200, html, robotCheckKo, true, "captcha: 로봇이 아닙니다"},
-		{"tiny html", 200, html, "<html><body>ok</body></html>", true, "tiny body (28 bytes)"},
-		{"empty html", 200, html, "", true, "tiny body (0 bytes)"},
-		{"tiny sniffed html", 200, http.Header{}, "<!DOCTYPE html><html><body>wait</body></html>", true, "tiny body (45 bytes)"},
+		// A small page is no block signal: a short ordinary page is a page.
+		{"small ordinary page", 200, html, smallOrdinaryPage, false, ""},
+		{"tiny html", 200, html, "<html><body>ok</body></html>", false, ""},
+		{"empty html", 200, html, "", false, ""},
+		{"tiny sniffed html", 200, http.Header{}, "<!DOCTYPE html><html><body>wait</body></html>", false, ""},
+		{"small page with a captcha widget", 200, html, `<html><body><div class="g-recaptcha"></div></body></html>`, true, "captcha: recaptcha"},
+		{"429 challenge page", 429, html, cloudflareChallenge, true, "http 429"},
+		{"503 datadome", 503, html, dataDomePage, true, "captcha: datadome"},
 		{"tiny json is fine", 200, http.Header{"Content-Type": {"application/json"}}, `{"price":12900}`, false, ""},
 		{"304", 304, http.Header{}, "", false, ""},
 		{"redirect", 302, http.Header{"Location": {"/x"}}, "", false, ""},

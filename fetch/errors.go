@@ -11,8 +11,11 @@ var (
 	ErrForbiddenAddress = errors.New("fetch: forbidden address")
 
 	// ErrRobotsDisallowed is returned when the site's robots.txt disallows
-	// the URL for our user agent, or robots.txt is temporarily unreachable
-	// (RFC 9309 section 2.3.1.4: a 5xx robots.txt means full disallow).
+	// the URL for our user agent, or robots.txt answered with a server error
+	// (RFC 9309 section 2.3.1.4: a 5xx robots.txt means full disallow). A
+	// robots.txt that could not be fetched at all (DNS, connection, timeout)
+	// gives that failure instead ([ErrUnreachable], [ErrTimeout]): the page
+	// is not fetched either, but the cause is not hidden.
 	ErrRobotsDisallowed = errors.New("fetch: disallowed by robots.txt")
 
 	// ErrTooLarge is returned when the decoded response body exceeds
@@ -26,6 +29,13 @@ var (
 	// ErrTimeout is returned when connecting, waiting for response headers or
 	// reading the response exceeded its configured timeout.
 	ErrTimeout = errors.New("fetch: timeout")
+
+	// ErrUnreachable is returned when the host could not be reached: its
+	// name did not resolve or no connection to any of its addresses could be
+	// made (refused, unreachable network, connect timeout). It may go away
+	// on a later attempt. It is reported as such also when it happens while
+	// fetching robots.txt, which then neither allows nor disallows anything.
+	ErrUnreachable = errors.New("fetch: host could not be reached")
 
 	// ErrInvalidURL is returned when the request URL cannot be parsed or has
 	// no host.

@@ -70,9 +70,9 @@ func ExampleDetectBlock() {
 	h := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	fmt.Println(fetch.DetectBlock(http.StatusTooManyRequests, http.Header{"Retry-After": {"60"}}, nil))
 	fmt.Println(fetch.DetectBlock(http.StatusOK, h, []byte("<html><head><title>Just a moment...</title></head></html>")))
-	fmt.Println(fetch.DetectBlock(http.StatusOK, h, []byte("<html><body></body></html>")))
+	fmt.Println(fetch.DetectBlock(http.StatusOK, h, []byte("<html><body><p>About us</p></body></html>")))
 	// Output:
 	// true http 429 (retry-after 60)
 	// true captcha: cloudflare challenge
-	// true tiny body (26 bytes)
+	// false
 }

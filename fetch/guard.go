@@ -130,7 +130,10 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 	} else {
 		answers, err := g.lookup(ctx, host)
 		if err != nil {
-			return nil, fmt.Errorf("lookup %s: %w", host, err)
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("lookup %s: %w", host, err)
+			}
+			return nil, fmt.Errorf("%w: dns lookup of %s: %w", ErrUnreachable, host, err)
 		}
 		for _, a := range answers {
 			if ip, ok := netip.AddrFromSlice(a.IP); ok {
@@ -138,7 +141,7 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 			}
 		}
 		if len(ips) == 0 {
-			return nil, fmt.Errorf("lookup %s: no addresses", host)
+			return nil, fmt.Errorf("%w: dns lookup of %s: no addresses", ErrUnreachable, host)
 		}
 	}
 	var errs []error
@@ -152,10 +155,14 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 			break
 		}
 	}
-	if len(errs) == 1 {
-		return nil, errs[0]
+	err = errs[0]
+	if len(errs) > 1 {
+		err = errors.Join(errs...)
 	}
-	return nil, errors.Join(errs...)
+	if errors.Is(err, ErrForbiddenAddress) || ctx.Err() != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%w: connect to %s: %w", ErrUnreachable, host, err)
 }
 
 // toASCIIHost rewrites an internationalised host name ("쇼핑.한국") to its

@@ -27,6 +27,7 @@ type robotsCache struct {
 
 type robotsEntry struct {
 	data    *robotstxt.RobotsData
+	err     error // robots.txt could not be fetched (unreachable host, timeout)
 	expires time.Time
 }
 
@@ -34,23 +35,23 @@ func newRobotsCache(size int) *robotsCache {
 	return &robotsCache{size: size, entries: make(map[string]robotsEntry)}
 }
 
-func (c *robotsCache) get(origin string, now time.Time) (*robotstxt.RobotsData, bool) {
+func (c *robotsCache) get(origin string, now time.Time) (robotsEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[origin]
 	if !ok || now.After(e.expires) {
-		return nil, false
+		return robotsEntry{}, false
 	}
-	return e.data, true
+	return e, true
 }
 
-func (c *robotsCache) put(origin string, data *robotstxt.RobotsData, expires time.Time) {
+func (c *robotsCache) put(origin string, e robotsEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.entries[origin]; !ok && len(c.entries) >= c.size {
 		c.evictLocked(time.Now())
 	}
-	c.entries[origin] = robotsEntry{data: data, expires: expires}
+	c.entries[origin] = e
 }
 
 // evictLocked drops expired entries, or failing that the entry expiring
@@ -87,7 +88,7 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 		return nil
 	}
 	origin := u.Scheme + "://" + u.Host
-	data, ok := f.robots.get(origin, time.Now())
+	e, ok := f.robots.get(origin, time.Now())
 	if !ok {
 		v, err, _ := f.robots.group.Do(origin, func() (any, error) {
 			return f.loadRobots(ctx, origin)
@@ -95,8 +96,12 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 		if err != nil {
 			return err
 		}
-		data = v.(*robotstxt.RobotsData)
+		e = v.(robotsEntry)
 	}
+	if e.err != nil {
+		return fmt.Errorf("robots.txt: %w", e.err)
+	}
+	data := e.data
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
@@ -111,13 +116,17 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 }
 
 // loadRobots fetches, parses and caches origin's robots.txt. A 4xx means
-// allow all; a 5xx or a network failure means a temporary full disallow
-// cached for RobotsErrorTTL (RFC 9309 section 2.3.1). Forbidden destinations
-// and cancellation are returned as errors and not cached.
-func (f *Fetcher) loadRobots(ctx context.Context, origin string) (*robotstxt.RobotsData, error) {
+// allow all; a 5xx means a temporary full disallow cached for
+// RobotsErrorTTL (RFC 9309 section 2.3.1). A network failure (unreachable
+// host, timeout, reset) is cached for RobotsErrorTTL too, as that failure:
+// nothing on the origin is fetched meanwhile (RFC 9309's full disallow), and
+// the caller learns the real cause instead of "disallowed by robots.txt".
+// Forbidden destinations and cancellation are returned as errors and not
+// cached.
+func (f *Fetcher) loadRobots(ctx context.Context, origin string) (robotsEntry, error) {
 	ru, err := url.Parse(origin + "/robots.txt")
 	if err != nil {
-		return nil, fmt.Errorf("%w: robots url for %q: %v", ErrInvalidURL, origin, err)
+		return robotsEntry{}, fmt.Errorf("%w: robots url for %q: %v", ErrInvalidURL, origin, err)
 	}
 	log := f.cfg.Logger.With("origin", origin)
 	resp, err := f.exchange(ctx, ru, Request{}, maxRobotsBytes, true)
@@ -125,11 +134,12 @@ func (f *Fetcher) loadRobots(ctx context.Context, origin string) (*robotstxt.Rob
 	var data *robotstxt.RobotsData
 	switch {
 	case err != nil && (isForbidden(err) || ctx.Err() != nil):
-		return nil, fmt.Errorf("robots.txt: %w", err)
+		return robotsEntry{}, fmt.Errorf("robots.txt: %w", err)
 	case err != nil:
-		log.DebugContext(ctx, "robots.txt unreachable, disallowing temporarily", "err", err)
-		data, _ = robotstxt.FromStatusAndBytes(503, nil)
-		ttl = f.cfg.RobotsErrorTTL
+		log.DebugContext(ctx, "robots.txt could not be fetched, fetching nothing on the origin for now", "err", err)
+		e := robotsEntry{err: err, expires: time.Now().Add(f.cfg.RobotsErrorTTL)}
+		f.robots.put(origin, e)
+		return e, nil
 	case resp.status >= 500:
 		log.DebugContext(ctx, "robots.txt server error, disallowing temporarily", "status", resp.status)
 		data, _ = robotstxt.FromStatusAndBytes(resp.status, nil)
@@ -147,6 +157,7 @@ func (f *Fetcher) loadRobots(ctx context.Context, origin string) (*robotstxt.Rob
 			data, _ = robotstxt.FromStatusAndBytes(404, nil)
 		}
 	}
-	f.robots.put(origin, data, time.Now().Add(ttl))
-	return data, nil
+	e := robotsEntry{data: data, expires: time.Now().Add(ttl)}
+	f.robots.put(origin, e)
+	return e, nil
 }

@@ -106,7 +106,7 @@ func TestRobotsCacheIsBounded(t *testing.T) {
 	c := newRobotsCache(3)
 	now := time.Now()
 	for i, origin := range []string{"http://a", "http://b", "http://c", "http://d", "http://e"} {
-		c.put(origin, nil, now.Add(time.Hour+time.Duration(i)*time.Minute))
+		c.put(origin, robotsEntry{expires: now.Add(time.Hour + time.Duration(i)*time.Minute)})
 	}
 	require.Equal(t, 3, c.len())
 	_, ok := c.get("http://a", now)

@@ -36,7 +36,11 @@ func (w *Worker) check(ctx context.Context, t target, attempt int) (outcome, err
 		if transient(err) && !final {
 			return outcome{}, fmt.Errorf("%w (attempt %d of %d): %w", errRetry, attempt, w.cfg.MaxAttempts, err)
 		}
-		return outcome{status: events.OutcomeFailed, reason: err.Error()}, nil
+		reason := err.Error()
+		if errors.Is(err, fetch.ErrUnreachable) { // lead with what a person can act on
+			reason = "host could not be reached: " + reason
+		}
+		return outcome{status: events.OutcomeFailed, reason: reason}, nil
 	}
 
 	switch {

@@ -15,6 +15,7 @@ func TestTransient(t *testing.T) {
 	t.Parallel()
 	require.True(t, transient(fmt.Errorf("fetch x: %w", fetch.ErrTimeout)))
 	require.True(t, transient(errors.New("dial tcp: connection refused")))
+	require.True(t, transient(fmt.Errorf("fetch x: robots.txt: %w", fetch.ErrUnreachable)), "an unreachable host may come back")
 	for _, e := range []error{fetch.ErrForbiddenAddress, fetch.ErrRobotsDisallowed, fetch.ErrTooLarge, fetch.ErrTooManyRedirects, fetch.ErrInvalidURL} {
 		require.False(t, transient(fmt.Errorf("fetch x: %w", e)), e.Error())
 	}
