@@ -189,7 +189,10 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 			from = first.start
 		}
 	}
-	if !m.found() {
+	// A number glued to ASCII letters before it ("R510", "SM-R510") is a model
+	// name whatever follows it.
+	glued := !m.found() && first.start > 0 && isLetter(text[first.start-1])
+	if !m.found() && !glued {
 		if m = markerAfter(text, u.end); m.found() {
 			to = m.at
 		}

@@ -189,6 +189,11 @@ func TestReadCurrencyWords(t *testing.T) {
 		// Single letters stay labels when the number is one too.
 		{"Q4", "", none},
 		{"R2", "", none},
+		{"SM-R510", "", none},
+		{"모델명 SM-R510 $45.00", "", found(4500, "USD")},
+		{"Price: R 1,299", "", found(129900, "ZAR")},
+		{"판매가12,900원", "", found(12900, "KRW")},
+		{"Model X100 $45.00", "", found(4500, "USD")},
 		// A word that merely ends in a currency's letters is no currency.
 		{"FORM 12.90", "", found(1290, "")},
 	})

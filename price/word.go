@@ -145,9 +145,22 @@ func wordBefore(s string, j int) (currencyWord, bool) {
 		if !hasPrefixFold(s[j-n:j], w.word, w.fold) || letterBefore(s, j-n) {
 			continue
 		}
+		if w.weak && !standsAlone(s, j-n) {
+			continue // "SM-R510", "A/R500" are model numbers
+		}
 		return w, true
 	}
 	return currencyWord{}, false
+}
+
+// standsAlone reports whether s[i:] starts a word of its own: at the start
+// of the text or after a blank or an opening bracket or colon.
+func standsAlone(s string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return spaceRune(r) || r == '(' || r == '[' || r == ':' || r == '\n' || r == '\r'
 }
 
 // wordAfter finds a suffix word starting at s[j:] and standing alone (no
