@@ -127,19 +127,20 @@ func TestExtractVisiblePriceLocator(t *testing.T) {
 <dl><dt>배송비</dt><dd>3,000원</dd></dl><button type="button" class="btn_cart">장바구니</button>`),
 			isProduct: true, price: "39000", currency: "KRW", availability: InStock},
 		{name: "struck list price", url: url, html: visiblePage(`<div class="price-box"><del>49,000원</del> <span class="sale-price">39,000원</span></div>
-<p class="point">적립금 390원</p>`),
-			isProduct: true, price: "39000", list: "49000", currency: "KRW", availability: Unknown},
+<p class="point">적립금 390원</p><a class="btn_buy" href="#">바로구매</a>`),
+			isProduct: true, price: "39000", list: "49000", currency: "KRW", availability: InStock},
 		{name: "was / now words", url: "https://www.gearhub.example/p/x1", html: `<html lang="en"><body><main><h1>X1 Earbuds</h1>
-<p><span>Was $59.00</span> <span>Now $45.00</span></p><p class="shipping">Shipping $4.99</p><p>Save $14.00</p></main></body></html>`,
-			isProduct: true, price: "45.00", list: "59.00", currency: "USD", availability: Unknown},
+<p><span>Was $59.00</span> <span>Now $45.00</span></p><p class="shipping">Shipping $4.99</p><p>Save $14.00</p>
+<button type="submit" disabled>Sold out</button></main></body></html>`,
+			isProduct: true, price: "45.00", list: "59.00", currency: "USD", availability: OutOfStock},
 		{name: "two unlabelled prices side by side", url: url, html: visiblePage(`<div><span>39,000원</span> <span>45,000원</span></div>`),
 			availability: Unknown},
 		{name: "no heading is weak evidence", url: "https://www.gearhub.example/p/x1", html: `<html><body><div><span>$45.00</span></div></body></html>`,
 			availability: Unknown},
 		{name: "only related and footer prices", url: url, html: visiblePage(`<p>상품 설명</p>`), availability: Unknown},
 		{name: "split price pieces", url: "https://www.gearhub.example/p/x1", html: `<html><body><h1>X1</h1>
-<div class="product-price"><span class="currency">$</span><span class="whole">45</span><span class="dot">.</span><span class="cents">50</span></div></body></html>`,
-			isProduct: true, price: "45.50", currency: "USD", availability: Unknown},
+<div class="product-price"><span class="currency">$</span><span class="whole">45</span><span class="dot">.</span><span class="cents">50</span></div><input type="submit" value="Add to basket"></body></html>`,
+			isProduct: true, price: "45.50", currency: "USD", availability: InStock},
 		{name: "visible price beats stale metadata", url: "https://www.gearhub.example/p/x1", html: `<html><head>
 <script type="application/ld+json">{"@type":"Product","name":"X1","offers":{"price":"60.00","priceCurrency":"USD"}}</script></head>
 <body><h1>X1</h1><div class="product-price"><s class="price-was">$60.00</s> <span class="price-now">$45.00</span></div></body></html>`,
@@ -164,7 +165,10 @@ func TestExtractAvailabilityLabels(t *testing.T) {
 		{name: "one size sold out in the option list", url: "https://www.gearhub.example/p/x1", html: `<html><body><h1>X1</h1><p class="price">$45.00</p>
 <select name="size"><option>S</option><option disabled>M - Sold out</option></select><button type="submit">Add to cart</button></body></html>`,
 			isProduct: true, price: "45.00", currency: "USD", availability: InStock},
-		{name: "no signal", url: url, html: visiblePage(`<p class="price">39,000원</p>`),
+		{name: "no signal: a price under a heading with nothing to buy is no product page", url: url,
+			html: visiblePage(`<p class="price">39,000원</p>`), availability: Unknown},
+		{name: "no signal on a structured product", url: url, html: `<script type="application/ld+json">{"@type":"Product","name":"무선 이어폰 X1",
+"offers":{"price":"39000","priceCurrency":"KRW"}}</script>` + visiblePage(`<p class="price">39,000원</p>`),
 			isProduct: true, price: "39000", currency: "KRW", availability: Unknown},
 		{name: "enabled buy button and sold-out text: cannot tell", url: url, html: visiblePage(`<p class="price">39,000원</p><p>재고 없음</p><a href="#" class="btn_buy">구매하기</a>`),
 			isProduct: true, price: "39000", currency: "KRW", availability: Unknown},
@@ -175,15 +179,15 @@ func TestExtractSKULabels(t *testing.T) {
 	t.Parallel()
 	const url = "https://www.gearhub.example/p/x1"
 	page := func(body string) string {
-		return `<html><body><h1>X1 Earbuds</h1><p class="price">$45.00</p>` + body + `</body></html>`
+		return `<html><body><h1>X1 Earbuds</h1><p class="price">$45.00</p><button>Add to cart</button>` + body + `</body></html>`
 	}
 	runClassCases(t, []classCase{
-		{name: "SKU colon", url: url, html: page(`<p>SKU: XB-1200-BK</p>`), isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "XB-1200-BK"},
+		{name: "SKU colon", url: url, html: page(`<p>SKU: XB-1200-BK</p>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "XB-1200-BK"},
 		{name: "model name table", url: url, html: page(`<table><tr><th>모델명</th><td>SM-R510</td></tr></table>`),
-			isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "SM-R510"},
-		{name: "item number", url: url, html: page(`<span>Item #</span> <span>4711</span>`), isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "4711"},
-		{name: "product number in Korean", url: url, html: page(`<li>상품번호 : 8123456789</li>`), isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "8123456789"},
-		{name: "model wording is no identifier", url: url, html: page(`<p>Model wears size M</p>`), isProduct: true, price: "45.00", currency: "USD", availability: Unknown},
+			isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "SM-R510"},
+		{name: "item number", url: url, html: page(`<span>Item #</span> <span>4711</span>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "4711"},
+		{name: "product number in Korean", url: url, html: page(`<li>상품번호 : 8123456789</li>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "8123456789"},
+		{name: "model wording is no identifier", url: url, html: page(`<p>Model wears size M</p>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock},
 		{name: "structured mpn when no sku", url: url, html: `<script type="application/ld+json">{"@type":"Product","name":"X1 Earbuds","mpn":"X1-EU",
 "offers":{"price":"45.00","priceCurrency":"USD"}}</script><h1>X1 Earbuds</h1>`, isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "X1-EU"},
 	})

@@ -146,7 +146,10 @@ func (p *page) fromVisible(known []*price.Amount, titles []string) *candidate {
 	c.sku, c.mpn = p.labelledIDs()
 	if h := p.mainHeading(titles...); h != nil {
 		c.title = h.text
-		c.isProduct = c.price != nil
+		// A price under a heading is a product page only with something to
+		// buy: a buy, notify or sold-out control or a stock label (news,
+		// reviews and blogs quote prices too).
+		c.isProduct = c.price != nil && p.commerceNear(h)
 	}
 	return c
 }

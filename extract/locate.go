@@ -327,7 +327,7 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 	}
 	var buy, buyOff, soldOut, notify int
 	for _, c := range p.seen.controls {
-		if !near(c.pos) {
+		if !near(c.pos) || c.form {
 			continue
 		}
 		switch {
@@ -366,4 +366,23 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 		return InStock
 	}
 	return ""
+}
+
+// commerceNear reports whether the page shows a buy, notify or sold-out
+// control or a stock label near heading h.
+func (p *page) commerceNear(h *textLabel) bool {
+	near := func(pos int) bool { d := pos - h.pos; return d >= -150 && d <= 1500 }
+	for _, c := range p.seen.controls {
+		if near(c.pos) {
+			return true
+		}
+	}
+	for _, ls := range [][]textLabel{p.seen.soldOut, p.seen.inStock} {
+		for _, l := range ls {
+			if near(l.pos) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -25,8 +25,12 @@ func (p *page) fromOpenGraph() *candidate {
 	}
 	c.availability = parseAvailability(p.meta("product:availability", "og:availability"))
 	switch ogType {
-	case "product", "product.item", "og:product", "product.group", "books.book":
+	case "product", "product.item", "og:product", "books.book":
 		c.isProduct = true
+	case "product.group":
+		// A group of products: a category or collection page, unless it
+		// states a price of its own.
+		c.isProduct = c.price != nil
 	case "article", "blog", "website", "profile", "video.other", "video.movie":
 		c.isProduct = c.price != nil
 	default:

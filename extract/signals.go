@@ -81,6 +81,7 @@ type control struct {
 	notify   bool // notify me when available
 	soldOut  bool // its caption says sold out
 	disabled bool
+	form     bool // a form that adds to the cart (commerce evidence only)
 }
 
 // textLabel is a short visible text carrying a signal, at a position.
@@ -200,15 +201,18 @@ var (
 	buyWords = []string{"add to cart", "add to bag", "add to basket", "add to trolley", "buy now", "buy it now", "add to shopping",
 		"장바구니", "구매하기", "바로구매", "바로 구매", "주문하기", "구매 하기", "in den warenkorb", "jetzt kaufen", "ajouter au panier",
 		"añadir al carrito", "aggiungi al carrello", "カートに入れる", "カートへ", "購入する", "toevoegen aan winkelwagen",
-		"in winkelwagen", "lägg i varukorgen", "dodaj do koszyka", "adicionar ao carrinho", "comprar", "acheter", "kaufen", "buy"}
+		"in winkelwagen", "lägg i varukorgen", "dodaj do koszyka", "adicionar ao carrinho", "adicionar à sacola", "agregar al carrito",
+		"añadir a la cesta", "comprar", "acheter", "kaufen", "buy", "add to order", "장바구니 담기", "선물하기"}
 	notifyWords = []string{"notify me", "notify when", "email me when", "email when", "alert me", "재입고 알림", "재입고알림",
 		"입고 알림", "입고알림", "benachrichtigen", "m'avertir", "avisarme", "入荷お知らせ", "再入荷"}
 	soldOutWords = []string{"sold out", "soldout", "out of stock", "out-of-stock", "currently unavailable", "no longer available",
 		"품절", "일시품절", "재고 없음", "재고없음", "판매종료", "판매 종료", "판매중지", "판매 중지", "구매불가", "구매 불가",
 		"ausverkauft", "nicht verfügbar", "nicht vorrätig", "nicht lieferbar", "épuisé", "rupture de stock", "agotado",
-		"esaurito", "在庫切れ", "売り切れ", "在庫なし", "完売", "uitverkocht", "slutsåld", "niedostępny"}
+		"esaurito", "在庫切れ", "売り切れ", "在庫なし", "完売", "uitverkocht", "slutsåld", "niedostępny", "esgotado", "indisponível",
+		"fora de estoque", "sin existencias", "no disponible"}
 	inStockWords = []string{"in stock", "재고 있음", "재고있음", "구매 가능", "구매가능", "auf lager", "sofort lieferbar",
-		"en stock", "在庫あり", "在庫有り", "op voorraad", "in magazzino", "disponibile", "disponible"}
+		"en stock", "在庫あり", "在庫有り", "op voorraad", "in magazzino", "disponibile", "disponible", "em estoque", "en existencia",
+		"available instantly"}
 )
 
 func containsAny(s string, words []string) bool {
@@ -218,6 +222,26 @@ func containsAny(s string, words []string) bool {
 		}
 	}
 	return false
+}
+
+// cartFormWords name forms that put the product in the cart.
+var cartFormWords = []string{"cart/add", "cart_add", "add_product", "addtocart", "add-to-cart", "add_to_cart", "basket/add",
+	"cart_quantity", "buy_form", "buyform", "order_form", "orderform", "product_form", "product-form", "frmview", "addcart"}
+
+// imageAlt is the alt text of the first image inside n.
+func imageAlt(n *html.Node) string {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.Img {
+			return attr(c, "alt")
+		}
+		if s := imageAlt(c); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // controlWords are class/id/name words of buy controls.
@@ -231,6 +255,14 @@ var controlWords = []string{"addtocart", "add-to-cart", "add_to_cart", "addcart"
 func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) bool {
 	switch n.DataAtom {
 	case atom.Button, atom.Input, atom.A:
+	case atom.Form:
+		if z&zBad == 0 {
+			a := strings.ToLower(attr(n, "action") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "class"))
+			if containsAny(a, cartFormWords) {
+				v.controls = append(v.controls, control{node: n, pos: pos, form: true})
+			}
+		}
+		return false
 	default:
 		if attr(n, "role") != "button" {
 			return false
@@ -253,8 +285,11 @@ func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) 
 	} else if !text.long {
 		caption = text.s
 	}
+	if strings.TrimSpace(caption) == "" {
+		caption = imageAlt(n)
+	}
 	caption = strings.ToLower(clean(caption))
-	names := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "data-action"))
+	names := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "data-action") + " " + attr(n, "onclick"))
 	c := control{node: n, pos: pos}
 	c.soldOut = caption != "" && len(caption) <= 60 && containsAny(caption, soldOutWords)
 	c.notify = caption != "" && len(caption) <= 60 && containsAny(caption, notifyWords)

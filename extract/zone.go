@@ -62,7 +62,7 @@ var vocab = map[string]uint16{
 	"rrp": wStrikeP, "uvp": wStrikeP, "oldprice": wStrikeP | wPrice, "wasprice": wStrikeP | wPrice,
 	"listprice": wStrikeP | wPrice, "originalprice": wStrikeP | wPrice, "consumerprice": wStrikeP | wPrice,
 	"compareprice": wStrikeP | wPrice, "normalprice": wStrikeP | wPrice, "retailprice": wStrikeP | wPrice,
-	"strikeprice": wStrikeP | wPrice, "originprice": wStrikeP | wPrice, "regularprice": wStrikeP | wPrice,
+	"strikeprice": wStrikeP | wPrice, "originprice": wStrikeP | wPrice,
 	"beforeprice": wStrikeP | wPrice, "marketprice": wStrikeP | wPrice, "basisprice": wStrikeP | wPrice,
 
 	"related": wBad, "relate": wBad, "recommend": wBad, "recommended": wBad, "recommends": wBad,
