@@ -14,7 +14,8 @@ func (p *page) amazon() *candidate {
 		"#corePrice_feature_div .a-price .a-offscreen",
 		"#corePrice_feature_div .a-offscreen",
 		"#apex_desktop .priceToPay .a-offscreen",
-		"#priceblock_dealprice", "#priceblock_ourprice", "#price_inside_buybox", "#newBuyBoxPrice")
+		"#priceblock_dealprice", "#priceblock_ourprice", "#price_inside_buybox", "#newBuyBoxPrice",
+		"#kindle-price", "#buyNewSection .offer-price", "#buybox .offer-price", "#actualPriceValue")
 	if c.price != nil {
 		cur = c.price.Currency
 		c.currency = cur
@@ -22,7 +23,8 @@ func (p *page) amazon() *candidate {
 	c.listPrice = p.firstPrice(cur,
 		"#corePriceDisplay_desktop_feature_div .basisPrice .a-offscreen",
 		"#corePriceDisplay_desktop_feature_div .a-price[data-a-strike=true] .a-offscreen",
-		"#apex_desktop .basisPrice .a-offscreen", "#priceblock_listprice", "#listPrice")
+		"#apex_desktop .basisPrice .a-offscreen", "#priceblock_listprice", "#listPrice", "#listPriceValue",
+		"#buybox .a-text-strike", "#buyNewSection .a-text-strike")
 	c.unitPrice, c.unitPriceAmount = p.unitPrice(p.firstText("#corePriceDisplay_desktop_feature_div .pricePerUnit", "#corePrice_feature_div .pricePerUnit"), cur)
 	if img := p.firstAttr("data-old-hires", "#landingImage"); img != "" {
 		c.image = p.abs(img)
@@ -32,7 +34,7 @@ func (p *page) amazon() *candidate {
 	c.brand = amazonBrand(p.firstText("#bylineInfo"))
 	c.productID = p.firstAttr("value", "input#ASIN", "input[name=ASIN]")
 	c.availability = availabilityFromText(p.firstText("#availability span", "#availability", "#outOfStock"))
-	if c.availability == "" && c.price != nil && p.exists("#add-to-cart-button, #buy-now-button") {
+	if c.availability == "" && c.price != nil && p.exists("#add-to-cart-button, #buy-now-button, #one-click-button, #add-to-cart-button-ubb") {
 		c.availability = InStock
 	}
 	c.isProduct = c.title != "" && (c.price != nil || c.availability != "")
