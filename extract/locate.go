@@ -47,6 +47,12 @@ var (
 		"versand", "livraison", "envío", "送料", "ポイント", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
 )
 
+// freeShipping removes free-delivery notes, which follow a product's price
+// ("£579.99 Free Delivery") and do not make it a fee.
+var freeShipping = strings.NewReplacer("free delivery", " ", "free shipping", " ", "무료배송", " ", "무료 배송", " ",
+	"kostenloser versand", " ", "versandkostenfrei", " ", "livraison gratuite", " ", "frete grátis", " ", "envío gratis", " ",
+	"送料無料", " ", "spedizione gratuita", " ")
+
 // mainHeading returns the page's main title element: the h1 (else another
 // title-like element) whose text agrees with a structured title, else the
 // first h1, else nothing.
@@ -189,7 +195,7 @@ func decide(cands []scored) (scored, bool) {
 // product's price at all.
 func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	z := ps.zone
-	if z&(zBad|zFee|zOption|zInvisible) != 0 {
+	if z&(zBad|zOption|zInvisible) != 0 {
 		return s, false, false
 	}
 	if !ps.marked && (z&zPrice == 0 || l.hint == "") {
@@ -199,8 +205,12 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	if !okp || a.Minor <= 0 || a.Currency == "" {
 		return s, false, false
 	}
-	label := strings.ToLower(ps.text + " " + labelBefore(ps.node))
-	if containsAny(label, feeLabels) {
+	label := " " + strings.ToLower(ps.text+" "+labelBefore(ps.node)) + " "
+	listLabel := containsAny(label, listLabels)
+	if z&zFee != 0 && !listLabel {
+		return s, false, false // a fee region; only a labelled list price (RRP in a savings line) counts there
+	}
+	if containsAny(freeShipping.Replace(label), feeLabels) && !listLabel {
 		return s, false, false
 	}
 	score := 0
@@ -214,7 +224,7 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 		score++
 	}
 	isList = z&zStrike != 0
-	if containsAny(label, listLabels) {
+	if listLabel {
 		isList = true
 	} else if containsAny(label, saleLabels) {
 		score += 2

@@ -143,7 +143,7 @@ func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, m
 	if n.FirstChild != nil && len(t) <= 100 && z&zBad == 0 {
 		v.idLabel(n, pos, t)
 	}
-	if z&(zBad|zFee|zOption) != 0 || len(t) > 64 || text.block || numberGroups(t) != 1 {
+	if z&(zBad|zOption) != 0 || len(t) > 64 || text.block || numberGroups(t) != 1 {
 		return // a container of lines, or several numbers: its pieces are the candidates
 	}
 	ct := clean(t)
