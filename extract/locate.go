@@ -396,3 +396,17 @@ func (p *page) commerceNear(h *textLabel) bool {
 	}
 	return false
 }
+
+// showsAmount reports whether some visible price text of the page (outside
+// other products' blocks and option lists) reads as amount a.
+func (p *page) showsAmount(a *price.Amount) bool {
+	if a == nil {
+		return false
+	}
+	for _, ps := range p.seen.prices {
+		if b, ok := price.Parse(ps.text, a.Currency); ok && b == *a {
+			return true
+		}
+	}
+	return false
+}

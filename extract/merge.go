@@ -91,7 +91,7 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 		out.ShopProductID = pickString(FieldProductID, func(c *candidate) string { return c.productID })
 	}
 
-	mergePrice(out, cands, adapter, vis)
+	mergePrice(p, out, cands, adapter, vis)
 
 	for _, c := range all {
 		if c.availability != "" {
@@ -172,7 +172,7 @@ func pickStringOf(out *Product, cands []*candidate, field string, get func(*cand
 // structured price (JSON-LD, microdata, OpenGraph, meta), unless the
 // visible page shows a lower selling price with the structured amount
 // struck through as its list price; else the visible price.
-func mergePrice(out *Product, cands []*candidate, adapter, vis *candidate) {
+func mergePrice(p *page, out *Product, cands []*candidate, adapter, vis *candidate) {
 	var chosen *candidate
 	switch {
 	case adapter != nil && adapter.price != nil:
@@ -202,6 +202,8 @@ func mergePrice(out *Product, cands []*candidate, adapter, vis *candidate) {
 				chosen = vis
 			case vis.score >= strongPriceScore && !sameAmount(vis.price, chosen.price):
 				chosen = vis // what a person sees beats stale metadata
+			case !sameAmount(vis.price, chosen.price) && !p.showsAmount(chosen.price):
+				chosen = vis // the structured amount is nowhere on the page
 			}
 		}
 	}
