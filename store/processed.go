@@ -43,3 +43,13 @@ func Once(ctx context.Context, db *sql.DB, consumer, key string, fn func(tx *sql
 	}
 	return applied, nil
 }
+
+// Processed reports whether (consumer, key) was recorded by Once.
+func Processed(ctx context.Context, db *sql.DB, consumer, key string) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM processed_messages WHERE consumer = ? AND dedup_key = ?`, consumer, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("processed %s %s: %w", consumer, key, err)
+	}
+	return n > 0, nil
+}

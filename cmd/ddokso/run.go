@@ -200,6 +200,7 @@ func (a *app) workerComponents(names []string, localScheduler bool) ([]component
 			if err := add(infra.QueueBatch, w, events.DecodeScheduled); err != nil {
 				return nil, err
 			}
+			comps = append(comps, w.RunRequeue)
 			if localScheduler {
 				s := batch.NewLocalScheduler(a.clients.SQS, a.res.Queues[infra.QueueBatch].URL, a.topo.Schedules, a.log)
 				comps = append(comps, s.Run)

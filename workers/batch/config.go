@@ -32,9 +32,11 @@ type Config struct {
 	ObservationKeep time.Duration `envconfig:"OBSERVATION_KEEP" default:"2160h" desc:"age after which unchanged price observations are compacted"`
 	// ScrapeRequestTTL is the age after which pending scrape requests expire.
 	ScrapeRequestTTL time.Duration `envconfig:"SCRAPE_REQUEST_TTL" default:"1h" desc:"age after which pending scrape requests expire"`
-	// RequeueAfter is how long a scrape request may stay pending before the
-	// rescrape tick publishes its scrape.requested again.
-	RequeueAfter time.Duration `envconfig:"REQUEUE_AFTER" default:"5m" desc:"age after which a pending scrape request is re-queued"`
+	// RequeueAfter is how long a scrape request may stay pending before its
+	// scrape.requested is published again. The batch worker checks every
+	// RequeueInterval(RequeueAfter) (a fifth of it, at most a minute), so a
+	// lost request is re-queued between RequeueAfter and that much later.
+	RequeueAfter time.Duration `envconfig:"REQUEUE_AFTER" default:"5m" desc:"age after which a pending scrape request is re-queued (checked every fifth of it, at most every minute)"`
 	// MaxRequeues bounds the re-queues of one request; then it waits for expiry.
 	MaxRequeues int `envconfig:"MAX_REQUEUES" default:"2" desc:"re-queues of one pending scrape request before it is left to expire"`
 	// CleanupBatch is the row count of one bounded DELETE/UPDATE.

@@ -46,6 +46,42 @@ func (w *Worker) RequeueStale(ctx context.Context) (int, error) {
 	return total, nil
 }
 
+// RequeueInterval is how often RunRequeue checks for stale requests: a
+// fifth of requeueAfter, between 1 s and 1 min. A request lost at age 0 is
+// re-queued after at least requeueAfter and at most requeueAfter plus this.
+func RequeueInterval(requeueAfter time.Duration) time.Duration {
+	return min(max(requeueAfter/5, time.Second), time.Minute)
+}
+
+// RunRequeue runs RequeueStale every RequeueInterval until ctx ends, so
+// the re-queue delay is RequeueAfter (plus at most the interval) rather
+// than "at the next rescrape tick" (up to RequeueAfter + the tick period).
+// Several batch processes may run it: SKIP LOCKED and the updated_at guard
+// re-queue each request at most once per RequeueAfter.
+func (w *Worker) RunRequeue(ctx context.Context) error {
+	every := RequeueInterval(w.cfg.RequeueAfter)
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.after(every):
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		_, err := w.RequeueStale(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			failing = true
+			w.log.ErrorContext(ctx, "re-queue of stale scrape requests failing", "err", err)
+		case err == nil && failing:
+			failing = false
+			w.log.InfoContext(ctx, "re-queue of stale scrape requests recovered")
+		}
+	}
+}
+
 // requeuePage re-queues up to requeueBatch stale requests in one transaction.
 func (w *Worker) requeuePage(ctx context.Context, now time.Time) (int, error) {
 	stale := now.Add(-w.cfg.RequeueAfter)

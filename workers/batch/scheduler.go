@@ -51,13 +51,18 @@ func newLocalScheduler(client SQSSendMessageAPI, url string, schedules []infra.S
 }
 
 // Run fires the schedules until ctx is done; it returns nil on
-// cancellation and an error only for an invalid schedule.
+// cancellation and an error only for an invalid schedule. At start it first
+// fires each schedule's latest past firing (CatchUp), so a tick missed while
+// the process was down is handled once it is up again.
 func (s *LocalScheduler) Run(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
 	for _, sc := range s.schedules {
 		if _, err := NextFiring(sc, s.now()); err != nil {
 			return err
 		}
+	}
+	s.CatchUp(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	for _, sc := range s.schedules {
 		g.Go(func() error { return s.runOne(ctx, sc) })
 	}
 	err := g.Wait()
@@ -88,6 +93,25 @@ func (s *LocalScheduler) runOne(ctx context.Context, sc infra.Schedule) error {
 	}
 }
 
+// CatchUp fires, for each schedule, its latest firing at or before now.
+// The batch worker handles each tick once (rescrape ticks keep their
+// progress in batch_ticks, the digest and cleanup record their tick's key),
+// so a firing that was handled before the process stopped is a no-op and
+// one that was missed while it was down runs now. Only the latest missed
+// firing is replayed: it covers everything the earlier ones would have
+// (all products due by then, the latest digest day, a full cleanup).
+func (s *LocalScheduler) CatchUp(ctx context.Context) {
+	for _, sc := range s.schedules {
+		prev, err := PrevFiring(sc, s.now())
+		if err != nil {
+			continue // Run has reported it
+		}
+		if err := s.Fire(ctx, sc, prev); err != nil {
+			s.log.ErrorContext(ctx, "local schedule catch-up failed", "schedule", sc.Name, "err", err)
+		}
+	}
+}
+
 // Fire puts the tick of schedule sc scheduled at `at` on the queue.
 func (s *LocalScheduler) Fire(ctx context.Context, sc infra.Schedule, at time.Time) error {
 	env := events.NewTick(sc.Type, at)
@@ -107,6 +131,22 @@ func (s *LocalScheduler) Fire(ctx context.Context, sc infra.Schedule, at time.Ti
 	}
 	s.log.InfoContext(ctx, "local schedule fired", "schedule", sc.Name, "type", sc.Type, "scheduled_at", env.OccurredAt)
 	return nil
+}
+
+// PrevFiring returns the latest firing of sc at or before now.
+func PrevFiring(sc infra.Schedule, now time.Time) (time.Time, error) {
+	next, err := NextFiring(sc, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if sc.At != "" && sc.Every%(24*time.Hour) == 0 {
+		loc := time.UTC
+		if sc.Timezone != "" {
+			loc, _ = time.LoadLocation(sc.Timezone) // NextFiring loaded it
+		}
+		return next.In(loc).AddDate(0, 0, -int(sc.Every/(24*time.Hour))).UTC(), nil
+	}
+	return next.Add(-sc.Every).UTC(), nil
 }
 
 // NextFiring returns the first firing of sc strictly after now: for a

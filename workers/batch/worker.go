@@ -14,7 +14,8 @@ import (
 
 // Consumer names under which the batch worker records processed ticks.
 const (
-	consumerDigest = "batch.digest"
+	consumerDigest  = "batch.digest"
+	consumerCleanup = "batch.cleanup"
 )
 
 // Worker handles the batch queue's ticks.
@@ -27,6 +28,7 @@ type Worker struct {
 	log   *slog.Logger
 	loc   *time.Location
 	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
 }
 
 // New returns a batch worker. enq receives re-scrape requests; pub, when not
@@ -47,7 +49,7 @@ func New(db *sql.DB, enq Enqueuer, pub events.Publisher, cfg Config, log *slog.L
 		return nil, fmt.Errorf("batch: %w", err)
 	}
 	w := &Worker{db: db, enq: enq, pub: pub, cfg: cfg, log: log.With("worker", "batch"), loc: loc,
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return time.Now().UTC() }, after: time.After}
 	if pub != nil {
 		w.relay, err = store.NewRelay(db, pub, store.RelayConfig{Logger: log})
 		if err != nil {
@@ -84,7 +86,15 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, _ *events.Mess
 		if err := env.Decode(&t); err != nil {
 			return err
 		}
-		_, err := w.Cleanup(ctx)
+		// A tick replayed (the local scheduler's catch-up at start, a
+		// redelivery) after a finished cleanup does not run it again.
+		if done, err := store.Processed(ctx, w.db, consumerCleanup, env.Key()); err != nil || done {
+			return err
+		}
+		if _, err := w.Cleanup(ctx); err != nil {
+			return err
+		}
+		_, err := store.Once(ctx, w.db, consumerCleanup, env.Key(), func(*sql.Tx) error { return nil })
 		return err
 	default:
 		return events.Permanent(fmt.Errorf("batch: unexpected event type %q (%s)", env.Type, env.ID))
