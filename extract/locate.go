@@ -43,7 +43,7 @@ var (
 		"compare at", "uvp", "statt", "original price", "before", "retail price", "reg.", "定価", "通常価格", "참고가격", "prix de référence"}
 	feeLabels = []string{"배송", "적립", "포인트", "마일리지", "쿠폰", "할부", "무이자", "월 ", "/월", "개월", "할인금액", "절약",
 		"이상 구매", "이상 무료", "shipping", "delivery", "save ", "you save", "saving", "% off", " off", "/mo", "per month", "a month",
-		"monthly", "installment", "points", "reward", "cashback", "or 4", "interest", "from ", "starting at", "as low as",
+		"monthly", "installment", "points", "reward", "cashback", "club price", "member price", "members price", "membership", "or 4", "interest", "from ", "starting at", "as low as",
 		"versand", "livraison", "envío", "送料", "ポイント", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
 )
 
@@ -57,22 +57,27 @@ var freeShipping = strings.NewReplacer("free delivery", " ", "free shipping", " 
 // title-like element) whose text agrees with a structured title, else the
 // first h1, else nothing.
 func (p *page) mainHeading(titles ...string) *textLabel {
-	for _, hs := range [][]textLabel{p.seen.headings, p.seen.titles} {
+	return p.findHeading(append(titles, p.meta("og:title"), p.title)...)
+}
+
+func (p *page) findHeading(titles ...string) *textLabel {
+	for _, hs := range [][]textLabel{p.seen.headings, p.seen.titles, p.seen.subheads} {
 		for _, t := range titles {
 			t = strings.ToLower(clean(t))
 			if t == "" {
 				continue
 			}
 			for i := range hs {
-				h := strings.ToLower(hs[i].text)
-				if h == t || len(h) >= 4 && strings.Contains(t, h) || len(t) >= 4 && strings.Contains(h, t) {
+				if sameTitle(strings.ToLower(hs[i].text), t) && !statusText(hs[i].text) {
 					return &hs[i]
 				}
 			}
 		}
 	}
-	if len(p.seen.headings) > 0 {
-		return &p.seen.headings[0]
+	for i := range p.seen.headings {
+		if !statusText(p.seen.headings[i].text) {
+			return &p.seen.headings[i]
+		}
 	}
 	// No h1: a lone title-like element heads the page; several with
 	// different texts are product cards of a listing.
@@ -84,6 +89,27 @@ func (p *page) mainHeading(titles ...string) *textLabel {
 		return &p.seen.titles[0]
 	}
 	return nil
+}
+
+// sameTitle reports whether heading h and title t (lower case) name the same
+// thing: equal, one inside the other, or sharing most of the heading's
+// start ("the overton window (hardcover)" / "the overton window by ...").
+func sameTitle(h, t string) bool {
+	if h == t || len(h) >= 4 && strings.Contains(t, h) || len(t) >= 4 && strings.Contains(h, t) {
+		return true
+	}
+	n := 0
+	for n < len(h) && n < len(t) && h[n] == t[n] {
+		n++
+	}
+	return len(h) >= 8 && n >= 12 && n*10 >= len(h)*6
+}
+
+// statusText reports whether a heading's text is a stock or status line,
+// not a name ("In Stock.").
+func statusText(s string) bool {
+	l := strings.ToLower(s)
+	return l == "" || len(l) <= 30 && (containsAny(l, inStockWords) || containsAny(l, soldOutWords))
 }
 
 // scored is one candidate amount of the locator.

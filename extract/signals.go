@@ -97,6 +97,7 @@ type visibleSignals struct {
 	prices    []priceSeen
 	headings  []textLabel // h1 elements
 	titles    []textLabel // other title-like elements (h2.product-title, .goods_name ...)
+	subheads  []textLabel // h2 elements, a title only when they match the page's title
 	controls  []control
 	soldOut   []textLabel // "Sold out", "품절" ...
 	inStock   []textLabel // "In stock", "재고 있음" ...
@@ -115,6 +116,10 @@ func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, m
 	case n.DataAtom == atom.H1:
 		if t := clean(nodeText(n)); t != "" && z&zBad == 0 {
 			v.headings = append(v.headings, textLabel{node: n, pos: pos, text: t})
+		}
+	case n.DataAtom == atom.H2 && z&zBad == 0 && !text.long:
+		if t := clean(text.s); t != "" {
+			v.subheads = append(v.subheads, textLabel{node: n, pos: pos, text: t})
 		}
 	case z&zBad == 0 && !text.long && titleLike(n):
 		if t := clean(text.s); t != "" && !hasOnlyDigits(t) {
