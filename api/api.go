@@ -124,7 +124,7 @@ func New(deps Deps) (http.Handler, error) {
 	pub := v1.Group("", requireJSON(), s.optionalAuth())
 	pub.POST("/scrapes", std, s.rateLimit(), s.createScrape)
 	pub.GET("/scrapes/:id", timeout(s.cfg.RequestTimeout+s.cfg.MaxWait), s.getScrape)
-	pub.GET("/search", std, s.rateLimit(), s.search)
+	pub.GET("/search", std, s.searchProducts)
 	pub.GET("/products", std, s.listProducts)
 	pub.GET("/products/:id", std, s.getProduct)
 	pub.GET("/products/:id/prices", std, s.productPrices)

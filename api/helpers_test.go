@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/internal/storetest"
+	"github.com/ddokso/ddokso/search"
 )
 
 const testSecret = "test-secret-0123456789abcdef"
@@ -155,6 +156,11 @@ func (hs *harness) insertProduct(p product) int64 {
 	require.NoError(hs.t, err)
 	id, err := res.LastInsertId()
 	require.NoError(hs.t, err)
+	// As the scrap worker does when it writes a title.
+	tx, err := hs.db.Begin()
+	require.NoError(hs.t, err)
+	require.NoError(hs.t, search.Reindex(context.Background(), tx, id))
+	require.NoError(hs.t, tx.Commit())
 	return id
 }
 

@@ -84,9 +84,12 @@ func openAPIDoc(withUnsubscribe bool) obj {
 		"/api/v1/scrapes/{id}": obj{"get": op("A scrape request and its outcome, long-polling with wait", []string{"scrapes"},
 			[]obj{idParam, param("wait", "query", "string", "wait up to this long (e.g. 10s, capped) for a final status", false)}, nil,
 			obj{"200": resp("the scrape (status pending, done, not_a_product, blocked, failed, expired)", ref("Scrape")), "400": bad, "404": notFound})},
-		"/api/v1/search": obj{"get": op("Resolve a URL to its product or start its scrape", []string{"scrapes"},
-			[]obj{param("url", "query", "string", "product page URL", true)}, nil, submitted)},
-		"/api/v1/products": obj{"get": op("List products", []string{"products"}, []obj{
+		"/api/v1/search": obj{"get": op("Find a tracked product by URL (never starts a scrape: POST /scrapes does) or by name (q, as GET /products)", []string{"products"},
+			[]obj{param("url", "query", "string", "product page URL", false), param("q", "query", "string", "words of the name, as for GET /products", false)}, nil,
+			obj{"200": resp("url: {status: done, product}; q: a page of products as GET /products", obj{"type": "object"}),
+				"400": bad, "404": problem("url: the product is not tracked yet (submit it with POST /scrapes)")})},
+		"/api/v1/products": obj{"get": op("List products, or search them by name", []string{"products"}, []obj{
+			param("q", "query", "string", "name search over titles and brands: every word's parts must match (Korean partial words, any case); sorted by relevance", false),
 			param("shop", "query", "string", "shop identifier", false),
 			param("category", "query", "string", "exact category", false),
 			param("brand", "query", "string", "exact brand", false),
@@ -95,7 +98,7 @@ func openAPIDoc(withUnsubscribe bool) obj {
 			param("max_price", "query", "string", "maximum price in major units of currency", false),
 			param("currency", "query", "string", "currency of the price range (default KRW)", false),
 			param("in_stock", "query", "boolean", "only (or only not) in stock", false),
-			param("sort", "query", "string", "recent (default), price, price_desc, discount, biggest_drop", false),
+			param("sort", "query", "string", "recent (default), price, price_desc, discount, biggest_drop; relevance (default and only order with q)", false),
 			param("cursor", "query", "string", "next_cursor of the previous page", false),
 			param("limit", "query", "integer", "page size", false),
 		}, nil, obj{"200": resp("a page of products", obj{"type": "object", "properties": obj{

@@ -8,12 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/ddokso/ddokso/price"
 )
 
 // sortSpec is one product ordering: a non-null key expression and direction,
@@ -54,155 +51,6 @@ func decodeCursor(s string) (cursor, error) {
 		return c, fmt.Errorf("cursor is malformed: %w", err)
 	}
 	return c, nil
-}
-
-var productFilters = map[string]bool{
-	"shop": true, "category": true, "brand": true, "tag": true, "min_price": true, "max_price": true,
-	"currency": true, "in_stock": true, "sort": true, "cursor": true, "limit": true,
-}
-
-// ProductPage is one page of GET /products.
-type ProductPage struct {
-	Items      []*Product `json:"items"`
-	NextCursor string     `json:"next_cursor,omitempty"`
-}
-
-func (s *server) listProducts(c *gin.Context) {
-	for k := range c.Request.URL.Query() {
-		if !productFilters[k] {
-			fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("unknown query parameter %q", k))
-			return
-		}
-	}
-	sortName := c.DefaultQuery("sort", "recent")
-	spec, ok := productSorts[sortName]
-	if !ok {
-		fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("sort %q is not one of recent, price, price_desc, discount, biggest_drop", sortName))
-		return
-	}
-	limit := s.cfg.PageSize
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > s.cfg.MaxPageSize {
-			fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("limit must be 1..%d", s.cfg.MaxPageSize))
-			return
-		}
-		limit = n
-	}
-	where := []string{"p.last_checked_at IS NOT NULL", "p.check_status NOT IN ('new', 'not_a_product')"}
-	var args []any
-	for _, col := range []string{"shop", "category", "brand"} {
-		if v := c.Query(col); v != "" {
-			where = append(where, "p."+col+" = ?")
-			args = append(args, v)
-		}
-	}
-	if v := c.Query("tag"); v != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM product_tags t WHERE t.product_id = p.id AND t.tag = ?)")
-		args = append(args, v)
-	}
-	if v := c.Query("in_stock"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail(c, http.StatusBadRequest, "invalid-parameter", "in_stock must be true or false")
-			return
-		}
-		if b {
-			where = append(where, "p.availability = 'in_stock'")
-		} else {
-			where = append(where, "p.availability <> 'in_stock'")
-		}
-	}
-	if c.Query("min_price") != "" || c.Query("max_price") != "" {
-		cur := strings.ToUpper(c.DefaultQuery("currency", "KRW"))
-		where = append(where, "p.currency = ?")
-		args = append(args, cur)
-		for _, b := range []struct{ param, op string }{{"min_price", ">="}, {"max_price", "<="}} {
-			v := c.Query(b.param)
-			if v == "" {
-				continue
-			}
-			a, err := price.ParseDecimal(v, cur)
-			if err != nil {
-				fail(c, http.StatusBadRequest, "invalid-parameter", fmt.Sprintf("%s: %v", b.param, err))
-				return
-			}
-			where = append(where, "p.price "+b.op+" ?")
-			args = append(args, a.Minor)
-		}
-	}
-	if v := c.Query("cursor"); v != "" {
-		cur, err := decodeCursor(v)
-		if err != nil || cur.Sort != sortName {
-			fail(c, http.StatusBadRequest, "invalid-cursor", "cursor does not belong to this listing; start again without it")
-			return
-		}
-		var key any = cur.Key
-		if spec.isTime {
-			t, err := time.Parse(time.RFC3339Nano, cur.Key)
-			if err != nil {
-				fail(c, http.StatusBadRequest, "invalid-cursor", "cursor is malformed")
-				return
-			}
-			key = t
-		} else {
-			n, err := strconv.ParseInt(cur.Key, 10, 64)
-			if err != nil {
-				fail(c, http.StatusBadRequest, "invalid-cursor", "cursor is malformed")
-				return
-			}
-			key = n
-		}
-		op := ">"
-		if spec.desc {
-			op = "<"
-		}
-		where = append(where, fmt.Sprintf("(%[1]s %[2]s ? OR (%[1]s = ? AND p.id %[2]s ?))", spec.expr, op))
-		args = append(args, key, key, cur.ID)
-	}
-	dir := "ASC"
-	if spec.desc {
-		dir = "DESC"
-	}
-	q := fmt.Sprintf("SELECT %s, %s FROM products p WHERE %s ORDER BY %s %s, p.id %s LIMIT %d",
-		productCols, spec.expr, strings.Join(where, " AND "), spec.expr, dir, dir, limit+1)
-	ctx := c.Request.Context()
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		s.failErr(c, fmt.Errorf("list products: %w", err))
-		return
-	}
-	defer rows.Close()
-	page := ProductPage{Items: []*Product{}}
-	var lastKey string
-	for rows.Next() {
-		var keyTime time.Time
-		var keyInt int64
-		var keyDest any = &keyInt
-		if spec.isTime {
-			keyDest = &keyTime
-		}
-		p, err := scanProduct(scanAppend{rows, []any{keyDest}})
-		if err != nil {
-			s.failErr(c, fmt.Errorf("scan product: %w", err))
-			return
-		}
-		if len(page.Items) == limit {
-			page.NextCursor = cursor{Sort: sortName, Key: lastKey, ID: page.Items[limit-1].ID}.encode()
-			break
-		}
-		page.Items = append(page.Items, p)
-		if spec.isTime {
-			lastKey = keyTime.UTC().Format(time.RFC3339Nano)
-		} else {
-			lastKey = strconv.FormatInt(keyInt, 10)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		s.failErr(c, fmt.Errorf("list products: %w", err))
-		return
-	}
-	c.JSON(http.StatusOK, page)
 }
 
 // scanAppend scans a row into scanProduct's destinations plus extra ones.

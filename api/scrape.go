@@ -230,17 +230,6 @@ func (s *server) createScrape(c *gin.Context) {
 	}
 }
 
-func (s *server) search(c *gin.Context) {
-	raw := c.Query("url")
-	if raw == "" {
-		fail(c, http.StatusBadRequest, "invalid-url", "the url query parameter is required")
-		return
-	}
-	if r, ok := s.submit(c, raw); ok {
-		s.respondSubmit(c, r)
-	}
-}
-
 // parseWait reads ?wait= as a Go duration ("10s") or whole seconds ("10").
 func parseWait(v string, maxWait time.Duration) (time.Duration, error) {
 	if v == "" {

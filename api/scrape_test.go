@@ -202,11 +202,14 @@ func TestSearch(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.Equal(t, pid, decode[submitted](t, w).Product.ID)
 
-	w = hs.do("GET", "/api/v1/search?url=https://shop.example.com/new", nil)
-	require.Equal(t, http.StatusAccepted, w.Code)
-	require.NotZero(t, decode[submitted](t, w).ID)
+	// A GET never starts a scrape: an unknown URL is a 404 pointing at POST /scrapes.
+	p := requireProblem(t, hs.do("GET", "/api/v1/search?url=https://shop.example.com/new", nil), http.StatusNotFound, "not-tracked")
+	require.Contains(t, p.Detail, "POST /api/v1/scrapes")
+	require.Equal(t, 0, hs.count(`SELECT COUNT(*) FROM scrape_requests`))
+	require.Equal(t, 0, hs.count(`SELECT COUNT(*) FROM outbox`))
+	require.Equal(t, 1, hs.count(`SELECT COUNT(*) FROM products`))
 
-	requireProblem(t, hs.do("GET", "/api/v1/search", nil), http.StatusBadRequest, "invalid-url")
+	requireProblem(t, hs.do("GET", "/api/v1/search", nil), http.StatusBadRequest, "invalid-parameter")
 	requireProblem(t, hs.do("GET", "/api/v1/search?url=javascript:alert(1)", nil), http.StatusBadRequest, "")
 }
 
@@ -231,9 +234,9 @@ func TestRateLimit(t *testing.T) {
 	hu := setup(t, func(d *Deps) { d.Config.UserBurst, d.Config.UserRate = 1, 0.01 })
 	tok := token(t, "bob")
 	ip := func(a string) reqOpt { return func(r *http.Request) { r.RemoteAddr = a + ":1234" } }
-	require.Equal(t, http.StatusAccepted, hu.do("GET", "/api/v1/search?url=https://a.example/1", nil, withToken(tok), ip("203.0.113.1")).Code)
-	requireProblem(t, hu.do("GET", "/api/v1/search?url=https://a.example/2", nil, withToken(tok), ip("203.0.113.2")), http.StatusTooManyRequests, "rate-limited")
-	require.Equal(t, http.StatusAccepted, hu.do("GET", "/api/v1/search?url=https://a.example/3", nil, withToken(token(t, "carol")), ip("203.0.113.3")).Code)
+	require.Equal(t, http.StatusAccepted, hu.do("POST", "/api/v1/scrapes", map[string]string{"url": "https://a.example/1"}, withToken(tok), ip("203.0.113.1")).Code)
+	requireProblem(t, hu.do("POST", "/api/v1/scrapes", map[string]string{"url": "https://a.example/2"}, withToken(tok), ip("203.0.113.2")), http.StatusTooManyRequests, "rate-limited")
+	require.Equal(t, http.StatusAccepted, hu.do("POST", "/api/v1/scrapes", map[string]string{"url": "https://a.example/3"}, withToken(token(t, "carol")), ip("203.0.113.3")).Code)
 }
 
 // TestCreateScrapeDatabaseDown: with the database unreachable, a

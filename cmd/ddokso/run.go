@@ -47,6 +47,11 @@ func cmdRun(ctx context.Context) error {
 	if err := store.MigrateUp(ctx, a.db, a.log); err != nil {
 		return err
 	}
+	go func() {
+		if err := indexProducts(ctx, a.db); err != nil && ctx.Err() == nil {
+			a.log.Error("search: indexing products failed", "err", err)
+		}
+	}()
 	if err := a.applyTopology(ctx); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/fetch"
 	"github.com/ddokso/ddokso/price"
+	"github.com/ddokso/ddokso/search"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -32,6 +34,9 @@ func cmdMigrate(ctx context.Context, dir string, stdout io.Writer) error {
 	switch dir {
 	case "up":
 		if err := store.MigrateUp(ctx, db, nil); err != nil {
+			return err
+		}
+		if err := indexProducts(ctx, db); err != nil {
 			return err
 		}
 		return store.MigrateStatus(ctx, db, stdout)
@@ -182,4 +187,15 @@ func cmdConfig(stdout io.Writer) error {
 		return errors.Join(errors.New("config table"), err)
 	}
 	return nil
+}
+
+// indexProducts gives every product written without search terms (before
+// name search existed, or by a tool) its terms.
+func indexProducts(ctx context.Context, db *sql.DB) error {
+	for {
+		n, err := search.Backfill(ctx, db, 500)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
 }

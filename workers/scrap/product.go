@@ -11,6 +11,7 @@ import (
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/price"
+	"github.com/ddokso/ddokso/search"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -182,6 +183,9 @@ func (w *Worker) saveProduct(ctx context.Context, tx *sql.Tx, t target, oc outco
 		store.NextCheck(now, prev.watchCount, prev.popularity, 0), id)
 	if err != nil {
 		return out, fmt.Errorf("update product %d: %w", id, err)
+	}
+	if err := search.Reindex(ctx, tx, id); err != nil {
+		return out, err
 	}
 
 	if !first && len(out.changes) > 0 {

@@ -40,6 +40,9 @@ func TestFirstScrape(t *testing.T) {
 	require.True(t, p.LastChanged.Valid)
 	require.Contains(t, p.Sources, `"price":"jsonld"`)
 	require.WithinDuration(t, before.Add(store.ColdInterval), p.NextCheck, time.Minute)
+	// The title and brand are indexed for name search in the same write.
+	require.Equal(t, 1, fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE term = '이어' AND product_id = ?`, p.ID))
+	require.Equal(t, 1, fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE term = '=소리' AND product_id = ?`, p.ID))
 
 	require.Equal(t, 2, fx.count(t, `SELECT COUNT(*) FROM product_variants WHERE product_id = ?`, p.ID))
 	var wht struct {

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/search"
+)
+
+func searchIDs(t *testing.T, hs *harness, query string) ([]int64, string) {
+	t.Helper()
+	w := hs.do("GET", "/api/v1/products?"+query, nil)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	page := decode[ProductPage](t, w)
+	ids := []int64{}
+	for _, p := range page.Items {
+		ids = append(ids, p.ID)
+	}
+	return ids, page.NextCursor
+}
+
+func TestNameSearch(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	shoe := hs.insertProduct(product{url: "https://a.example/1", title: "똑소 러닝화 에어 42", brand: "DDOKSO", price: 89000})
+	shoe2 := hs.insertProduct(product{url: "https://a.example/2", title: "트레일 러닝화 여성용", price: 99000})
+	shirt := hs.insertProduct(product{url: "https://a.example/3", title: "러닝 셔츠 반팔", price: 19000})
+	airpods := hs.insertProduct(product{url: "https://a.example/4", title: "Apple AirPods Pro 2", brand: "Apple", price: 329000, availability: "out_of_stock"})
+	brandOnly := hs.insertProduct(product{url: "https://a.example/5", title: "무선 이어폰", brand: "Apple", price: 99000})
+	_, err := hs.db.Exec(`UPDATE products SET check_status = 'new', last_checked_at = NULL WHERE id = ?`,
+		hs.insertProduct(product{url: "https://a.example/6", title: "러닝화 미확인"}))
+	require.NoError(t, err)
+
+	q := func(s string) string { return "q=" + url.QueryEscape(s) }
+	ids, _ := searchIDs(t, hs, q("러닝화"))
+	require.ElementsMatch(t, []int64{shoe, shoe2}, ids, "Korean partial word; an unchecked product stays out")
+	ids, _ = searchIDs(t, hs, q("러닝"))
+	require.ElementsMatch(t, []int64{shoe, shoe2, shirt}, ids)
+	require.Equal(t, shirt, ids[0], "the whole word 러닝 ranks first")
+	ids, _ = searchIDs(t, hs, q("닝화 에어"))
+	require.Equal(t, []int64{shoe}, ids, "every word must match")
+	ids, _ = searchIDs(t, hs, q("ddokso 러닝화"))
+	require.Equal(t, []int64{shoe}, ids, "brand and title together")
+
+	// English: any case, partial words, title over brand.
+	for _, s := range []string{"airpods", "AIRPODS", "AirPods pro", "airpo"} {
+		ids, _ = searchIDs(t, hs, q(s))
+		require.Equal(t, []int64{airpods}, ids, s)
+	}
+	ids, _ = searchIDs(t, hs, q("apple"))
+	require.Equal(t, []int64{airpods, brandOnly}, ids, "a title match ranks above a brand-only match")
+	ids, _ = searchIDs(t, hs, q("apple")+"&in_stock=true")
+	require.Equal(t, []int64{brandOnly}, ids, "filters apply to a name search")
+	ids, _ = searchIDs(t, hs, q("없는상품"))
+	require.Empty(t, ids)
+
+	// Paged by relevance with a cursor: every match once, in order.
+	first, cur := searchIDs(t, hs, q("러닝")+"&limit=2")
+	require.Len(t, first, 2)
+	require.NotEmpty(t, cur)
+	rest, cur2 := searchIDs(t, hs, q("러닝")+"&limit=2&cursor="+cur)
+	require.Empty(t, cur2)
+	all, _ := searchIDs(t, hs, q("러닝"))
+	require.Equal(t, all, append(first, rest...))
+
+	requireProblem(t, hs.do("GET", "/api/v1/products?"+q("!!"), nil), http.StatusBadRequest, "invalid-parameter")
+	requireProblem(t, hs.do("GET", "/api/v1/products?"+q("러닝")+"&sort=price", nil), http.StatusBadRequest, "invalid-parameter")
+	requireProblem(t, hs.do("GET", "/api/v1/products?"+q("러닝")+"&cursor="+cursor{Sort: "recent", Key: "1", ID: 1}.encode(), nil), http.StatusBadRequest, "invalid-cursor")
+
+	// /search?q= is the same search; /search?url= finds a tracked product.
+	w := hs.do("GET", "/api/v1/search?"+q("러닝화"), nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Len(t, decode[ProductPage](t, w).Items, 2)
+
+	// A renamed product is found by its new name only.
+	_, err = hs.db.Exec(`UPDATE products SET title = '똑소 워킹화 에어 42' WHERE id = ?`, shoe)
+	require.NoError(t, err)
+	tx, err := hs.db.Begin()
+	require.NoError(t, err)
+	require.NoError(t, search.Reindex(context.Background(), tx, shoe))
+	require.NoError(t, tx.Commit())
+	ids, _ = searchIDs(t, hs, q("러닝화"))
+	require.Equal(t, []int64{shoe2}, ids)
+	ids, _ = searchIDs(t, hs, q("워킹"))
+	require.Equal(t, []int64{shoe}, ids)
+}
+
+func TestSearchBackfill(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	for i := range 7 {
+		_, err := hs.db.Exec(`INSERT INTO products (url_hash, canonical_url, shop, title, currency, price, check_status, last_checked_at)
+			VALUES (?, ?, 'x', ?, 'KRW', 1000, 'ok', NOW())`, URLHash(fmt.Sprint(i)), fmt.Sprint(i), fmt.Sprintf("보온 텀블러 %d호", i))
+		require.NoError(t, err)
+	}
+	ids, _ := searchIDs(t, hs, "q="+url.QueryEscape("텀블러"))
+	require.Empty(t, ids, "not indexed yet")
+	total := 0
+	for {
+		n, err := search.Backfill(context.Background(), hs.db, 3)
+		require.NoError(t, err)
+		if n == 0 {
+			break
+		}
+		total += n
+	}
+	require.Equal(t, 7, total)
+	ids, _ = searchIDs(t, hs, "q="+url.QueryEscape("텀블러"))
+	require.Len(t, ids, 7)
+}

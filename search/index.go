@@ -1,0 +1,102 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+)
+
+// version changes whenever Terms does, so every product is re-indexed.
+const version = "1"
+
+// Execer runs statements: a *sql.Tx or *sql.DB.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// termsOf is the hash of what a product's terms were made from.
+func termsOf(title, brand string) string {
+	h := fnv.New64a()
+	h.Write([]byte(version + "\x1f" + title + "\x1f" + brand))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// Reindex rewrites product id's terms from its current title and brand,
+// unless they are what the terms were made from. Call it in the
+// transaction that writes the title (the row is then locked).
+func Reindex(ctx context.Context, tx Execer, id int64) error {
+	var title, brand, of sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT title, brand, search_terms_of FROM products WHERE id = ?`, id).Scan(&title, &brand, &of)
+	if err != nil {
+		return fmt.Errorf("search: read product %d: %w", id, err)
+	}
+	h := termsOf(title.String, brand.String)
+	if of.Valid && of.String == h {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM product_terms WHERE product_id = ?`, id); err != nil {
+		return fmt.Errorf("search: clear terms of %d: %w", id, err)
+	}
+	terms := Terms(title.String, brand.String)
+	if len(terms) > 0 {
+		keys := make([]string, 0, len(terms))
+		for t := range terms {
+			keys = append(keys, t)
+		}
+		sort.Strings(keys) // one lock order for concurrent re-indexing
+		args := make([]any, 0, 3*len(keys))
+		for _, t := range keys {
+			args = append(args, t, id, terms[t])
+		}
+		q := `INSERT INTO product_terms (term, product_id, weight) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(keys)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("search: write terms of %d: %w", id, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE products SET search_terms_of = ? WHERE id = ?`, h, id); err != nil {
+		return fmt.Errorf("search: mark %d indexed: %w", id, err)
+	}
+	return nil
+}
+
+// Backfill indexes up to limit products never indexed (rows written
+// before name search, or by tools that bypass the scrap worker) and
+// returns how many it indexed; call it until it returns 0.
+func Backfill(ctx context.Context, db *sql.DB, limit int) (int, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id FROM products WHERE search_terms_of IS NULL AND title IS NOT NULL ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return 0, fmt.Errorf("search: products to index: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("search: products to index: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("search: products to index: %w", err)
+	}
+	for _, id := range ids {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, fmt.Errorf("search: index %d: %w", id, err)
+		}
+		if err := Reindex(ctx, tx, id); err != nil {
+			_ = tx.Rollback()
+			return 0, err
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, fmt.Errorf("search: index %d: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}
