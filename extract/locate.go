@@ -143,6 +143,9 @@ func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string
 			l.anc[a] = true
 		}
 	}
+	if p.priceCards(l) {
+		return nil // product cards of a listing, each with its price and buy button
+	}
 	var sale, list []scored
 	for _, ps := range p.seen.prices {
 		s, isList, ok := l.score(ps)
@@ -435,4 +438,41 @@ func (p *page) showsAmount(a *price.Amount) bool {
 		}
 	}
 	return false
+}
+
+// priceCards reports whether the page's buy buttons each follow a price of
+// their own: product cards of a listing, not one product's buy box (whose
+// "add to cart" and "buy now" share one price).
+func (p *page) priceCards(l *locator) bool {
+	var buys []int
+	for _, c := range p.seen.controls {
+		if c.buy && !c.form {
+			buys = append(buys, c.pos)
+		}
+	}
+	if len(buys) < 2 {
+		return false
+	}
+	amounts := map[price.Amount]bool{}
+	cards := 0
+	prev := -1
+	i := 0
+	for _, b := range buys {
+		var seg *price.Amount
+		for ; i < len(p.seen.prices) && p.seen.prices[i].pos < b; i++ {
+			ps := p.seen.prices[i]
+			if ps.pos <= prev || ps.zone&(zBad|zOption|zInvisible|zFee|zStrike) != 0 || !ps.marked {
+				continue
+			}
+			if a, ok := price.Parse(ps.text, l.hint); ok {
+				seg = &a
+			}
+		}
+		if seg != nil {
+			cards++
+			amounts[*seg] = true
+		}
+		prev = b
+	}
+	return cards >= 2 && len(amounts) >= 2
 }

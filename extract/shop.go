@@ -109,6 +109,36 @@ func currencyByTLD(host string) string {
 		return "CHF"
 	case "us":
 		return "USD"
+	case "cl":
+		return "CLP"
+	case "mx":
+		return "MXN"
+	case "ar":
+		return "ARS"
+	case "co":
+		return "COP"
+	case "br":
+		return "BRL"
+	case "nz":
+		return "NZD"
+	case "sg":
+		return "SGD"
+	case "hk":
+		return "HKD"
+	case "se":
+		return "SEK"
+	case "no":
+		return "NOK"
+	case "dk":
+		return "DKK"
+	case "pl":
+		return "PLN"
+	case "cz":
+		return "CZK"
+	case "ru":
+		return "RUB"
+	case "tr":
+		return "TRY"
 	}
 	switch {
 	case hostIs(host, "coupang.com"), hostIs(host, "musinsa.com"), strings.HasSuffix(host, ".naver.com"):
