@@ -453,6 +453,15 @@ func (p *page) priceCards(l *locator) bool {
 	if len(buys) < 2 {
 		return false
 	}
+	if l.heading != nil {
+		// A price right under the main heading is the product's buy box;
+		// cards further down are accessories or related items.
+		for _, ps := range p.seen.prices {
+			if d := ps.pos - l.heading.pos; d > 0 && d <= 80 && ps.marked && ps.zone&(zBad|zOption|zInvisible|zFee) == 0 {
+				return false
+			}
+		}
+	}
 	amounts := map[price.Amount]bool{}
 	cards := 0
 	prev := -1
