@@ -185,3 +185,14 @@ func isHex40(s string) bool {
 	}
 	return true
 }
+
+// Select returns a manifest of the pages for which keep is true, in order.
+func (m *Manifest) Select(keep func(*Page) bool) *Manifest {
+	out := &Manifest{Note: m.Note, ShopsWithoutPages: m.ShopsWithoutPages}
+	for i := range m.Pages {
+		if keep(&m.Pages[i]) {
+			out.Pages = append(out.Pages, m.Pages[i])
+		}
+	}
+	return out
+}

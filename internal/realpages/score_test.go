@@ -161,3 +161,12 @@ func TestPageValidate(t *testing.T) {
 	m := Manifest{Pages: []Page{ok, ok}}
 	require.ErrorContains(t, m.Validate(), "duplicate id")
 }
+
+func TestManifestSelect(t *testing.T) {
+	t.Parallel()
+	m := &Manifest{Note: "n", Pages: []Page{{ID: "a", Country: "KR"}, {ID: "b", Country: "US"}, {ID: "c", Country: "KR"}}}
+	kr := m.Select(func(p *Page) bool { return p.Korean() })
+	require.Equal(t, "n", kr.Note)
+	require.Equal(t, []string{"a", "c"}, []string{kr.Pages[0].ID, kr.Pages[1].ID})
+	require.Len(t, m.Pages, 3, "the original manifest is left alone")
+}

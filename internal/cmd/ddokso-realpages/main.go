@@ -5,7 +5,7 @@
 // per-shop tables (Korean shops alone as a second table). Every page's misses
 // go to the report file. `make realpages REALPAGES_DIR=DIR` runs it.
 //
-//	ddokso-realpages [-dir DIR] [-manifest FILE] [-report FILE] [-partial]
+//	ddokso-realpages [-dir DIR] [-manifest FILE] [-report FILE] [-partial] [-match REGEXP]
 package main
 
 import (
@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/ddokso/ddokso/internal/realpages"
 )
@@ -34,12 +35,22 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	manifest := fs.String("manifest", "internal/realpages/manifest.json", "the corpus manifest")
 	report := fs.String("report", "build/realpages/report.txt", "per-page diff file")
 	partial := fs.Bool("partial", false, "score the pages that can be read when some cannot, instead of failing")
+	match := fs.String("match", "", "score only the pages whose id, shop or country matches this regular expression")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	m, err := realpages.LoadManifest(*manifest)
 	if err != nil {
 		return err
+	}
+	if *match != "" {
+		re, err := regexp.Compile(*match)
+		if err != nil {
+			return fmt.Errorf("-match: %w", err)
+		}
+		m = m.Select(func(p *realpages.Page) bool {
+			return re.MatchString(p.ID) || re.MatchString(p.Shop) || re.MatchString(p.Country)
+		})
 	}
 	score, bad := realpages.Run(ctx, m, realpages.Source{Dir: *dir})
 	var out bytes.Buffer
