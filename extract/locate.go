@@ -82,11 +82,18 @@ func (p *page) findHeading(titles ...string) *textLabel {
 	// No h1: a lone title-like element heads the page; several with
 	// different texts are product cards of a listing.
 	texts := map[string]bool{}
-	for _, t := range p.seen.titles {
+	first := -1
+	for i, t := range p.seen.titles {
+		if statusText(t.text) {
+			continue
+		}
 		texts[t.text] = true
+		if first < 0 {
+			first = i
+		}
 	}
 	if len(texts) >= 1 && len(texts) <= 3 {
-		return &p.seen.titles[0]
+		return &p.seen.titles[first]
 	}
 	return nil
 }
@@ -98,11 +105,16 @@ func sameTitle(h, t string) bool {
 	if h == t || len(h) >= 4 && strings.Contains(t, h) || len(t) >= 4 && strings.Contains(h, t) {
 		return true
 	}
+	if i := strings.IndexAny(h, "(:|"); i >= 4 {
+		if main := strings.TrimSpace(h[:i]); len(main) >= 4 && strings.HasPrefix(t, main) {
+			return true // "game over (audio cd)" / "game over by fern michaels ..."
+		}
+	}
 	n := 0
 	for n < len(h) && n < len(t) && h[n] == t[n] {
 		n++
 	}
-	return len(h) >= 8 && n >= 12 && n*10 >= len(h)*6
+	return len(h) >= 8 && n >= 12 && n*10 >= len(h)*4
 }
 
 // statusText reports whether a heading's text is a stock or status line,
