@@ -239,6 +239,14 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	if z&(zBad|zOption|zInvisible) != 0 {
 		return s, false, false
 	}
+	before := labelBefore(ps.node)
+	if !ps.marked {
+		// "€" written in its own element before the number.
+		if cur, ok := price.Parse("1 "+before, ""); ok && cur.Currency != "" && len(strings.TrimSpace(before)) <= 4 {
+			ps.text = before + " " + ps.text
+			ps.marked = true
+		}
+	}
 	if !ps.marked && (z&zPrice == 0 || l.hint == "") {
 		return s, false, false
 	}
@@ -246,7 +254,7 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	if !okp || a.Minor <= 0 || a.Currency == "" {
 		return s, false, false
 	}
-	label := " " + strings.ToLower(ps.text+" "+labelBefore(ps.node)) + " "
+	label := " " + strings.ToLower(ps.text+" "+before) + " "
 	listLabel := containsAny(label, listLabels)
 	if z&zFee != 0 && !listLabel {
 		return s, false, false // a fee region; only a labelled list price (RRP in a savings line) counts there
@@ -273,6 +281,8 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	if l.heading != nil {
 		d := ps.pos - l.heading.pos
 		switch {
+		case d > 0 && d <= 15:
+			score += 5
 		case d > 0 && d <= 40:
 			score += 4
 		case d > 0 && d <= 120:
@@ -376,7 +386,7 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 		d := pos - h.pos
 		return d >= -80 && d <= 800
 	}
-	var buy, buyOff, soldOut, notify int
+	var buy, buyOff, soldOut, notify, pre int
 	for _, c := range p.seen.controls {
 		if !near(c.pos) || c.form {
 			continue
@@ -388,6 +398,8 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 			notify++
 		case c.buy && c.disabled:
 			buyOff++
+		case c.preorder:
+			pre++
 		case c.buy:
 			buy++
 		}
@@ -405,6 +417,8 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 		}
 	}
 	switch {
+	case pre > 0 && buy == 0 && soldOut == 0:
+		return PreOrder
 	case buy > 0 && (soldOut > 0 || labels > 0):
 		return "" // an enabled buy button and a sold-out sign: a person could not tell
 	case buy > 0:

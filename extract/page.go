@@ -118,6 +118,9 @@ func (p *page) walk(n *html.Node, st walkState) shortText {
 	if n.Type == html.ElementNode && !st.hidden {
 		p.seen.element(p, n, st.zone, own, pos, mark, text)
 	}
+	if own&zInvisible != 0 {
+		return shortText{} // a person does not read hidden text
+	}
 	return text
 }
 

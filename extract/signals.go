@@ -37,7 +37,7 @@ func (t shortText) join(c shortText, child *html.Node) shortText {
 		return shortText{long: true}
 	}
 	isBlock := child.Type == html.ElementNode && blockElement(child.DataAtom)
-	if c.s == "" && !isBlock {
+	if c.s == "" && !isBlock || isBlock && !c.block && strings.TrimSpace(c.s) == "" {
 		return t
 	}
 	if isBlock {
@@ -78,6 +78,7 @@ type control struct {
 	node     *html.Node
 	pos      int
 	buy      bool // add to cart / buy now
+	preorder bool // pre-order
 	notify   bool // notify me when available
 	soldOut  bool // its caption says sold out
 	disabled bool
@@ -208,6 +209,8 @@ var (
 		"añadir al carrito", "aggiungi al carrello", "カートに入れる", "カートへ", "購入する", "toevoegen aan winkelwagen",
 		"in winkelwagen", "lägg i varukorgen", "dodaj do koszyka", "adicionar ao carrinho", "adicionar à sacola", "agregar al carrito",
 		"añadir a la cesta", "comprar", "acheter", "kaufen", "buy", "add to order", "장바구니 담기", "선물하기"}
+	preorderWords = []string{"pre-order", "preorder", "pre order", "예약구매", "예약 구매", "예약주문", "vorbestellen", "précommander",
+		"reservar", "予約"}
 	notifyWords = []string{"notify me", "notify when", "email me when", "email when", "alert me", "재입고 알림", "재입고알림",
 		"입고 알림", "입고알림", "benachrichtigen", "m'avertir", "avisarme", "入荷お知らせ", "再入荷"}
 	soldOutWords = []string{"sold out", "soldout", "out of stock", "out-of-stock", "currently unavailable", "no longer available",
@@ -298,7 +301,8 @@ func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) 
 	c := control{node: n, pos: pos}
 	c.soldOut = caption != "" && len(caption) <= 60 && containsAny(caption, soldOutWords)
 	c.notify = caption != "" && len(caption) <= 60 && containsAny(caption, notifyWords)
-	c.buy = caption != "" && len(caption) <= 40 && containsAny(caption, buyWords) && !c.soldOut && !c.notify
+	c.preorder = caption != "" && len(caption) <= 40 && containsAny(caption, preorderWords) && !c.soldOut
+	c.buy = caption != "" && len(caption) <= 40 && (c.preorder || containsAny(caption, buyWords)) && !c.soldOut && !c.notify
 	if !c.buy && !c.soldOut && !c.notify {
 		if !containsAny(names, controlWords) || n.DataAtom == atom.A && caption == "" {
 			return false

@@ -45,7 +45,8 @@ const (
 // as such ("saleprice").
 var vocab = map[string]uint16{
 	"price": wPrice, "prices": wPrice, "pricing": wPrice, "prc": wPrice, "amount": wPrice, "money": wPrice,
-	"pricebox": wPrice, "priceblock": wPrice, "cost": wPrice, "won": wPrice,
+	"pricebox": wPrice, "priceblock": wPrice, "cost": wPrice, "won": wPrice, "preis": wPrice, "prix": wPrice,
+	"precio": wPrice, "preco": wPrice, "prezzo": wPrice,
 
 	"sale": wSale, "sales": wSale, "selling": wSale, "sell": wSale, "final": wSale, "current": wSale,
 	"special": wSale, "now": wSale, "actual": wSale, "deal": wSale, "discounted": wSale, "our": wSale,
@@ -228,7 +229,11 @@ func classWords(s string) uint16 {
 			continue
 		}
 		lw := lowerInto(buf[:0], w)
-		out |= vocab[string(lw)]
+		v := vocab[string(lw)]
+		if v == 0 && len(lw) > 5 {
+			v = compoundPriceWord(string(lw))
+		}
+		out |= v
 		if prev != "" && len(prev)+len(lw) <= 40 {
 			out |= vocab[prev+string(lw)] &^ (wSale | wStrike)
 		}
@@ -252,4 +257,30 @@ func lowerInto(dst []byte, s string) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// compoundPriceWord classifies a word that joins a price word with others
+// ("actionprice", "price2", "oldprice3", "streichpreis").
+func compoundPriceWord(w string) uint16 {
+	i := -1
+	for _, p := range []string{"price", "preis", "prix", "precio", "preco", "prezzo"} {
+		if i = strings.Index(w, p); i >= 0 {
+			break
+		}
+	}
+	if i < 0 {
+		return 0
+	}
+	pre := w[:i]
+	for _, s := range []string{"old", "was", "list", "orig", "strike", "streich", "uvp", "regular", "before", "consumer", "retail", "compare", "normal", "alt", "statt"} {
+		if strings.HasPrefix(pre, s) {
+			return wPrice | wStrikeP
+		}
+	}
+	for _, s := range []string{"sale", "special", "final", "action", "deal", "our", "now", "offer", "sell", "current", "aktion", "angebot", "new"} {
+		if strings.HasPrefix(pre, s) {
+			return wPrice | wSaleP
+		}
+	}
+	return wPrice
 }
