@@ -13,7 +13,7 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 .PHONY: help
 help:
 	@echo "make run    - the whole system on local MariaDB + moto (API on :8080)"
-	@echo "make test   - vet, cfn-lint, actionlint, shellcheck and go test -short -race with MariaDB + moto"
+	@echo "make test   - vet, go mod tidy -diff, staticcheck, cfn-lint, actionlint, shellcheck and go test -short -race with MariaDB + moto"
 	@echo "make test-long - the long system runs make test skips (TestLong*: chaos, 1,000x2 on moto)"
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make build  - bin/ddokso"
@@ -36,6 +36,8 @@ tools:
 lint: tools
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
+	$(GO) mod tidy -diff
+	$(GO) tool staticcheck $(PKGS)
 	cfn-lint infra/cloudformation/ddokso.yaml
 	PATH="$(GOBIN):$$PATH" actionlint
 	shellcheck scripts/dev/*.sh scripts/deploy/*.sh .ci/run

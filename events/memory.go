@@ -68,13 +68,12 @@ type MemoryQueueConfig struct {
 // MemoryQueue is an in-memory Queue with SQS semantics: visibility
 // timeouts, receive counts and redrive to a dead-letter queue.
 type MemoryQueue struct {
-	cfg    MemoryQueueConfig
-	mu     sync.Mutex
-	cond   chan struct{}
-	seq    int
-	gen    int
-	msgs   []*memoryMsg
-	closed bool
+	cfg  MemoryQueueConfig
+	mu   sync.Mutex
+	cond chan struct{}
+	seq  int
+	gen  int
+	msgs []*memoryMsg
 }
 
 type memoryMsg struct {

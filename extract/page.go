@@ -329,12 +329,3 @@ func isClean(s string) bool {
 	}
 	return true
 }
-
-// selText returns the cleaned text of the first element matching sel.
-func selText(doc *goquery.Document, sel string) string {
-	s := doc.Find(sel).First()
-	if s.Length() == 0 {
-		return ""
-	}
-	return clean(nodeText(s.Nodes[0]))
-}

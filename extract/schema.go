@@ -14,7 +14,6 @@ type offer struct {
 	availability     Availability
 	sku, id, name    string
 	shipping         *price.Amount
-	options          map[string]string
 }
 
 // offersOf reads an offers value (object or list; Offer or AggregateOffer).

@@ -43,7 +43,7 @@ func loadCompose(t *testing.T, path string, env map[string]string) (*types.Proje
 		cli.WithInterpolation(true),
 	)
 	require.NoError(t, err)
-	return cli.ProjectFromOptions(context.Background(), opts)
+	return opts.LoadProject(context.Background())
 }
 
 func setupCompose(t *testing.T) *types.Project {

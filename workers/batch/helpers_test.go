@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -197,13 +196,6 @@ func drain(t *testing.T, client *sqs.Client, url string) map[int64]int {
 		t.Logf("drain: %d deliveries of an already received message id ignored", redeliv)
 	}
 	return counts
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return string(b)
 }
 
 // queryIDs runs a query of one integer column and returns its values.
