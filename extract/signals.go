@@ -94,16 +94,15 @@ type textLabel struct {
 
 // visibleSignals is what the walk saw that a person reads on the page.
 type visibleSignals struct {
-	order     int // elements entered so far
-	prices    []priceSeen
-	headings  []textLabel // h1 elements
-	titles    []textLabel // other title-like elements (h2.product-title, .goods_name ...)
-	subheads  []textLabel // h2 elements, a title only when they match the page's title
-	controls  []control
-	soldOut   []textLabel // "Sold out", "품절" ...
-	inStock   []textLabel // "In stock", "재고 있음" ...
-	idLabels  []idLabel   // "SKU: ABC-1", "모델명 XYZ"
-	listingCt int         // product cards with their own buy button
+	order    int // elements entered so far
+	prices   []priceSeen
+	headings []textLabel // h1 elements
+	titles   []textLabel // other title-like elements (h2.product-title, .goods_name ...)
+	subheads []textLabel // h2 elements, a title only when they match the page's title
+	controls []control
+	soldOut  []textLabel // "Sold out", "품절" ...
+	inStock  []textLabel // "In stock", "재고 있음" ...
+	idLabels []idLabel   // "SKU: ABC-1", "모델명 XYZ"
 }
 
 // element records the signals of one element after its subtree was
