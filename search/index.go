@@ -25,6 +25,11 @@ func termsOf(title, brand string) string {
 	return fmt.Sprintf("%016x", h.Sum64())
 }
 
+// TermsOf is what products.search_terms_of holds once a product's terms
+// were made from title and brand (for tools that write product_terms in
+// bulk, such as the scale data set).
+func TermsOf(title, brand string) string { return termsOf(title, brand) }
+
 // Reindex rewrites product id's terms from its current title and brand,
 // unless they are what the terms were made from. Call it in the
 // transaction that writes the title (the row is then locked).

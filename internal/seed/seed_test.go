@@ -59,6 +59,9 @@ func TestSeedBuildsAConsistentDataSet(t *testing.T) {
 	require.Zero(t, scalar[int](t, db, `SELECT COUNT(*) FROM price_observations WHERE changed = 0 AND observed_at < '2026-12-01' - INTERVAL 90 DAY`))
 	require.Positive(t, scalar[int](t, db, `SELECT COUNT(*) FROM price_observations WHERE changed = 0`))
 	require.Positive(t, scalar[int](t, db, `SELECT COUNT(*) FROM price_observations WHERE observed_at < '2026-12-01' - INTERVAL 600 DAY`))
+	// Name search is indexed as the scrap worker would have.
+	require.Zero(t, scalar[int](t, db, `SELECT COUNT(*) FROM products WHERE search_terms_of IS NULL`))
+	require.Greater(t, scalar[int](t, db, `SELECT COUNT(DISTINCT product_id) FROM product_terms`), 1990)
 	// The index dropped for the load is back.
 	require.Equal(t, 2, scalar[int](t, db, `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'price_observations' AND index_name = 'idx_obs_compact'`))
 }

@@ -3,7 +3,10 @@ package seed
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
+
+	"github.com/ddokso/ddokso/search"
 )
 
 // obsChunk is how many products one LOAD DATA of observations covers at
@@ -14,7 +17,8 @@ func (g *gen) tables() []table {
 	ts := []table{
 		{name: "products", cols: []string{"id", "url_hash", "canonical_url", "shop", "shop_product_id", "title", "brand", "category", "image",
 			"currency", "price", "list_price", "availability", "all_time_low", "all_time_high", "last_drop", "check_status",
-			"last_checked_at", "last_changed_at", "next_check_at", "watch_count", "popularity", "created_at", "updated_at"}, write: g.writeProducts},
+			"last_checked_at", "last_changed_at", "next_check_at", "watch_count", "popularity", "created_at", "updated_at", "search_terms_of"}, write: g.writeProducts},
+		{name: "product_terms", cols: []string{"term", "product_id", "weight"}, write: g.writeTerms},
 		{name: "product_variants", cols: []string{"id", "product_id", "variant_key", "name", "options", "price", "list_price", "availability", "sku", "all_time_low", "created_at", "updated_at"}, write: g.writeVariants},
 		{name: "product_tags", cols: []string{"product_id", "tag"}, write: g.writeTags},
 		{name: "users", cols: []string{"id", "email", "email_source", "locale", "timezone", "created_at", "updated_at"}, write: g.writeUsers},
@@ -78,6 +82,40 @@ func (g *gen) writeProducts(w *rowWriter) error {
 		w.I(int64(g.popularity[i]))
 		w.T(micro(h[0].at))
 		w.T(micro(last))
+		w.S(search.TermsOf(title, brand))
+		if err := w.end(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeTerms writes the name-search index (package search) of every
+// product's title and brand, sorted by its primary key (term, product).
+func (g *gen) writeTerms(w *rowWriter) error {
+	type row struct {
+		term   string
+		id     int32
+		weight int16
+	}
+	var rows []row
+	for i := range g.products {
+		r := rand.New(rand.NewPCG(uint64(g.cfg.Seed), uint64(i)<<8|1))
+		title, brand, _ := g.title(i, r)
+		for t, wt := range search.Terms(title, brand) {
+			rows = append(rows, row{t, int32(i + 1), int16(wt)})
+		}
+	}
+	sort.Slice(rows, func(a, b int) bool {
+		if rows[a].term != rows[b].term {
+			return rows[a].term < rows[b].term
+		}
+		return rows[a].id < rows[b].id
+	})
+	for _, r := range rows {
+		w.S(r.term)
+		w.I(int64(r.id))
+		w.I(int64(r.weight))
 		if err := w.end(); err != nil {
 			return err
 		}
