@@ -44,29 +44,7 @@ func TestChartRendersInChromium(t *testing.T) {
 	w := hs.do("GET", fmt.Sprintf("/api/v1/products/%d/chart.svg?from=2025-03-01&to=2025-03-31", id), nil)
 	require.Equal(t, http.StatusOK, w.Code)
 
-	dir := t.TempDir()
-	svg := filepath.Join(dir, "chart.svg")
-	require.NoError(t, os.WriteFile(svg, w.Body.Bytes(), 0o600))
-	out := filepath.Join(dir, "chart.png")
-	if keep := os.Getenv("CHART_PNG"); keep != "" {
-		out = keep
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--hide-scrollbars",
-		"--window-size=800,400", "--screenshot="+out, "file://"+svg)
-	msg, err := cmd.CombinedOutput()
-	require.NoError(t, err, "chromium: %s", msg)
-
-	f, err := os.Open(out)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	require.Equal(t, image.Rect(0, 0, 800, 400), img.Bounds())
-
+	img := screenshot(t, bin, w.Body.Bytes())
 	count := func(match func(r, g, b uint8) bool) int {
 		n := 0
 		for y := 0; y < 400; y++ {
@@ -89,3 +67,73 @@ func TestChartRendersInChromium(t *testing.T) {
 	require.Greater(t, count(near([3]uint8{0x25, 0x63, 0xeb}, 40)), 300, "the blue price line is visible")
 	require.Greater(t, count(near([3]uint8{0x44, 0x44, 0x44}, 30)), 500, "the dark axes and labels are visible")
 }
+
+// screenshot renders svg in headless Chromium at 800x400 and decodes the
+// PNG; CHART_PNG=path keeps it.
+func screenshot(t *testing.T, bin string, svgBytes []byte) image.Image {
+	t.Helper()
+	dir := t.TempDir()
+	svg := filepath.Join(dir, "chart.svg")
+	require.NoError(t, os.WriteFile(svg, svgBytes, 0o600))
+	out := filepath.Join(dir, "chart.png")
+	if keep := os.Getenv("CHART_PNG"); keep != "" {
+		out = keep
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--hide-scrollbars",
+		"--window-size=800,400", "--screenshot="+out, "file://"+svg)
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, "chromium: %s", msg)
+	f, err := os.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 800, 400), img.Bounds())
+	return img
+}
+
+// TestChartSoldOutBandInChromium checks on the rendered picture that the
+// sold-out period (March 11-21 of a March chart) is shaded amber over its
+// whole height, and that the plot outside it is not.
+func TestChartSoldOutBandInChromium(t *testing.T) {
+	t.Parallel()
+	bin := chromium()
+	if bin == "" {
+		t.Skip("chromium is not installed (apt-get install -y chromium; make test installs it)")
+	}
+	hs := setup(t)
+	id := chartWithSoldOut(t, hs)
+	w := hs.do("GET", fmt.Sprintf("/api/v1/products/%d/chart.svg?from=2025-03-01&to=2025-03-31", id), nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	img := screenshot(t, bin, w.Body.Bytes())
+
+	// 30% #f59e0b over white: (252, 226, 182).
+	amber := func(x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		r8, g8, b8 := int(r>>8), int(g>>8), int(b>>8)
+		return abs(r8-252) <= 8 && abs(g8-226) <= 8 && abs(b8-182) <= 8
+	}
+	column := func(x int) (n int) {
+		for y := padT + 5; y < padT+plotH-5; y++ {
+			if amber(x, y) {
+				n++
+			}
+		}
+		return n
+	}
+	span := float64(plotW) / 30
+	inside := []int{int(padL + 11*span), int(padL + 15*span), int(padL + 19.5*span)}
+	outside := []int{int(padL + 3*span), int(padL + 8*span), int(padL + 23*span), int(padL + 28*span)}
+	for _, x := range inside {
+		require.Greater(t, column(x), (plotH-10)*8/10, "column %d lies in the sold-out period and is shaded", x)
+	}
+	for _, x := range outside {
+		require.Zero(t, column(x), "column %d is outside the sold-out period", x)
+	}
+}
+
+func abs(v int) int { return max(v, -v) }

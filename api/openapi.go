@@ -115,8 +115,13 @@ func openAPIDoc(withUnsubscribe bool) obj {
 		"/api/v1/products/{id}/chart.svg": obj{"get": op("Price history chart", []string{"products"}, []obj{idParam,
 			param("from", "query", "string", "as for prices", false), param("to", "query", "string", "as for prices", false),
 			param("variant", "query", "integer", "as for prices", false),
-		}, nil, obj{"200": obj{"description": "SVG step chart with the all-time low marked",
-			"content": obj{"image/svg+xml": obj{"schema": obj{"type": "string"}}}}, "400": bad, "404": notFound})},
+			param("tz", "query", "string", "IANA time zone of the x labels (default UTC)", false),
+			param("If-None-Match", "header", "string", "ETag of a copy held; 304 when unchanged", false),
+			param("If-Modified-Since", "header", "string", "Last-Modified of a copy held; 304 when unchanged", false),
+		}, nil, obj{"200": obj{"description": "SVG step chart: sold-out periods shaded, the all-time low marked, round price ticks, " +
+			"time labels that fit the span; ETag and Last-Modified for revalidation (Cache-Control: no-cache)",
+			"content": obj{"image/svg+xml": obj{"schema": obj{"type": "string"}}}},
+			"304": obj{"description": "not modified since the validators given"}, "400": bad, "404": notFound})},
 		"/api/v1/me/watches": obj{
 			"get": secured(op("The caller's watches", []string{"watches"}, nil, nil,
 				obj{"200": resp("watches", obj{"type": "object", "properties": obj{"items": obj{"type": "array", "items": ref("Watch")}}}), "401": unauth}), bearerSec),

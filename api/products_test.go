@@ -248,7 +248,7 @@ func TestProductChart(t *testing.T) {
 	require.Equal(t, "http://www.w3.org/2000/svg", root.XMLName.Space)
 	require.NotNil(t, root.find("x-axis"))
 	require.NotNil(t, root.find("y-axis"))
-	require.Contains(t, root.find("x-ticks").text(), "2025-03-01")
+	require.Contains(t, root.find("x-ticks").text(), "03-01")
 	require.Contains(t, root.find("y-ticks").text(), "KRW")
 	line := root.find("price-line")
 	require.NotNil(t, line)
