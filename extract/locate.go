@@ -44,7 +44,7 @@ var (
 	feeLabels = []string{"배송", "적립", "포인트", "마일리지", "쿠폰", "할부", "무이자", "월 ", "/월", "개월", "할인금액", "절약",
 		"이상 구매", "이상 무료", "shipping", "delivery", "save ", "you save", "saving", "% off", " off", "/mo", "per month", "a month",
 		"monthly", "installment", "points", "reward", "cashback", "club price", "member price", "members price", "membership", "or 4", "interest", "from ", "starting at", "as low as",
-		"versand", "livraison", "envío", "送料", "ポイント", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
+		"versand", "livraison", "envío", "送料", "ポイント", "+消費税", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
 )
 
 // freeShipping removes free-delivery notes, which follow a product's price
@@ -155,8 +155,8 @@ func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string
 			l.anc[a] = true
 		}
 	}
-	if p.priceCards(l) {
-		return nil // product cards of a listing, each with its price and buy button
+	if p.priceCards(l) || p.priceGrid(l) {
+		return nil // product cards of a listing, each with its price
 	}
 	var sale, list []scored
 	for _, ps := range p.seen.prices {
@@ -170,7 +170,7 @@ func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string
 			sale = append(sale, s)
 		}
 	}
-	best, ok := decide(sale)
+	best, ok := decide(sale, l.heading)
 	if !ok {
 		return nil
 	}
@@ -197,14 +197,16 @@ func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string
 
 // decide returns the winning amount: the best score per amount must reach
 // minPriceScore and lead every other amount by minPriceLead.
-func decide(cands []scored) (scored, bool) {
+func decide(cands []scored, heading *textLabel) (scored, bool) {
 	if len(cands) == 0 {
 		return scored{}, false
 	}
 	byAmount := map[price.Amount]scored{}
 	count := map[price.Amount]int{}
 	for _, s := range cands {
-		count[s.amount]++
+		if heading == nil || s.pos-heading.pos > -40 && s.pos-heading.pos <= 120 {
+			count[s.amount]++ // repeated in the product's own block (sticky bar, mobile and desktop)
+		}
 		if old, ok := byAmount[s.amount]; !ok || s.score > old.score {
 			byAmount[s.amount] = s
 		}
@@ -510,4 +512,38 @@ func (p *page) priceCards(l *locator) bool {
 		prev = b
 	}
 	return cards >= 2 && len(amounts) >= 2
+}
+
+// priceGrid reports whether the main content repeats prices the way a
+// grid of product cards does: many prices, several different ones, at a
+// regular spacing.
+func (p *page) priceGrid(l *locator) bool {
+	if l.heading != nil {
+		// A price tight under the main heading is the product's own; a
+		// grid further down lists other formats or related items.
+		for _, ps := range p.seen.prices {
+			if d := ps.pos - l.heading.pos; d > 0 && d <= 25 && ps.marked && ps.zone&(zBad|zOption|zInvisible|zFee) == 0 {
+				return false
+			}
+		}
+	}
+	var pos []int
+	amounts := map[string]bool{}
+	for _, ps := range p.seen.prices {
+		if ps.marked && ps.zone&(zBad|zOption|zInvisible|zFee|zStrike) == 0 {
+			pos = append(pos, ps.pos)
+			amounts[ps.text] = true
+		}
+	}
+	if len(pos) < 8 || len(amounts) < 4 {
+		return false
+	}
+	// Count runs of equal gaps between consecutive prices.
+	same := 0
+	for i := 2; i < len(pos); i++ {
+		if pos[i]-pos[i-1] == pos[i-1]-pos[i-2] && pos[i]-pos[i-1] > 3 {
+			same++
+		}
+	}
+	return same >= 4
 }
