@@ -43,6 +43,9 @@ type Deps struct {
 	PushEnabled bool
 	// Unsubscribe, when set, is mounted at GET and POST /api/v1/unsubscribe.
 	Unsubscribe gin.HandlerFunc
+	// Context ends the API's background work (the Cognito JWKS refresh);
+	// default context.Background(), i.e. the life of the process.
+	Context context.Context
 }
 
 type server struct {
@@ -51,6 +54,7 @@ type server struct {
 	deps       Deps
 	log        *slog.Logger
 	secret     []byte
+	cognito    *cognitoVerifier
 	leeway     time.Duration
 	ipLimits   *limiterSet
 	userLimits *limiterSet
@@ -73,6 +77,7 @@ func New(deps Deps) (http.Handler, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	var err error
 	s := &server{
 		db:         deps.DB,
 		cfg:        deps.Config,
@@ -84,6 +89,15 @@ func New(deps Deps) (http.Handler, error) {
 		userLimits: newLimiterSet(deps.Config.UserRate, deps.Config.UserBurst),
 		stmts:      newStmtCache(deps.DB),
 		products:   newProductCache(deps.Config.ProductCacheTTL),
+	}
+	if deps.Config.CognitoUserPoolID != "" {
+		ctx := deps.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if s.cognito, err = newCognitoVerifier(ctx, deps.Config, s.leeway, s.log); err != nil {
+			return nil, err
+		}
 	}
 	s.scrapes = &scrapeBatcher{s: s, max: s.cfg.GroupCommitMax}
 	var reg prometheus.Registerer

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -16,17 +18,50 @@ const ctxUser = "user"
 type User struct {
 	// ID is the token's sub claim.
 	ID string
-	// Email is the token's email claim, when present.
+	// Email is the token's verified email, when it has one: Cognito ID
+	// tokens with email_verified true, HS256 tokens unless they say
+	// email_verified false.
 	Email string
 }
 
 type claims struct {
-	Email string `json:"email,omitempty"`
+	Email         string `json:"email,omitempty"`
+	EmailVerified any    `json:"email_verified,omitempty"`
 	jwt.RegisteredClaims
 }
 
-// verifyToken checks an HS256 token's signature and expiry (required).
-func (s *server) verifyToken(raw string) (*User, error) {
+// verifyToken checks a bearer token. RS256 tokens are Cognito's, verified
+// through the user pool's JWKS when DDOKSO_API_COGNITO_USER_POOL_ID is set;
+// HS256 tokens are verified with DDOKSO_API_JWT_SECRET when it is set (local
+// development and tests). Any other algorithm, or one whose verifier is not
+// configured, is refused before any key is looked at.
+func (s *server) verifyToken(ctx context.Context, raw string) (*User, error) {
+	alg, err := tokenAlg(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case alg == jwt.SigningMethodRS256.Alg() && s.cognito != nil:
+		return s.cognito.verify(ctx, raw)
+	case alg == jwt.SigningMethodHS256.Alg() && len(s.secret) > 0:
+		return s.verifyHS256(raw)
+	}
+	return nil, fmt.Errorf("token algorithm %q is not accepted", alg)
+}
+
+// tokenAlg reads the alg of a JWT's header without verifying anything.
+func tokenAlg(raw string) (string, error) {
+	tok, _, err := jwt.NewParser().ParseUnverified(raw, jwt.MapClaims{})
+	if err != nil {
+		return "", err
+	}
+	alg, _ := tok.Header["alg"].(string)
+	return alg, nil
+}
+
+// verifyHS256 checks an HS256 token's signature and expiry (required). Its
+// email is taken unless the token says it is not verified.
+func (s *server) verifyHS256(raw string) (*User, error) {
 	var cl claims
 	_, err := jwt.ParseWithClaims(raw, &cl, func(*jwt.Token) (any, error) { return s.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -39,7 +74,11 @@ func (s *server) verifyToken(raw string) (*User, error) {
 	if cl.Subject == "" || len(cl.Subject) > 64 {
 		return nil, errors.New("token sub must be 1..64 characters")
 	}
-	return &User{ID: cl.Subject, Email: cl.Email}, nil
+	u := &User{ID: cl.Subject, Email: cl.Email}
+	if cl.EmailVerified != nil && !verified(cl.EmailVerified) {
+		u.Email = ""
+	}
+	return u, nil
 }
 
 func bearer(c *gin.Context) (string, bool) {
@@ -63,7 +102,7 @@ func (s *server) optionalAuth() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		u, err := s.verifyToken(tok)
+		u, err := s.verifyToken(c.Request.Context(), tok)
 		if err != nil {
 			unauthorized(c, err)
 			return
@@ -83,7 +122,7 @@ func (s *server) requireAuth() gin.HandlerFunc {
 			unauthorized(c, errors.New("missing bearer token"))
 			return
 		}
-		u, err := s.verifyToken(tok)
+		u, err := s.verifyToken(c.Request.Context(), tok)
 		if err != nil {
 			unauthorized(c, err)
 			return

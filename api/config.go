@@ -3,13 +3,33 @@ package api
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
 	"time"
 )
 
 // Config configures the API. Zero values are replaced by defaults in Validate.
 type Config struct {
-	// JWTSecret verifies HS256 bearer tokens issued by the frontend.
-	JWTSecret string `envconfig:"JWT_SECRET" required:"true" desc:"HS256 secret for verifying bearer tokens"`
+	// JWTSecret verifies HS256 bearer tokens (local development and tests;
+	// make run mints them). Required unless CognitoUserPoolID is set.
+	JWTSecret string `envconfig:"JWT_SECRET" desc:"HS256 secret for verifying bearer tokens (local development, tests); required unless COGNITO_USER_POOL_ID is set"`
+	// CognitoUserPoolID turns on Cognito sign-in: RS256 ID and access
+	// tokens of this user pool ("<region>_<id>") are verified through its
+	// JWKS.
+	CognitoUserPoolID string `envconfig:"COGNITO_USER_POOL_ID" desc:"Cognito user pool (region_id) whose RS256 tokens are accepted; the template's UserPoolId output"`
+	// CognitoClientIDs are the app clients whose tokens are accepted: the
+	// aud of ID tokens, the client_id of access tokens.
+	CognitoClientIDs []string `envconfig:"COGNITO_CLIENT_IDS" desc:"comma-separated app client ids accepted as aud (ID token) / client_id (access token); required with the pool"`
+	// CognitoTokenUse are the accepted token_use values.
+	CognitoTokenUse []string `envconfig:"COGNITO_TOKEN_USE" default:"id,access" desc:"accepted Cognito token kinds (token_use): id, access or both"`
+	// CognitoJWKSURL overrides where the pool's signing keys are read.
+	CognitoJWKSURL string `envconfig:"COGNITO_JWKS_URL" desc:"JWKS URL; default https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json"`
+	// CognitoJWKSRefresh is how often the JWKS is refetched in the background.
+	CognitoJWKSRefresh time.Duration `envconfig:"COGNITO_JWKS_REFRESH" default:"1h" desc:"background refresh interval of the Cognito JWKS"`
+	// CognitoUnknownKIDInterval: a token with a key id not in the cached
+	// JWKS triggers a refetch at most once per interval (key rotation is
+	// picked up; random key ids cannot make the API hammer Cognito).
+	CognitoUnknownKIDInterval time.Duration `envconfig:"COGNITO_UNKNOWN_KID_INTERVAL" default:"1m" desc:"at most one JWKS refetch per interval for tokens with an unknown key id"`
 	// AdminKey guards the operator endpoints; empty disables them (403).
 	AdminKey string `envconfig:"ADMIN_KEY" desc:"X-Admin-Key value for operator endpoints; empty disables them"`
 	// CORSOrigins are the frontend origins allowed to call the API from a browser.
@@ -53,11 +73,14 @@ type Config struct {
 
 // Validate applies defaults to zero fields and checks ranges.
 func (c *Config) Validate() error {
-	if c.JWTSecret == "" {
-		return errors.New("api: JWT secret is required")
+	if c.JWTSecret == "" && c.CognitoUserPoolID == "" {
+		return errors.New("api: no sign-in configured: set DDOKSO_API_COGNITO_USER_POOL_ID (Cognito) or DDOKSO_API_JWT_SECRET (HS256, local development)")
 	}
-	if len(c.JWTSecret) < 16 {
-		return fmt.Errorf("api: JWT secret must be at least 16 bytes, got %d", len(c.JWTSecret))
+	if c.JWTSecret != "" && len(c.JWTSecret) < 16 {
+		return fmt.Errorf("api: DDOKSO_API_JWT_SECRET must be at least 16 bytes, got %d", len(c.JWTSecret))
+	}
+	if err := c.validateCognito(); err != nil {
+		return err
 	}
 	if c.RecentWindow == 0 {
 		c.RecentWindow = time.Hour
@@ -110,6 +133,54 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("api: group commit max must be >= 1, got %d", c.GroupCommitMax)
 	case c.PageSize < 1 || c.MaxPageSize < c.PageSize:
 		return fmt.Errorf("api: page size %d must be 1..max page size %d", c.PageSize, c.MaxPageSize)
+	}
+	return nil
+}
+
+var (
+	cognitoPoolID   = regexp.MustCompile(`^[A-Za-z0-9-]+_[0-9A-Za-z]+$`)
+	cognitoClientID = regexp.MustCompile(`^[A-Za-z0-9+]{1,128}$`)
+)
+
+// validateCognito applies the Cognito defaults and checks the settings
+// when a user pool is configured.
+func (c *Config) validateCognito() error {
+	if c.CognitoUserPoolID == "" {
+		return nil
+	}
+	if !cognitoPoolID.MatchString(c.CognitoUserPoolID) {
+		return fmt.Errorf("api: DDOKSO_API_COGNITO_USER_POOL_ID %q is not a user pool id (region_id, e.g. ap-northeast-2_AbC123)", c.CognitoUserPoolID)
+	}
+	if len(c.CognitoClientIDs) == 0 {
+		return errors.New("api: DDOKSO_API_COGNITO_CLIENT_IDS is required with DDOKSO_API_COGNITO_USER_POOL_ID")
+	}
+	for _, id := range c.CognitoClientIDs {
+		if !cognitoClientID.MatchString(id) {
+			return fmt.Errorf("api: DDOKSO_API_COGNITO_CLIENT_IDS: %q is not an app client id", id)
+		}
+	}
+	if len(c.CognitoTokenUse) == 0 {
+		c.CognitoTokenUse = []string{tokenUseID, tokenUseAccess}
+	}
+	for _, u := range c.CognitoTokenUse {
+		if u != tokenUseID && u != tokenUseAccess {
+			return fmt.Errorf("api: DDOKSO_API_COGNITO_TOKEN_USE: %q is neither id nor access", u)
+		}
+	}
+	if c.CognitoJWKSURL != "" {
+		u, err := url.Parse(c.CognitoJWKSURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("api: DDOKSO_API_COGNITO_JWKS_URL %q is not an http(s) URL", c.CognitoJWKSURL)
+		}
+	}
+	if c.CognitoJWKSRefresh == 0 {
+		c.CognitoJWKSRefresh = time.Hour
+	}
+	if c.CognitoUnknownKIDInterval == 0 {
+		c.CognitoUnknownKIDInterval = time.Minute
+	}
+	if c.CognitoJWKSRefresh < 0 || c.CognitoUnknownKIDInterval < 0 {
+		return errors.New("api: DDOKSO_API_COGNITO_JWKS_REFRESH and DDOKSO_API_COGNITO_UNKNOWN_KID_INTERVAL must be positive")
 	}
 	return nil
 }
