@@ -58,7 +58,7 @@ test-long: db
 run: db build
 	@eval "$$(scripts/dev/dev-env.sh)" && \
 	  echo "make run: API http://localhost:8080  (admin key and JWT secret in .dev.env)" && \
-	  scripts/dev/with-moto.sh sh -c 'if curl -fsS "$$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1; then \
+	  exec scripts/dev/with-moto.sh sh -c 'if curl -fsS "$$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1; then \
 	    export DDOKSO_LOCAL_SES_EVENTS="$$AWS_ENDPOINT_URL"; fi; exec ./bin/ddokso run'
 
 .PHONY: fuzz

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/telemetry"
@@ -33,8 +32,9 @@ type Deps struct {
 	Kick func()
 	// Logger; default slog.Default().
 	Logger *slog.Logger
-	// Registry receives the HTTP request metrics and is served on /metrics;
-	// nil disables both.
+	// Registry receives the HTTP request metrics; nil disables them. The
+	// API never serves /metrics: the process serves the registry on its
+	// admin address, off the public port.
 	Registry *prometheus.Registry
 	// Ready are the checks of /readyz.
 	Ready map[string]telemetry.Check
@@ -66,7 +66,7 @@ type server struct {
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New returns the API's HTTP handler (a gin engine) with every route,
-// including /healthz, /readyz and /metrics at the root.
+// including /healthz and /readyz at the root (not /metrics: see Deps.Registry).
 func New(deps Deps) (http.Handler, error) {
 	if deps.DB == nil {
 		return nil, errors.New("api: deps.DB is required")
@@ -116,7 +116,7 @@ func New(deps Deps) (http.Handler, error) {
 	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
-	e.Use(requestID(), metrics.middleware(), gin.CustomRecovery(func(c *gin.Context, rec any) {
+	e.Use(requestID(), accessLog(s.log), metrics.middleware(), gin.CustomRecovery(func(c *gin.Context, rec any) {
 		s.log.ErrorContext(c.Request.Context(), "api panic", "route", c.FullPath(), "panic", rec)
 		fail(c, http.StatusInternalServerError, "", "internal error; quote the request id when reporting it")
 	}), cors(s.cfg.CORSOrigins))
@@ -127,9 +127,6 @@ func New(deps Deps) (http.Handler, error) {
 
 	e.GET("/healthz", gin.WrapH(telemetry.HealthHandler()))
 	e.GET("/readyz", gin.WrapH(telemetry.ReadyHandler(deps.Ready)))
-	if deps.Registry != nil {
-		e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{Registry: deps.Registry})))
-	}
 
 	v1 := e.Group("/api/v1", limitBody(s.cfg.MaxBodyBytes))
 	std := timeout(s.cfg.RequestTimeout)

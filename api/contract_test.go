@@ -133,7 +133,10 @@ func TestHealthReadyMetrics(t *testing.T) {
 
 	hs.do("GET", "/api/v1/products", nil)
 	hs.do("GET", "/api/v1/products/12345", nil)
-	w := hs.do("GET", "/metrics", nil)
+	require.Equal(t, http.StatusNotFound, hs.do("GET", "/metrics", nil).Code, "metrics are not on the public port")
+	// The process serves the registry on its admin address.
+	w := httptest.NewRecorder()
+	telemetry.AdminMux(reg, nil).ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Contains(t, w.Body.String(), `ddokso_http_requests_total{method="GET",route="/api/v1/products",status="200"} 1`)
 	require.Contains(t, w.Body.String(), `ddokso_http_requests_total{method="GET",route="/api/v1/products/:id",status="404"} 1`)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -30,6 +31,31 @@ func requestID() gin.HandlerFunc {
 		c.Header("X-Request-ID", id)
 		c.Request = c.Request.WithContext(telemetry.WithCorrelationID(c.Request.Context(), id))
 		c.Next()
+	}
+}
+
+// accessLog writes one line per request: method, route (the pattern, so
+// ids do not explode the cardinality), status, latency and the request id
+// (as correlation_id, from the context). 5xx log at error, 4xx at warn.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400:
+			level = slog.LevelWarn
+		}
+		log.LogAttrs(c.Request.Context(), level, "http request",
+			slog.String("method", c.Request.Method), slog.String("route", route), slog.Int("status", status),
+			slog.Duration("latency", time.Since(start)), slog.String("request_id", c.Writer.Header().Get("X-Request-ID")))
 	}
 }
 

@@ -33,13 +33,14 @@ type Base struct {
 	MySQLDSN         string        `envconfig:"MYSQL_DSN" default:"root@tcp(127.0.0.1:3306)/ddokso" desc:"MySQL DSN (go-sql-driver form); utf8mb4, parseTime and UTC are enforced"`
 	MySQLMaxConns    int           `envconfig:"MYSQL_MAX_CONNS" default:"20" desc:"connection pool size"`
 	HTTPAddr         string        `envconfig:"HTTP_ADDR" default:":8080" desc:"API listen address"`
-	AdminAddr        string        `envconfig:"ADMIN_ADDR" default:":9090" desc:"worker/relay /healthz, /readyz and /metrics listen address"`
+	AdminAddr        string        `envconfig:"ADMIN_ADDR" default:":9090" desc:"/healthz, /readyz and /metrics listen address of every command (the API port never serves /metrics)"`
 	LogLevel         string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	Prefix           string        `envconfig:"PREFIX" default:"ddokso" desc:"name prefix of the topic, queues and schedules"`
 	SchedulerRoleARN string        `envconfig:"SCHEDULER_ROLE_ARN" desc:"IAM role the EventBridge schedules assume; infra up skips schedules when empty"`
 	ShutdownTimeout  time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s" desc:"how long in-flight work may finish after SIGTERM"`
 	Concurrency      int           `envconfig:"WORKER_CONCURRENCY" default:"8" desc:"handlers running at once per queue"`
 	Pollers          int           `envconfig:"WORKER_POLLERS" default:"2" desc:"long-pollers per queue"`
+	WaitTime         time.Duration `envconfig:"WORKER_WAIT_TIME" default:"5s" desc:"SQS long-poll wait (1s..20s); shutdown waits for at most one open long poll, so this bounds its wait"`
 	LocalScheduler   string        `envconfig:"LOCAL_SCHEDULER" default:"auto" desc:"local stand-in for EventBridge schedules: auto (on in run only), true, false"`
 	LocalSESEvents   string        `envconfig:"LOCAL_SES_EVENTS" desc:"moto only: its endpoint URL; run publishes an SES Send event per mail moto accepted to the ses-events topic, as the configuration set does on AWS (make run sets it)"`
 	RelayInterval    time.Duration `envconfig:"RELAY_INTERVAL" default:"200ms" desc:"outbox relay poll interval"`
@@ -86,6 +87,9 @@ func (b *Base) Validate() error {
 	}
 	if b.Concurrency < 1 || b.Pollers < 1 {
 		return errors.New("DDOKSO_WORKER_CONCURRENCY and DDOKSO_WORKER_POLLERS must be >= 1")
+	}
+	if b.WaitTime < time.Second || b.WaitTime > 20*time.Second {
+		return fmt.Errorf("DDOKSO_WORKER_WAIT_TIME: %s is not within 1s..20s", b.WaitTime)
 	}
 	if b.ShutdownTimeout <= 0 {
 		return errors.New("DDOKSO_SHUTDOWN_TIMEOUT: must be positive")

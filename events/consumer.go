@@ -205,6 +205,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}()
 	}
 	<-ctx.Done()
+	start := time.Now()
+	c.log.Info("consumer draining: no new receives; waiting for open long polls, then in-flight handlers",
+		"long_poll_max_wait", c.cfg.WaitTime, "busy_slots", len(tokens), "handler_grace", c.cfg.ShutdownTimeout)
 	pollers.Wait()
 
 	done := make(chan struct{})
@@ -220,6 +223,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	workers.Wait()
 	del.close()
 	<-delDone
+	c.log.Info("consumer stopped", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

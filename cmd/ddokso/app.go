@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -122,7 +123,7 @@ func (a *app) consumer(name string, h events.Handler, decode func([]byte) (event
 	}
 	spec, _ := a.topo.Queue(name)
 	return events.NewConsumer(q, h, events.ConsumerConfig{
-		Pollers: a.base.Pollers, Concurrency: a.base.Concurrency,
+		Pollers: a.base.Pollers, Concurrency: a.base.Concurrency, WaitTime: a.base.WaitTime,
 		VisibilityTimeout: spec.VisibilityTimeout, MaxReceiveCount: spec.Attempts,
 		ShutdownTimeout: a.base.ShutdownTimeout, Decode: decode,
 		Logger: a.log, Metrics: a.metrics,
@@ -150,21 +151,33 @@ func (a *app) redrive(ctx context.Context, name string) (int, error) {
 	return events.Redrive(ctx, a.clients.SQS, ref.DLQURL, ref.URL, 10000)
 }
 
-// serve runs an HTTP server until ctx ends, then shuts it down gracefully.
-func serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", addr)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve %s: %w", addr, err)
-	case <-ctx.Done():
+// listen binds addr now, so a port conflict fails the command before any
+// worker starts, and returns the component that serves h on it until ctx
+// ends, then drains it within grace.
+func listen(log *slog.Logger, name, addr string, h http.Handler, grace time.Duration) (component, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s on %s: %w", name, addr, err)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown %s: %w", addr, err)
-	}
-	return nil
+	log = log.With("server", name, "addr", l.Addr().String())
+	log.Info("listening")
+	return func(ctx context.Context) error {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(l) }()
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve %s on %s: %w", name, addr, err)
+		case <-ctx.Done():
+		}
+		start := time.Now()
+		log.Info("http draining: no new connections; waiting for open requests", "grace", grace)
+		sctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shutdown %s on %s: %w", name, addr, err)
+		}
+		log.Info("http stopped", "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	}, nil
 }

@@ -65,6 +65,7 @@ func freeAddr(t *testing.T) string {
 type system struct {
 	cmd    *exec.Cmd
 	api    string
+	admin  string
 	db     *sql.DB
 	stderr *bytes.Buffer
 	done   chan error
@@ -77,11 +78,12 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 	bin := binary(t)
 	dsn := storetest.NewDSN(t)
 	endpoint := awstest.Endpoint(t)
-	httpAddr := freeAddr(t)
+	httpAddr, adminAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(bin, "run")
 	cmd.Env = append(os.Environ(),
 		"DDOKSO_MYSQL_DSN="+dsn,
 		"DDOKSO_HTTP_ADDR="+httpAddr,
+		"DDOKSO_ADMIN_ADDR="+adminAddr,
 		"DDOKSO_PREFIX=e2e"+awstest.RandomHex(4),
 		"DDOKSO_LOCAL_SCHEDULER=false",
 		"DDOKSO_API_JWT_SECRET=e2e-secret-e2e-secret-e2e-secret",
@@ -101,7 +103,7 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = &lockedWriter{w: stderr}
 	require.NoError(t, cmd.Start())
-	s := &system{cmd: cmd, api: "http://" + httpAddr, stderr: stderr, done: make(chan error, 1)}
+	s := &system{cmd: cmd, api: "http://" + httpAddr, admin: "http://" + adminAddr, stderr: stderr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -207,12 +209,17 @@ func TestRunServesAndScrapesEndToEnd(t *testing.T) {
 	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM processed_messages`).Scan(&handled))
 	require.Positive(t, handled)
 
-	// Metrics show the scrap queue's work.
-	resp, err = http.Get(s.api + "/metrics")
+	// Metrics show the scrap queue's work, on the admin address only.
+	resp, err = http.Get(s.admin + "/metrics")
 	require.NoError(t, err)
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Contains(t, string(metrics), `ddokso_queue_succeeded_total{queue="scrap"}`)
+	require.Contains(t, string(metrics), `ddokso_http_requests_total`)
+	resp, err = http.Get(s.api + "/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "no /metrics on the public API port")
 
 	// SIGTERM: a graceful, successful exit.
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
@@ -223,6 +230,47 @@ func TestRunServesAndScrapesEndToEnd(t *testing.T) {
 		t.Fatal("ddokso did not exit within 45s of SIGTERM")
 	}
 	require.Contains(t, s.stderr.String(), "correlation_id", "logs carry correlation ids")
+
+	// The shutdown says what it drains and how long it took.
+	logs := s.stderr.String()
+	for _, msg := range []string{`"msg":"shutdown: draining every component"`, `"msg":"consumer draining`,
+		`"msg":"http draining`, `"msg":"consumer stopped"`, `"msg":"shutdown complete"`} {
+		require.Contains(t, logs, msg)
+	}
+	// One access-log line per request, 4xx included (the /metrics probe).
+	require.Regexp(t, `"level":"WARN","msg":"http request","method":"GET","route":"unmatched","status":404,"latency":\d+,"request_id":"[0-9a-f-]{36}"`, logs)
+	require.Regexp(t, `"msg":"http request","method":"POST","route":"/api/v1/scrapes","status":202`, logs)
+}
+
+// TestRunBindsBeforeWorkers: "listening" comes before any worker starts,
+// and a taken port stops the command at once, with no worker started.
+func TestRunBindsBeforeWorkers(t *testing.T) {
+	t.Parallel()
+	s := setup(t, "9")
+	s.waitReady(t)
+	logs := s.stderr.String()
+	listening := strings.Index(logs, `"msg":"listening","server":"api"`)
+	workers := strings.Index(logs, `"msg":"ddokso run: all-in-one, starting workers"`)
+	require.GreaterOrEqual(t, listening, 0)
+	require.Greater(t, workers, listening, "the API is bound before workers start")
+
+	// A second system on the first one's API port.
+	taken := strings.TrimPrefix(s.api, "http://")
+	other := setup(t, "9", "DDOKSO_HTTP_ADDR="+taken)
+	start := time.Now()
+	select {
+	case err := <-other.done:
+		require.Error(t, err, "a port conflict is an error exit")
+	case <-time.After(60 * time.Second):
+		t.Fatal("ddokso run with a taken port did not exit")
+	}
+	t.Logf("port conflict exit after %s", time.Since(start))
+	out := other.stderr.String()
+	require.Contains(t, out, "address already in use")
+	require.Contains(t, out, "listen api on "+taken)
+	for _, worker := range []string{"starting workers", "local schedule started", "consumer draining", `"msg":"listening","server":"api"`} {
+		require.NotContains(t, out, worker)
+	}
 }
 
 func TestConfigErrorIsOneClearLine(t *testing.T) {

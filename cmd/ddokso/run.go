@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -29,13 +30,26 @@ import (
 // component is one long-running part of a process.
 type component func(ctx context.Context) error
 
-// runAll runs components until ctx ends or one fails, then stops them all.
-func runAll(ctx context.Context, comps ...component) error {
+// runAll runs components until ctx ends or one fails, then stops them all,
+// logging when the shutdown starts and how long it took.
+func runAll(ctx context.Context, log *slog.Logger, comps ...component) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, c := range comps {
 		g.Go(func() error { return c(gctx) })
 	}
-	return g.Wait()
+	stopping := make(chan time.Time, 1)
+	go func() {
+		<-gctx.Done()
+		why := "signal"
+		if ctx.Err() == nil {
+			why = "a component failed"
+		}
+		log.Info("shutdown: draining every component", "cause", why, "components", len(comps))
+		stopping <- time.Now()
+	}()
+	err := g.Wait()
+	log.Info("shutdown complete", "took", time.Since(<-stopping).Round(time.Millisecond))
+	return err
 }
 
 func cmdRun(ctx context.Context) error {
@@ -62,15 +76,21 @@ func cmdRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	apiComp, err := a.apiComponent(relay.Kick)
-	if err != nil {
-		return err
-	}
 	workers, err := a.workerComponents([]string{"scrap", "notify", "batch"}, a.base.LocalScheduler != "false")
 	if err != nil {
 		return err
 	}
-	comps := append(workers, apiComp, relay.Run)
+	// Bind both listeners before any worker starts: a port conflict
+	// fails here, with nothing running.
+	apiComp, err := a.apiComponent(relay.Kick)
+	if err != nil {
+		return err
+	}
+	admin, err := a.adminComponent()
+	if err != nil {
+		return err
+	}
+	comps := append(workers, apiComp, admin, relay.Run)
 	if ep := a.base.LocalSESEvents; ep != "" {
 		// moto publishes no configuration-set events: play SES's Send
 		// events, so a mail accepted by a worker that died before recording
@@ -78,8 +98,8 @@ func cmdRun(ctx context.Context) error {
 		comps = append(comps, (&emulator.SESEvents{Moto: ep, SNS: a.clients.SNS, TopicARN: a.res.SESTopicARN}).Run)
 		a.log.Info("ddokso run: SES send events played from moto's sent mail", "moto", ep)
 	}
-	a.log.Info("ddokso run: all-in-one", "api", a.base.HTTPAddr, "topic", a.res.TopicARN)
-	return runAll(ctx, comps...)
+	a.log.Info("ddokso run: all-in-one, starting workers", "api", a.base.HTTPAddr, "admin", a.base.AdminAddr, "topic", a.res.TopicARN)
+	return runAll(ctx, a.log, comps...)
 }
 
 // withResolved runs a split-mode command: an app on an existing topology.
@@ -96,13 +116,17 @@ func withResolved(ctx context.Context, build func(a *app) ([]component, error)) 
 	if err != nil {
 		return err
 	}
-	return runAll(ctx, comps...)
+	return runAll(ctx, a.log, comps...)
 }
 
 func cmdAPI(ctx context.Context) error {
 	return withResolved(ctx, func(a *app) ([]component, error) {
 		apiComp, err := a.apiComponent(nil)
-		return []component{apiComp}, err
+		if err != nil {
+			return nil, err
+		}
+		admin, err := a.adminComponent()
+		return []component{apiComp, admin}, err
 	})
 }
 
@@ -114,7 +138,11 @@ func cmdWorker(ctx context.Context, names []string) error {
 	}
 	return withResolved(ctx, func(a *app) ([]component, error) {
 		comps, err := a.workerComponents(names, a.base.LocalScheduler == "true")
-		return append(comps, a.adminComponent()), err
+		if err != nil {
+			return nil, err
+		}
+		admin, err := a.adminComponent()
+		return append(comps, admin), err
 	})
 }
 
@@ -124,7 +152,8 @@ func cmdRelay(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return []component{relay.Run, a.adminComponent()}, nil
+		admin, err := a.adminComponent()
+		return []component{relay.Run, admin}, err
 	})
 }
 
@@ -132,9 +161,10 @@ func (a *app) relay() (*store.Relay, error) {
 	return store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
 }
 
-func (a *app) adminComponent() component {
-	mux := telemetry.AdminMux(a.reg, a.checks())
-	return func(ctx context.Context) error { return serve(ctx, a.log, a.base.AdminAddr, mux, 5*time.Second) }
+// adminComponent binds the admin address (/healthz, /readyz, /metrics) now.
+// Every mode serves it; the public API port never serves /metrics.
+func (a *app) adminComponent() (component, error) {
+	return listen(a.log, "admin", a.base.AdminAddr, telemetry.AdminMux(a.reg, a.checks()), 5*time.Second)
 }
 
 func (a *app) apiComponent(kick func()) (component, error) {
@@ -154,9 +184,7 @@ func (a *app) apiComponent(kick func()) (component, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) error {
-		return serve(ctx, a.log, a.base.HTTPAddr, h, a.base.ShutdownTimeout)
-	}, nil
+	return listen(a.log, "api", a.base.HTTPAddr, h, a.base.ShutdownTimeout)
 }
 
 // workerComponents builds the consumers (and their helpers) of the named workers.

@@ -113,7 +113,7 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 	}
 	apiAddr, _ := FreeAddr()
 	api, err := s.Start("api", []string{"DDOKSO_HTTP_ADDR=" + apiAddr, "DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000",
-		"DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000", "DDOKSO_LOG_LEVEL=error"}, "api")
+		"DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000", "DDOKSO_LOG_LEVEL=error", "DDOKSO_ADMIN_ADDR=127.0.0.1:0"}, "api")
 	if err != nil {
 		row.Err = err
 		return row, bareMem
@@ -261,7 +261,7 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 
 	// 429 behaviour with the default limits.
 	limAddr, _ := FreeAddr()
-	lim, err := s.Start("api-default-limits", []string{"DDOKSO_HTTP_ADDR=" + limAddr, "DDOKSO_LOG_LEVEL=error"}, "api")
+	lim, err := s.Start("api-default-limits", []string{"DDOKSO_HTTP_ADDR=" + limAddr, "DDOKSO_LOG_LEVEL=error", "DDOKSO_ADMIN_ADDR=127.0.0.1:0"}, "api")
 	if err == nil {
 		err = lim.WaitHTTP(ctx, "http://"+limAddr+"/readyz", 60*time.Second)
 	}

@@ -208,7 +208,7 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 		"DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000", "DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000",
 		"DDOKSO_RELAY_INTERVAL=50ms"}
 	apiAddr, _ := FreeAddr()
-	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr), "api")
+	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
 	if err != nil {
 		return 0, nil, nil, nil, err
 	}

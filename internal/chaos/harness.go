@@ -343,12 +343,15 @@ func (h *harness) up(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
+		// Every process serves /healthz, /readyz and /metrics on its own
+		// admin address; the API's public port never serves /metrics.
 		admin := fmt.Sprintf("127.0.0.1:%d", port)
+		httpAddr := admin
 		if name == "api" {
-			admin = strings.TrimPrefix(h.apiURL, "http://")
+			httpAddr = strings.TrimPrefix(h.apiURL, "http://")
 		}
 		p := &proc{name: name, bin: h.bin, args: args, admin: admin, logw: h.logFile(name),
-			env: append(append([]string(nil), h.env...), "DDOKSO_ADMIN_ADDR="+admin, "DDOKSO_HTTP_ADDR="+admin)}
+			env: append(append([]string(nil), h.env...), "DDOKSO_ADMIN_ADDR="+admin, "DDOKSO_HTTP_ADDR="+httpAddr)}
 		if name == "notify-1" {
 			p.env = append(p.env, "AWS_ENDPOINT_URL_SESV2="+h.sesFault.Endpoint())
 			h.sesFault.aim(p)

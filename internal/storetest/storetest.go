@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/ddokso/ddokso/store"
@@ -28,7 +29,9 @@ func NewDSN(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "ddokso_t_" + hex.EncodeToString(b)
+	// The test process's pid in the name lets scripts/dev/ensure-mariadb.sh
+	// drop only databases whose process is gone (a killed test run).
+	name := "ddokso_t_" + strconv.Itoa(os.Getpid()) + "_" + hex.EncodeToString(b)
 	dsn := ServerDSN() + name
 	ctx := context.Background()
 	if err := store.CreateDatabase(ctx, dsn); err != nil {

@@ -31,11 +31,17 @@ for db in "$@"; do
   mysql --protocol=tcp -h "$host" -P "$port" -u "$user" \
     -e "CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 done
-# Drop test databases left behind by killed test runs (older than this run).
+# Drop test databases left behind by killed test runs: storetest names them
+# ddokso_t_<pid>_<random> after the test process, so only databases whose
+# process is gone are dropped, never those of tests running right now
+# (another `make test`, a helper's go test) nor anything else.
 mysql --protocol=tcp -h "$host" -P "$port" -u "$user" -N -e \
-  "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'ddokso\\_t\\_%'" |
+  "SELECT schema_name FROM information_schema.schemata WHERE schema_name REGEXP '^ddokso_t_[0-9]+_[0-9a-f]+$'" |
   while read -r stale; do
     [ -n "${DDOKSO_KEEP_TEST_DBS:-}" ] && break
+    pid=${stale#ddokso_t_}
+    pid=${pid%%_*}
+    [ -d "/proc/$pid" ] && continue
     mysql --protocol=tcp -h "$host" -P "$port" -u "$user" -e "DROP DATABASE IF EXISTS \`$stale\`"
   done
 echo "ensure-mariadb: ready on $host:$port" >&2

@@ -25,7 +25,7 @@ moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto_pid=$!
 # shellcheck disable=SC2317 # invoked by the trap
 cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do
@@ -35,8 +35,21 @@ done
 curl -fsS "$AWS_ENDPOINT_URL/moto-api/" >/dev/null || { echo "with-moto: moto_server did not start (log: $log)" >&2; exit 1; }
 echo "with-moto: moto_server at $AWS_ENDPOINT_URL (log: $log)" >&2
 
+# The command runs as a child whose exit we wait for, and SIGTERM/SIGINT
+# are passed on to it: `make run` stopped with SIGTERM (make sends it to
+# its recipe, which execs this script) or Ctrl-C stops ddokso, which drains
+# and exits; then moto is stopped by the EXIT trap.
 set +e
-"$@"
+"$@" &
+child=$!
+# shellcheck disable=SC2317 # invoked by the trap
+forward() { kill -TERM "$child" 2>/dev/null; }
+trap forward INT TERM
+wait "$child"
 rc=$?
+while kill -0 "$child" 2>/dev/null; do # wait was cut short by a signal
+  wait "$child"
+  rc=$?
+done
 set -e
 exit $rc
