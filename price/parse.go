@@ -166,7 +166,7 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 	first := scanChunk(text, i)
 	u, ok := readUnits(text, first)
 	next = u.end
-	if !ok {
+	if !ok || spacedTail(text, first) || spacedHead(text, u.end) {
 		return candidate{}, next, false
 	}
 
@@ -381,4 +381,32 @@ func plainNumber(s string, start, end int) bool {
 		}
 	}
 	return true
+}
+
+// spacedHead reports whether the number ending at s[end] is followed by a
+// separator, a blank and two digits that scanChunk did not take as its
+// spaced decimal part ("12, 50 €"): 12 or 12.50, so no amount.
+func spacedHead(s string, end int) bool {
+	if end+1 >= len(s) || (s[end] != '.' && s[end] != ',') {
+		return false
+	}
+	r, n := utf8.DecodeRuneInString(s[end+1:])
+	return spaceRune(r) && twoDigitsAt(s, end+1+n)
+}
+
+// spacedTail reports whether the number c is two digits written after a
+// number, a separator and a blank that scanChunk did not take as a spaced
+// decimal part ("12, 50 €", "1.234. 56"): it may be cents or a number of
+// its own, so it is no amount.
+func spacedTail(s string, c chunk) bool {
+	if c.end-c.start != 2 || c.last != 0 {
+		return false
+	}
+	j := c.start
+	r, n := utf8.DecodeLastRuneInString(s[:j])
+	if !spaceRune(r) {
+		return false
+	}
+	j -= n
+	return j >= 2 && (s[j-1] == '.' || s[j-1] == ',') && isDigit(s[j-2])
 }

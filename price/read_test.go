@@ -97,12 +97,13 @@ func TestReadSpacedDecimalPart(t *testing.T) {
 		{"$1,234. 56", "", found(123456, "USD")},
 		{"1.234, 56 €", "", found(123456, "EUR")},
 		{"1 234, 56 €", "", found(123456, "EUR")},
-		// Not a spaced decimal part: three digits after the blank, or two
-		// separators of the same kind before it.
+		// Ambiguous: two separators of the same kind before the blank, or a
+		// spaced comma without a thousands separator (12.50 € or a list?).
+		// Neither 12 nor 50 is taken.
 		{"1.234. 56 €", "", none},
-		// Without a thousands separator a spaced comma is a list: only the
-		// first number counts.
-		{"12, 50 €", "", found(5000, "EUR")},
+		{"12, 50 €", "", none},
+		{"38, 40", "EUR", none},
+		{"12, 50 €, now 9,99 €", "", found(999, "EUR")},
 	})
 }
 
