@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -190,5 +192,33 @@ func TestExtractSKULabels(t *testing.T) {
 		{name: "model wording is no identifier", url: url, html: page(`<p>Model wears size M</p>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock},
 		{name: "structured mpn when no sku", url: url, html: `<script type="application/ld+json">{"@type":"Product","name":"X1 Earbuds","mpn":"X1-EU",
 "offers":{"price":"45.00","priceCurrency":"USD"}}</script><h1>X1 Earbuds</h1>`, isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "X1-EU"},
+	})
+}
+
+// gridPage is a category page: a heading, then cards of other products
+// each with a price (and optionally a buy button).
+func gridPage(buttons bool) string {
+	var b strings.Builder
+	b.WriteString(`<html><body><h1>St. Patrick's Day Supplies</h1><ul class="items">`)
+	for i, p := range []string{"18.95", "18.95", "17.95", "21.95", "16.95", "21.95", "34.95", "12.50", "9.95"} {
+		fmt.Fprintf(&b, `<li><a href="/p/%d"><img src="/i/%d.jpg"></a><p><a href="/p/%d">Item %d</a></p><p>Price: $%s</p>`, i, i, i, i, p)
+		if buttons {
+			b.WriteString(`<button>Add to cart</button>`)
+		}
+		b.WriteString(`</li>`)
+	}
+	b.WriteString(`</ul></body></html>`)
+	return b.String()
+}
+
+func TestExtractListingsHaveNoPrice(t *testing.T) {
+	t.Parallel()
+	runClassCases(t, []classCase{
+		{name: "grid of prices", url: "https://www.papershop.example/patricks-day.html", html: gridPage(false), availability: Unknown},
+		{name: "cards with buy buttons", url: "https://www.papershop.example/patricks-day.html", html: gridPage(true), availability: Unknown},
+		{name: "product with a grid of other formats below", url: "https://www.books.example/p/1", html: `<html><head><title>Lambert's Pride by Lynn Coleman: books.example</title></head><body>
+<h2>Lambert's Pride</h2><p>$0.50 (CBD Price)</p><p>Retail: $4.95</p><button>Add to cart</button>` +
+			strings.Repeat(`<p>About this book: <b>Lynn Coleman</b></p>`, 20) + `<table class="formats">` + strings.Repeat(`<tr><td>Paperback</td><td>In Stock</td><td><s>$2.99</s></td><td>$2.49</td></tr>`, 6) + `</table></body></html>`,
+			isProduct: true, price: "0.50", list: "4.95", currency: "USD", availability: InStock},
 	})
 }

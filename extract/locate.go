@@ -40,7 +40,7 @@ var (
 	saleLabels = []string{"판매가", "할인가", "최종가", "혜택가", "특가", "최저가", "price", "sale", "now", "our price", "preis",
 		"prix", "precio", "価格", "販売価格", "税込", "special"}
 	listLabels = []string{"정가", "소비자가", "시중가", "정상가", "권장소비자", "원가", "was", "list price", "rrp", "msrp", "regular price",
-		"compare at", "uvp", "statt", "original price", "before", "retail price", "reg.", "定価", "通常価格", "참고가격", "prix de référence"}
+		"compare at", "uvp", "statt", "original price", "before", "retail", "reg.", "定価", "通常価格", "참고가격", "prix de référence"}
 	feeLabels = []string{"배송", "적립", "포인트", "마일리지", "쿠폰", "할부", "무이자", "월 ", "/월", "개월", "할인금액", "절약",
 		"이상 구매", "이상 무료", "shipping", "delivery", "save ", "you save", "saving", "% off", " off", "/mo", "per month", "a month",
 		"monthly", "installment", "points", "reward", "cashback", "club price", "member price", "members price", "membership", "or 4", "interest", "from ", "starting at", "as low as",
@@ -170,7 +170,7 @@ func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string
 			sale = append(sale, s)
 		}
 	}
-	best, ok := decide(sale, l.heading)
+	best, ok := decide(sale)
 	if !ok {
 		return nil
 	}
@@ -197,25 +197,18 @@ func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string
 
 // decide returns the winning amount: the best score per amount must reach
 // minPriceScore and lead every other amount by minPriceLead.
-func decide(cands []scored, heading *textLabel) (scored, bool) {
+func decide(cands []scored) (scored, bool) {
 	if len(cands) == 0 {
 		return scored{}, false
 	}
 	byAmount := map[price.Amount]scored{}
-	count := map[price.Amount]int{}
 	for _, s := range cands {
-		if heading == nil || s.pos-heading.pos > -40 && s.pos-heading.pos <= 120 {
-			count[s.amount]++ // repeated in the product's own block (sticky bar, mobile and desktop)
-		}
 		if old, ok := byAmount[s.amount]; !ok || s.score > old.score {
 			byAmount[s.amount] = s
 		}
 	}
 	all := make([]scored, 0, len(byAmount))
-	for a, s := range byAmount {
-		if count[a] > 1 {
-			s.score++ // shown more than once in the main content
-		}
+	for _, s := range byAmount {
 		all = append(all, s)
 	}
 	sort.Slice(all, func(i, j int) bool {
