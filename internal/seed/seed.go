@@ -151,11 +151,19 @@ type table struct {
 	cols    []string
 	write   func(w *rowWriter) error
 	setExpr string // optional SET clause
+	// prep, when set, runs before the LOAD starts: the server drops a
+	// LOAD DATA whose data does not arrive within net_read_timeout.
+	prep func() error
 }
 
 var loadSeq atomic.Int64
 
 func load(ctx context.Context, db *sql.Conn, t table) (int64, error) {
+	if t.prep != nil {
+		if err := t.prep(); err != nil {
+			return 0, fmt.Errorf("seed %s: %w", t.name, err)
+		}
+	}
 	name := fmt.Sprintf("ddokso-seed-%s-%d", t.name, loadSeq.Add(1))
 	pr, pw := io.Pipe()
 	rw := &rowWriter{w: pw, buf: make([]byte, 0, 1<<20)}

@@ -3,7 +3,8 @@ package seed
 import (
 	"fmt"
 	"math/rand/v2"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ddokso/ddokso/search"
@@ -18,7 +19,7 @@ func (g *gen) tables() []table {
 		{name: "products", cols: []string{"id", "url_hash", "canonical_url", "shop", "shop_product_id", "title", "brand", "category", "image",
 			"currency", "price", "list_price", "availability", "all_time_low", "all_time_high", "last_drop", "check_status",
 			"last_checked_at", "last_changed_at", "next_check_at", "watch_count", "popularity", "created_at", "updated_at", "search_terms_of"}, write: g.writeProducts},
-		{name: "product_terms", cols: []string{"term", "product_id", "weight"}, write: g.writeTerms},
+		g.termsTable(),
 		{name: "product_variants", cols: []string{"id", "product_id", "variant_key", "name", "options", "price", "list_price", "availability", "sku", "all_time_low", "created_at", "updated_at"}, write: g.writeVariants},
 		{name: "product_tags", cols: []string{"product_id", "tag"}, write: g.writeTags},
 		{name: "users", cols: []string{"id", "email", "email_source", "locale", "timezone", "created_at", "updated_at"}, write: g.writeUsers},
@@ -90,37 +91,45 @@ func (g *gen) writeProducts(w *rowWriter) error {
 	return nil
 }
 
-// writeTerms writes the name-search index (package search) of every
-// product's title and brand, sorted by its primary key (term, product).
-func (g *gen) writeTerms(w *rowWriter) error {
+// termsTable is the name-search index (package search) of every product's
+// title and brand, sorted by its primary key (term, product) before the
+// load starts.
+func (g *gen) termsTable() table {
 	type row struct {
 		term   string
 		id     int32
 		weight int16
 	}
 	var rows []row
-	for i := range g.products {
-		r := rand.New(rand.NewPCG(uint64(g.cfg.Seed), uint64(i)<<8|1))
-		title, brand, _ := g.title(i, r)
-		for t, wt := range search.Terms(title, brand) {
-			rows = append(rows, row{t, int32(i + 1), int16(wt)})
+	prep := func() error {
+		for i := range g.products {
+			r := rand.New(rand.NewPCG(uint64(g.cfg.Seed), uint64(i)<<8|1))
+			title, brand, _ := g.title(i, r)
+			for t, wt := range search.Terms(title, brand) {
+				rows = append(rows, row{t, int32(i + 1), int16(wt)})
+			}
 		}
+		slices.SortFunc(rows, func(a, b row) int {
+			if c := strings.Compare(a.term, b.term); c != 0 {
+				return c
+			}
+			return int(a.id - b.id)
+		})
+		return nil
 	}
-	sort.Slice(rows, func(a, b int) bool {
-		if rows[a].term != rows[b].term {
-			return rows[a].term < rows[b].term
+	write := func(w *rowWriter) error {
+		for _, r := range rows {
+			w.S(r.term)
+			w.I(int64(r.id))
+			w.I(int64(r.weight))
+			if err := w.end(); err != nil {
+				return err
+			}
 		}
-		return rows[a].id < rows[b].id
-	})
-	for _, r := range rows {
-		w.S(r.term)
-		w.I(int64(r.id))
-		w.I(int64(r.weight))
-		if err := w.end(); err != nil {
-			return err
-		}
+		rows = nil
+		return nil
 	}
-	return nil
+	return table{name: "product_terms", cols: []string{"term", "product_id", "weight"}, prep: prep, write: write}
 }
 
 // variantFactor is variant k's price relative to its product, in percent.

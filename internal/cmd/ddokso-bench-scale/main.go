@@ -1,0 +1,77 @@
+// Command ddokso-bench-scale measures ddokso on a database built by
+// ddokso-seed (internal/scalebench) and writes the results into
+// BENCHMARKS.md's hand-written tail, in the section between
+// scalebench.Begin and scalebench.End.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/ddokso/ddokso/internal/bench"
+	"github.com/ddokso/ddokso/internal/scalebench"
+	"github.com/ddokso/ddokso/internal/seed"
+	"github.com/ddokso/ddokso/store"
+)
+
+func main() {
+	server := flag.String("server", "root@tcp(127.0.0.1:3306)/", "MySQL server DSN without a database name")
+	name := flag.String("db", "ddokso_scale", "database built by ddokso-seed")
+	out := flag.String("out", "BENCHMARKS.md", "report to update; - prints the section")
+	samples := flag.Int("samples", 1000, "requests per API endpoint")
+	only := flag.String("only", "", "comma-separated parts: storage,api,scrap,tick,cleanup,ddl")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, log, *server+*name, *out, *samples, *only); err != nil {
+		log.Error("bench-scale failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, only string) error {
+	db, err := store.Open(ctx, store.Config{DSN: dsn, MaxOpenConns: 20})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, ok, err := seed.ReadMarker(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the database holds no complete data set (run ddokso-seed first)")
+	}
+	// Migrations added since the seeding (indexes of this issue) apply.
+	if err := store.MigrateUp(ctx, db, nil); err != nil {
+		return err
+	}
+	cfg := scalebench.Config{Samples: samples, Logger: log}
+	if only != "" {
+		cfg.Only = strings.Split(only, ",")
+	}
+	res, err := scalebench.Run(ctx, db, m, cfg)
+	if err != nil {
+		return err
+	}
+	section := res.Markdown()
+	if out == "-" {
+		_, err := os.Stdout.WriteString(section)
+		return err
+	}
+	old, err := os.ReadFile(out)
+	if err != nil {
+		return err
+	}
+	report := string(old)
+	if !strings.Contains(report, bench.KeepMarker) {
+		report = strings.TrimRight(report, "\n") + "\n\n" + bench.KeepMarker + "\n"
+	}
+	return os.WriteFile(out, []byte(scalebench.Splice(report, section)), 0o644)
+}
