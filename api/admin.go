@@ -79,7 +79,7 @@ func (s *server) adminRescrape(c *gin.Context) {
 			return fmt.Errorf("look up product %d: %w", id, err)
 		}
 		canon := shopurl.Canonical{URL: u}
-		scrapeID, created, err = s.startScrape(ctx, tx, scrapeRequest{raw: u, canon: canon, hash: URLHash(u), reason: "operator", productID: id})
+		scrapeID, created, err = s.startScrape(ctx, tx, scrapeRequest{raw: u, canon: canon, hash: shopurl.Hash(u), reason: "operator", productID: id})
 		return err
 	})
 	if errors.Is(err, errNotFound) {

@@ -36,7 +36,7 @@ func pending(t *testing.T, raw, reason, corr string) *pendingScrape {
 	canon, _, err := canonicalURL(raw, false)
 	require.NoError(t, err)
 	ctx := telemetry.WithCorrelationID(context.Background(), corr)
-	return &pendingScrape{ctx: ctx, req: scrapeRequest{raw: raw, canon: canon, hash: URLHash(canon.URL), reason: reason},
+	return &pendingScrape{ctx: ctx, req: scrapeRequest{raw: raw, canon: canon, hash: canon.Hash(), reason: reason},
 		done: make(chan scrapeOutcome, 1)}
 }
 

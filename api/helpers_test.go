@@ -19,6 +19,7 @@ import (
 
 	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/search"
+	"github.com/ddokso/ddokso/shopurl"
 )
 
 const testSecret = "test-secret-0123456789abcdef"
@@ -151,7 +152,7 @@ func (hs *harness) insertProduct(p product) int64 {
 	res, err := hs.db.Exec(`INSERT INTO products (url_hash, canonical_url, shop, title, brand, category, currency, price, list_price,
 		availability, all_time_low, all_time_high, last_drop, check_status, last_checked_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)`,
-		URLHash(p.url), p.url, p.shop, p.title, nullString(p.brand), nullString(p.category), p.currency, nz(p.price), nz(p.listPrice),
+		shopurl.Hash(p.url), p.url, p.shop, p.title, nullString(p.brand), nullString(p.category), p.currency, nz(p.price), nz(p.listPrice),
 		p.availability, nz(p.atl), nz(p.ath), nz(p.lastDrop), p.checked)
 	require.NoError(hs.t, err)
 	id, err := res.LastInsertId()

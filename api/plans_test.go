@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ddokso/ddokso/shopurl"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -28,7 +29,7 @@ func TestPlanQueriesUseIndexes(t *testing.T) {
 	}
 	// A product's URL and a URL with a pending request: both halves of the
 	// lookup find a row.
-	for _, q := range PlanQueries(id, URLHash("https://shop.example/p/199"), URLHash("https://shop.example/new/3")) {
+	for _, q := range PlanQueries(id, shopurl.Hash("https://shop.example/p/199"), shopurl.Hash("https://shop.example/new/3")) {
 		p, err := store.Explain(context.Background(), hs.db, q)
 		require.NoError(t, err)
 		t.Logf("%s: %v %v", q.Name, p.Columns, p.Rows)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/shopurl"
 )
 
 func listIDs(t *testing.T, hs *harness, query string) []int64 {
@@ -31,7 +33,7 @@ func TestListProductsFiltersAndSorts(t *testing.T) {
 	a := hs.insertProduct(product{url: "https://a.example/1", shop: "coupang", brand: "Acme", category: "Laptop", price: 1_000_000, listPrice: 1_500_000, lastDrop: 200_000, checked: now.Add(-3 * time.Minute)})
 	b := hs.insertProduct(product{url: "https://a.example/2", shop: "coupang", brand: "Bolt", category: "Phone", price: 500_000, listPrice: 550_000, lastDrop: 10_000, availability: "out_of_stock", checked: now.Add(-2 * time.Minute)})
 	c := hs.insertProduct(product{url: "https://a.example/3", shop: "musinsa", brand: "Acme", category: "Laptop", price: 30_000, checked: now.Add(-1 * time.Minute)})
-	_, err := hs.db.Exec(`INSERT INTO products (url_hash, canonical_url, shop, check_status) VALUES (?, 'https://a.example/new', 'coupang', 'new')`, URLHash("https://a.example/new"))
+	_, err := hs.db.Exec(`INSERT INTO products (url_hash, canonical_url, shop, check_status) VALUES (?, 'https://a.example/new', 'coupang', 'new')`, shopurl.Hash("https://a.example/new"))
 	require.NoError(t, err)
 	_, err = hs.db.Exec(`INSERT INTO product_tags (product_id, tag) VALUES (?, 'gift'), (?, 'gift')`, a, c)
 	require.NoError(t, err)

@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -21,13 +19,6 @@ import (
 	"github.com/ddokso/ddokso/shopurl"
 	"github.com/ddokso/ddokso/store"
 )
-
-// URLHash is the products.url_hash / scrape_requests.url_hash of a
-// canonical URL: the hex SHA-256 of it.
-func URLHash(canonical string) string {
-	sum := sha256.Sum256([]byte(canonical))
-	return hex.EncodeToString(sum[:])
-}
 
 // errPrivate reports a URL whose host is a private, loopback or link-local address.
 var errPrivate = errors.New("URL host is a private address")
@@ -170,7 +161,7 @@ func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
 		return nil, false
 	}
 	ctx := c.Request.Context()
-	req := scrapeRequest{raw: raw, canon: canon, hash: URLHash(canon.URL), reason: "user"}
+	req := scrapeRequest{raw: raw, canon: canon, hash: canon.Hash(), reason: "user"}
 	if u := userFrom(c); u != nil {
 		req.userID = u.ID
 	}

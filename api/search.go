@@ -34,7 +34,7 @@ func (s *server) searchProducts(c *gin.Context) {
 	ctx := c.Request.Context()
 	var id int64
 	err = s.db.QueryRowContext(ctx, `SELECT id FROM products WHERE url_hash = ? AND last_checked_at IS NOT NULL
-		AND check_status NOT IN ('new', 'not_a_product')`, URLHash(canon.URL)).Scan(&id)
+		AND check_status NOT IN ('new', 'not_a_product')`, canon.Hash()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		fail(c, http.StatusNotFound, "not-tracked", fmt.Sprintf("%s is not tracked yet; submit it with POST /api/v1/scrapes", canon.URL))
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/search"
+	"github.com/ddokso/ddokso/shopurl"
 )
 
 func searchIDs(t *testing.T, hs *harness, query string) ([]int64, string) {
@@ -95,7 +96,7 @@ func TestSearchBackfill(t *testing.T) {
 	hs := setup(t)
 	for i := range 7 {
 		_, err := hs.db.Exec(`INSERT INTO products (url_hash, canonical_url, shop, title, currency, price, check_status, last_checked_at)
-			VALUES (?, ?, 'x', ?, 'KRW', 1000, 'ok', NOW())`, URLHash(fmt.Sprint(i)), fmt.Sprint(i), fmt.Sprintf("보온 텀블러 %d호", i))
+			VALUES (?, ?, 'x', ?, 'KRW', 1000, 'ok', NOW())`, shopurl.Hash(fmt.Sprint(i)), fmt.Sprint(i), fmt.Sprintf("보온 텀블러 %d호", i))
 		require.NoError(t, err)
 	}
 	ids, _ := searchIDs(t, hs, "q="+url.QueryEscape("텀블러"))

@@ -200,7 +200,7 @@ func (s *server) createWatch(c *gin.Context) {
 			fail(c, http.StatusBadRequest, kind, err.Error())
 			return
 		}
-		req = &scrapeRequest{raw: nw.url, canon: canon, hash: URLHash(canon.URL), reason: "watch"}
+		req = &scrapeRequest{raw: nw.url, canon: canon, hash: canon.Hash(), reason: "watch"}
 	}
 	u := userFrom(c)
 	ctx := c.Request.Context()

@@ -2,9 +2,7 @@ package scrap
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -94,7 +92,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	if c, err := shopurl.Canonicalize(req.URL); err != nil {
 		oc = outcome{status: events.OutcomeFailed, reason: "invalid url: " + err.Error()}
 	} else {
-		t.url, t.hash, t.shop, t.spid = c.URL, URLHash(c.URL), c.Shop, c.ProductID
+		t.url, t.hash, t.shop, t.spid = c.URL, c.Hash(), c.Shop, c.ProductID
 		oc, err = w.check(ctx, t, attempt(msg, w.cfg.MaxAttempts))
 		if err != nil {
 			log.WarnContext(ctx, "scrape will be retried", "err", err)
@@ -146,11 +144,4 @@ func attempt(msg *events.Message, max int) int {
 		return max
 	}
 	return msg.ReceiveCount
-}
-
-// URLHash is the products.url_hash / scrape_requests.url_hash of a
-// canonical URL: its SHA-256 in lower-case hex.
-func URLHash(canonicalURL string) string {
-	sum := sha256.Sum256([]byte(canonicalURL))
-	return hex.EncodeToString(sum[:])
 }
