@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ddokso/ddokso/watch"
 )
 
 // OpenAPI document helpers.
@@ -229,7 +231,7 @@ func openAPIDoc(withUnsubscribe bool) obj {
 					"reason": obj{"type": "string"}, "product_id": obj{"type": "integer"}, "product": ref("Product"),
 					"created_at": obj{"type": "string", "format": "date-time"}, "finished_at": obj{"type": "string", "format": "date-time"}}},
 				"WatchInput": obj{"type": "object", "properties": obj{"product_id": obj{"type": "integer"}, "variant_id": obj{"type": "integer"},
-					"url": obj{"type": "string"}, "rule": obj{"type": "string", "enum": watchRules},
+					"url": obj{"type": "string"}, "rule": obj{"type": "string", "enum": watch.Rules()},
 					"target_price": obj{"oneOf": []obj{{"type": "string"}, {"type": "number"}}, "description": "decimal in major units of the product's currency, as a string or a number"},
 					"drop_pct":     obj{"type": "number"}, "channels": obj{"type": "array", "minItems": 1, "items": obj{"type": "string", "enum": []string{"email", "push"}},
 						"description": "default [\"email\"]; every channel must be able to deliver"},

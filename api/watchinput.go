@@ -8,13 +8,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 
 	"github.com/ddokso/ddokso/price"
+	"github.com/ddokso/ddokso/watch"
 )
-
-// Watch rules.
-var watchRules = []string{"target", "drop_pct", "any_drop", "rise", "all_time_low", "back_in_stock"}
 
 // emailFromToken is users.email_source when the address is the token's
 // email claim; emailFromUser when set with PATCH /me.
@@ -85,11 +82,11 @@ func (r ruleSpec) check() error {
 // resolve validates the rule for a product priced in currency and returns
 // the columns it is stored as. currency "" checks the shape only.
 func (r ruleSpec) resolve(currency string) (tp sql.NullInt64, dp sql.NullFloat64, err error) {
-	if !slices.Contains(watchRules, r.rule) {
-		return tp, dp, fmt.Errorf("rule %q is not one of %v", r.rule, watchRules)
+	if !watch.Valid(r.rule) {
+		return tp, dp, fmt.Errorf("rule %q is not one of %v", r.rule, watch.Rules())
 	}
 	switch r.rule {
-	case "target":
+	case watch.Target:
 		if r.target == nil {
 			return tp, dp, errors.New("rule target needs target_price")
 		}
@@ -102,7 +99,7 @@ func (r ruleSpec) resolve(currency string) (tp sql.NullInt64, dp sql.NullFloat64
 			return tp, dp, fmt.Errorf("target_price %q must be a positive decimal amount in %s", *r.target, in)
 		}
 		tp = sql.NullInt64{Int64: a.Minor, Valid: true}
-	case "drop_pct":
+	case watch.DropPct:
 		if r.dropPct == nil || *r.dropPct <= 0 || *r.dropPct >= 100 {
 			return tp, dp, errors.New("rule drop_pct needs drop_pct between 0 and 100 (exclusive)")
 		}

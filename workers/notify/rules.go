@@ -4,17 +4,19 @@ import (
 	"math"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/watch"
 )
 
-// Watch rules (watches.rule).
+// Watch rules (watches.rule) as they appear in the delivery log; package
+// watch defines them, for the API as for this worker.
 const (
-	RuleTarget      = "target"
-	RuleDropPct     = "drop_pct"
-	RuleAnyDrop     = "any_drop"
-	RuleRise        = "rise"
-	RuleAllTimeLow  = "all_time_low"
-	RuleBackInStock = "back_in_stock"
-	// RuleDigest marks digest rows in the delivery log.
+	RuleTarget      = watch.Target
+	RuleDropPct     = watch.DropPct
+	RuleAnyDrop     = watch.AnyDrop
+	RuleRise        = watch.Rise
+	RuleAllTimeLow  = watch.AllTimeLow
+	RuleBackInStock = watch.BackInStock
+	// RuleDigest marks digest rows in the delivery log (not a watch rule).
 	RuleDigest = "digest"
 )
 
