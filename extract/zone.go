@@ -104,6 +104,8 @@ var vocabAttrs = []string{"class", "id", "itemprop", "data-testid", "data-test",
 func classify(n *html.Node) zone {
 	var z zone
 	switch n.DataAtom {
+	case atom.Html, atom.Body:
+		return 0 // their classes name the page's type ("review-product-list"), not a region
 	case atom.Del, atom.S, atom.Strike:
 		z |= zStrike
 	case atom.Header, atom.Footer, atom.Nav:
@@ -130,7 +132,9 @@ func classify(n *html.Node) zone {
 				z |= zStrike
 			}
 		case strings.HasPrefix(a.Key, "data-"):
-			z |= nameZone(a.Key[5:])
+			// data-price, data-sale-price; other data-* names
+			// (data-recommendation-type) configure scripts, not regions.
+			z |= nameZone(a.Key[5:]) & (zPrice | zSale | zStrike)
 			if a.Key == "data-price-type" || a.Key == "data-testid" || a.Key == "data-test" || a.Key == "data-qa" {
 				z |= valueZone(a.Val)
 			}
@@ -195,7 +199,8 @@ func nameZone(name string) zone {
 	if words&wOption != 0 {
 		z |= zOption
 	}
-	if words&wHidden != 0 && words&^wHidden == 0 {
+	switch l {
+	case "hidden", "hide", "d-none", "is-hidden", "js-hidden", "u-hidden", "invisible", "display-none", "hidden-item", "ishidden":
 		z |= zInvisible
 	}
 	return z
