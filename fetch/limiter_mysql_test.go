@@ -108,7 +108,9 @@ func TestMySQLLimiterWaitRespectsContext(t *testing.T) {
 	ctx := context.Background()
 
 	require.NoError(t, a.Wait(ctx, "shop.example.com"), "the first slot is now")
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	// The deadline must fall after b's reservation commits (under a loaded
+	// machine that took over 50 ms) and long before the slot an hour away.
+	short, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	err := b.Wait(short, "shop.example.com")
 	require.ErrorIs(t, err, context.DeadlineExceeded, "the next slot is an hour away")
