@@ -354,6 +354,9 @@ func labelBefore(n *html.Node) string {
 			case html.TextNode:
 				t = strings.TrimSpace(s.Data)
 			case html.ElementNode:
+				if classify(s)&zInvisible != 0 {
+					continue // hidden: not read
+				}
 				t = clean(nodeText(s))
 			}
 			if t == "" {
@@ -529,6 +532,11 @@ func (p *page) priceGrid(l *locator) bool {
 		}
 	}
 	if len(pos) < 8 || len(amounts) < 4 {
+		return false
+	}
+	// The first price must start the regular run: a price before it is
+	// the product's own, the run below it accessories or related items.
+	if pos[1]-pos[0] != pos[2]-pos[1] {
 		return false
 	}
 	// Count runs of equal gaps between consecutive prices.

@@ -42,6 +42,10 @@ func (t shortText) join(c shortText, child *html.Node) shortText {
 	}
 	if isBlock {
 		c.s, c.block = " "+c.s+" ", true
+	} else if child.Type == html.ElementNode && child.DataAtom == atom.Sup && len(t.s) > 0 && isDigit(t.s[len(t.s)-1]) {
+		if d := strings.TrimSpace(c.s); len(d) == 2 && isDigit(d[0]) && isDigit(d[1]) {
+			c.s = "." + d // "19<sup>99</sup>" reads 19.99
+		}
 	}
 	if len(t.s)+len(c.s) > maxShort {
 		r := newShortText(strings.TrimSpace(t.s) + " " + strings.TrimSpace(c.s))
@@ -392,7 +396,8 @@ func hasOnlyDigits(s string) bool {
 // relatedPhrases head blocks of other products, lower case.
 var relatedPhrases = []string{"also bought", "also viewed", "also like", "may also", "you might", "might also", "related product",
 	"related item", "similar product", "similar item", "recently viewed", "recommended", "customers who", "frequently bought",
-	"bought together", "more from", "you may", "complete the look", "함께 본", "함께 구매", "함께하면", "함께 보면", "추천 상품", "추천상품",
+	"bought together", "more from", "you may", "complete the look", "empfehlung", "passendes zubehör", "accessories",
+	"zubehör", "customers also", "함께 본", "함께 구매", "함께하면", "함께 보면", "추천 상품", "추천상품",
 	"연관 상품", "연관상품", "관련 상품", "관련상품", "다른 상품", "최근 본", "인기 상품", "베스트 상품", "こちらもおすすめ", "関連商品",
 	"この商品を見た人", "kunden, die", "das könnte", "ähnliche", "vous aimerez", "produits similaires", "quem viu", "quem comprou",
 	"produtos relacionados", "veja também", "también te", "productos relacionados"}
