@@ -60,6 +60,21 @@ func lockProductByHash(ctx context.Context, tx *sql.Tx, hash string) (productRow
 	return scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM products WHERE url_hash = ? FOR UPDATE`, hash))
 }
 
+// level is the product's stored state as the change decision sees it.
+func (p productRow) level() level {
+	return level{known: p.checkedOK, price: p.price, currency: p.currency, availability: p.availability,
+		allTimeLow: p.allTimeLow, allTimeHigh: p.allTimeHigh, lastDrop: p.lastDrop}
+}
+
+// productSeen is what the page shows of the product itself.
+func productSeen(p *extract.Product) seen {
+	cur := p.Currency
+	if p.Price != nil && p.Price.Currency != "" {
+		cur = p.Price.Currency
+	}
+	return seen{price: minorOf(p.Price), listPrice: minorOf(p.ListPrice), currency: cur, availability: availabilityOf(p.Availability)}
+}
+
 // saved is what saveProduct wrote.
 type saved struct {
 	productID  int64
@@ -68,97 +83,97 @@ type saved struct {
 	event      *events.PriceChanged // nil when nothing to alert about
 }
 
-// saveProduct upserts the product and its variants from a successful check,
-// records price observations, and builds the price.changed event. The
-// product row is locked for the whole transaction, so concurrent checks of
-// one product serialise and all-time figures stay right.
+// saveProduct records a successful check: it locks (creating if needed)
+// the product row, decides what changed for the product and each variant,
+// writes their observations and new state, and builds the price.changed
+// event. The product row is locked for the whole transaction, so
+// concurrent checks of one product serialise and all-time figures stay
+// right.
 func (w *Worker) saveProduct(ctx context.Context, tx *sql.Tx, t target, oc outcome, now time.Time) (saved, error) {
 	p := oc.product
-	// Create the row if needed; either way its id comes back and it is locked.
+	prev, err := lockProduct(ctx, tx, t)
+	if err != nil {
+		return saved{}, err
+	}
+	obs := productSeen(p)
+	d := decide(prev.level(), obs)
+	out := saved{productID: prev.id, firstSight: !prev.known()}
+	obsID, err := observeProduct(ctx, tx, prev.id, d, obs, now)
+	if err != nil {
+		return out, err
+	}
+	if d.change != nil {
+		out.changes = append(out.changes, *d.change)
+	}
+	vs, err := saveVariants(ctx, tx, prev.id, p.Variants, prev.currency, d.currency, now)
+	if err != nil {
+		return out, err
+	}
+	out.changes = append(out.changes, vs.changes...)
+	if obsID == 0 {
+		obsID = vs.firstObs
+	}
+	if err := updateProduct(ctx, tx, t, oc, prev, d, d.changed || vs.changed, now); err != nil {
+		return out, err
+	}
+	if !out.firstSight && len(out.changes) > 0 {
+		title := p.Title
+		if title == "" {
+			title = t.url
+		}
+		out.event = &events.PriceChanged{
+			ProductID: prev.id, ObservationID: obsID, Title: title, URL: t.url, Image: p.Image,
+			Currency: d.currency, CheckedAt: now, Changes: out.changes,
+		}
+	}
+	return out, nil
+}
+
+// known reports an earlier successful check of the product.
+func (p productRow) known() bool { return p.checkedOK }
+
+// lockProduct creates the product row of t if needed and returns it
+// locked; either way its id comes back from the upsert.
+func lockProduct(ctx context.Context, tx *sql.Tx, t target) (productRow, error) {
 	r, err := tx.ExecContext(ctx, `INSERT INTO products (url_hash, canonical_url, shop) VALUES (?, ?, ?)
 		ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`, t.hash, t.url, clip(t.shop, 64))
 	if err != nil {
-		return saved{}, fmt.Errorf("upsert product %s: %w", t.url, err)
+		return productRow{}, fmt.Errorf("upsert product %s: %w", t.url, err)
 	}
 	id, err := r.LastInsertId()
 	if err != nil {
-		return saved{}, err
+		return productRow{}, err
 	}
 	prev, ok, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM products WHERE id = ? FOR UPDATE`, id))
 	if err != nil {
-		return saved{}, err
+		return productRow{}, err
 	}
 	if !ok {
-		return saved{}, fmt.Errorf("product %d vanished inside its transaction", id)
+		return productRow{}, fmt.Errorf("product %d vanished inside its transaction", id)
 	}
+	return prev, nil
+}
 
-	// The new product-level state.
-	cur := p.Currency
-	newPrice := minorOf(p.Price)
-	if p.Price != nil && p.Price.Currency != "" {
-		cur = p.Price.Currency
+// observeProduct writes the product's observation: a changed one, or the
+// daily "still the same" one. It returns the changed observation's id (0
+// when unchanged).
+func observeProduct(ctx context.Context, tx *sql.Tx, id int64, d decision, obs seen, now time.Time) (int64, error) {
+	if !d.changed {
+		return 0, observeDaily(ctx, tx, id, d.price, obs.listPrice, d.currency, obs.availability, now)
 	}
-	if newPrice == nil && prev.price != nil && (cur == "" || cur == prev.currency) {
-		// No price shown (typically sold out): keep the last known one.
-		newPrice, cur = prev.price, prev.currency
-	}
-	listPrice := minorOf(p.ListPrice)
-	avail := availabilityOf(p.Availability)
+	return observe(ctx, tx, id, 0, d.price, obs.listPrice, d.currency, obs.availability, true, now)
+}
 
-	first := !prev.checkedOK
-	curChanged := !first && prev.currency != "" && cur != "" && prev.currency != cur
-	changed := first || curChanged || !sameInt(prev.price, newPrice) || prev.availability != avail
-
-	atl, ath, drop := prev.allTimeLow, prev.allTimeHigh, prev.lastDrop
-	atlBefore := prev.allTimeLow
-	if curChanged { // magnitudes in different currencies do not compare
-		atl, ath, atlBefore = nil, nil, nil
-	}
-	if newPrice != nil {
-		atl, ath = minInt(atl, newPrice), maxInt(ath, newPrice)
-	}
-	if !first && !curChanged && prev.price != nil && newPrice != nil && *newPrice < *prev.price {
-		d := *prev.price - *newPrice
-		drop = &d
-	}
-
-	out := saved{productID: id, firstSight: first}
-	var obsID int64
-	if changed {
-		if obsID, err = observe(ctx, tx, id, 0, newPrice, listPrice, cur, avail, true, now); err != nil {
-			return out, err
-		}
-		if !first {
-			oldPrice := prev.price
-			if curChanged {
-				oldPrice = nil
-			}
-			out.changes = append(out.changes, events.PriceChange{
-				OldPrice: oldPrice, NewPrice: newPrice,
-				OldAvailability: prev.availability, NewAvailability: avail,
-				AllTimeLow: atlBefore, ListPrice: listPrice,
-			})
-		}
-	} else if err := observeDaily(ctx, tx, id, newPrice, listPrice, cur, avail, now); err != nil {
-		return out, err
-	}
-
-	vchanges, vobs, vchanged, err := saveVariants(ctx, tx, id, p.Variants, cur, curChanged, first, now)
-	if err != nil {
-		return out, err
-	}
-	out.changes = append(out.changes, vchanges...)
-	if obsID == 0 {
-		obsID = vobs
-	}
-
+// updateProduct writes the product's new state after a successful check.
+func updateProduct(ctx context.Context, tx *sql.Tx, t target, oc outcome, prev productRow, d decision, changed bool, now time.Time) error {
+	p := oc.product
 	var lastChanged any
-	if changed || vchanged {
+	if changed {
 		lastChanged = now
 	}
 	sources, err := json.Marshal(p.Sources)
 	if err != nil {
-		return out, fmt.Errorf("encode sources: %w", err)
+		return fmt.Errorf("encode sources: %w", err)
 	}
 	spid := p.ShopProductID
 	if spid == "" {
@@ -176,29 +191,15 @@ func (w *Worker) saveProduct(ctx context.Context, tx *sql.Tx, t target, oc outco
 		WHERE id = ?`,
 		nullString(clip(p.CanonicalURL, 2048)), clip(t.shop, 64), nullString(clip(spid, 191)),
 		nullString(clip(p.Title, 512)), nullString(clip(p.Brand, 255)), nullString(clip(p.Image, 2048)),
-		nullString(cur), newPrice, listPrice, avail, nullString(clip(p.UnitPrice, 64)), minorOf(p.ShippingFee),
+		nullString(d.currency), d.price, minorOf(p.ListPrice), availabilityOf(p.Availability), nullString(clip(p.UnitPrice, 64)), minorOf(p.ShippingFee),
 		nullString(clip(p.GTIN, 32)), nullString(clip(p.SKU, 128)), string(sources),
-		atl, ath, drop,
+		d.allTimeLow, d.allTimeHigh, d.lastDrop,
 		nullString(clip(oc.etag, 255)), nullString(clip(oc.lastModified, 64)), now, lastChanged,
-		store.NextCheck(now, prev.watchCount, prev.popularity, 0), id)
+		store.NextCheck(now, prev.watchCount, prev.popularity, 0), prev.id)
 	if err != nil {
-		return out, fmt.Errorf("update product %d: %w", id, err)
+		return fmt.Errorf("update product %d: %w", prev.id, err)
 	}
-	if err := search.Reindex(ctx, tx, id); err != nil {
-		return out, err
-	}
-
-	if !first && len(out.changes) > 0 {
-		title := p.Title
-		if title == "" {
-			title = t.url
-		}
-		out.event = &events.PriceChanged{
-			ProductID: id, ObservationID: obsID, Title: title, URL: t.url, Image: p.Image,
-			Currency: cur, CheckedAt: now, Changes: out.changes,
-		}
-	}
-	return out, nil
+	return search.Reindex(ctx, tx, prev.id)
 }
 
 // observe inserts one price observation and returns its id.

@@ -17,10 +17,8 @@ import (
 
 // variantRow is a stored variant before this check.
 type variantRow struct {
-	id           int64
-	price        *int64
-	availability string
-	allTimeLow   *int64
+	id int64
+	level
 }
 
 // VariantKey is the product_variants.variant_key of v: the shop's variant id
@@ -72,115 +70,117 @@ func variantName(v extract.Variant) string {
 	return strings.Join(vals, " / ")
 }
 
-// saveVariants upserts the page's variants, writes an observation for each
-// new or changed one and returns the changes of variants seen before, the
-// first observation id, and whether any variant changed. The caller holds
-// the product's row lock, which serialises writers of its variants.
-func saveVariants(ctx context.Context, tx *sql.Tx, productID int64, vs []extract.Variant, cur string, curChanged, first bool, now time.Time) ([]events.PriceChange, int64, bool, error) {
+// variantsSaved is what saveVariants wrote.
+type variantsSaved struct {
+	changes  []events.PriceChange // of variants seen before
+	firstObs int64                // the first observation written, 0 if none
+	changed  bool                 // any variant new or changed
+}
+
+// saveVariants upserts the page's variants and writes an observation for
+// each new or changed one, with the same change decision as the product.
+// prevCur is the product's currency before this check (variants have none
+// of their own), cur its currency now. The caller holds the product's row
+// lock, which serialises writers of its variants.
+func saveVariants(ctx context.Context, tx *sql.Tx, productID int64, vs []extract.Variant, prevCur, cur string, now time.Time) (variantsSaved, error) {
+	var out variantsSaved
 	if len(vs) == 0 {
-		return nil, 0, false, nil
+		return out, nil
 	}
+	existing, err := lockVariants(ctx, tx, productID)
+	if err != nil {
+		return out, err
+	}
+	seenKeys := map[string]bool{}
+	for _, v := range vs {
+		key := VariantKey(v)
+		if seenKeys[key] {
+			continue
+		}
+		seenKeys[key] = true
+		prev := existing[key]
+		prev.currency = prevCur
+		obs := variantSeen(v, cur)
+		d := decide(prev.level, obs)
+		name := variantName(v)
+		vid, err := upsertVariant(ctx, tx, productID, key, name, v, d, obs)
+		if err != nil {
+			return out, err
+		}
+		if !d.changed {
+			continue
+		}
+		out.changed = true
+		obsID, err := observe(ctx, tx, productID, vid, d.price, obs.listPrice, d.currency, obs.availability, true, now)
+		if err != nil {
+			return out, err
+		}
+		if out.firstObs == 0 {
+			out.firstObs = obsID
+		}
+		if d.change != nil {
+			ch := *d.change
+			ch.VariantID, ch.VariantName = vid, name
+			out.changes = append(out.changes, ch)
+		}
+	}
+	return out, nil
+}
+
+// variantSeen is what the page shows of one variant; cur is the product's
+// currency, for a variant price without its own.
+func variantSeen(v extract.Variant, cur string) seen {
+	if v.Price != nil && v.Price.Currency != "" {
+		cur = v.Price.Currency
+	}
+	return seen{price: minorOf(v.Price), listPrice: minorOf(v.ListPrice), currency: cur, availability: availabilityOf(v.Availability)}
+}
+
+// lockVariants loads and locks the stored variants of a product by key.
+func lockVariants(ctx context.Context, tx *sql.Tx, productID int64) (map[string]variantRow, error) {
 	existing := map[string]variantRow{}
 	rows, err := tx.QueryContext(ctx, `SELECT id, variant_key, price, availability, all_time_low FROM product_variants WHERE product_id = ? FOR UPDATE`, productID)
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("load variants of product %d: %w", productID, err)
+		return nil, fmt.Errorf("load variants of product %d: %w", productID, err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var (
-			r       variantRow
+			r       = variantRow{level: level{known: true}}
 			key     string
 			pr, atl sql.NullInt64
 		)
 		if err := rows.Scan(&r.id, &key, &pr, &r.availability, &atl); err != nil {
-			rows.Close()
-			return nil, 0, false, fmt.Errorf("scan variant of product %d: %w", productID, err)
+			return nil, fmt.Errorf("scan variant of product %d: %w", productID, err)
 		}
 		r.price, r.allTimeLow = intPtr(pr), intPtr(atl)
 		existing[key] = r
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, false, fmt.Errorf("load variants of product %d: %w", productID, err)
+		return nil, fmt.Errorf("load variants of product %d: %w", productID, err)
 	}
+	return existing, nil
+}
 
-	var (
-		changes    []events.PriceChange
-		firstObs   int64
-		anyChanged bool
-		seen       = map[string]bool{}
-	)
-	for _, v := range vs {
-		key := VariantKey(v)
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		prev, known := existing[key]
-		vcur := cur
-		if v.Price != nil && v.Price.Currency != "" {
-			vcur = v.Price.Currency
-		}
-		np := minorOf(v.Price)
-		if np == nil && known && prev.price != nil && !curChanged {
-			np = prev.price // no price shown for this option: keep the last known
-		}
-		lp := minorOf(v.ListPrice)
-		avail := availabilityOf(v.Availability)
-		changed := !known || curChanged || !sameInt(prev.price, np) || prev.availability != avail
-
-		atl, atlBefore := prev.allTimeLow, prev.allTimeLow
-		if curChanged {
-			atl, atlBefore = nil, nil
-		}
-		if np != nil {
-			atl = minInt(atl, np)
-		}
-		opts := v.Options
-		if opts == nil {
-			opts = map[string]string{}
-		}
-		optJSON, err := json.Marshal(opts)
-		if err != nil {
-			return nil, 0, false, fmt.Errorf("encode variant options: %w", err)
-		}
-		name := variantName(v)
-		r, err := tx.ExecContext(ctx, `INSERT INTO product_variants
-			(product_id, variant_key, name, options, price, list_price, availability, sku, all_time_low)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), name = VALUES(name), options = VALUES(options),
-				price = VALUES(price), list_price = VALUES(list_price), availability = VALUES(availability),
-				sku = VALUES(sku), all_time_low = VALUES(all_time_low)`,
-			productID, key, nullString(clip(name, 512)), string(optJSON), np, lp, avail, nullString(clip(v.SKU, 128)), atl)
-		if err != nil {
-			return nil, 0, false, fmt.Errorf("upsert variant %q of product %d: %w", key, productID, err)
-		}
-		vid, err := r.LastInsertId()
-		if err != nil {
-			return nil, 0, false, err
-		}
-		if !changed {
-			continue
-		}
-		anyChanged = true
-		obs, err := observe(ctx, tx, productID, vid, np, lp, vcur, avail, true, now)
-		if err != nil {
-			return nil, 0, false, err
-		}
-		if firstObs == 0 {
-			firstObs = obs
-		}
-		if known && !first {
-			oldPrice := prev.price
-			if curChanged {
-				oldPrice = nil
-			}
-			changes = append(changes, events.PriceChange{
-				VariantID: vid, VariantName: name,
-				OldPrice: oldPrice, NewPrice: np,
-				OldAvailability: prev.availability, NewAvailability: avail,
-				AllTimeLow: atlBefore, ListPrice: lp,
-			})
-		}
+// upsertVariant writes a variant's new state and returns its id.
+func upsertVariant(ctx context.Context, tx *sql.Tx, productID int64, key, name string, v extract.Variant, d decision, obs seen) (int64, error) {
+	opts := v.Options
+	if opts == nil {
+		opts = map[string]string{}
 	}
-	return changes, firstObs, anyChanged, nil
+	optJSON, err := json.Marshal(opts)
+	if err != nil {
+		return 0, fmt.Errorf("encode variant options: %w", err)
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO product_variants
+		(product_id, variant_key, name, options, price, list_price, availability, sku, all_time_low)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), name = VALUES(name), options = VALUES(options),
+			price = VALUES(price), list_price = VALUES(list_price), availability = VALUES(availability),
+			sku = VALUES(sku), all_time_low = VALUES(all_time_low)`,
+		productID, key, nullString(clip(name, 512)), string(optJSON), d.price, obs.listPrice, obs.availability, nullString(clip(v.SKU, 128)), d.allTimeLow)
+	if err != nil {
+		return 0, fmt.Errorf("upsert variant %q of product %d: %w", key, productID, err)
+	}
+	return r.LastInsertId()
 }
