@@ -82,6 +82,28 @@ func (c *Config) Validate() error {
 	if err := c.validateCognito(); err != nil {
 		return err
 	}
+	c.applyDefaults()
+	switch {
+	case c.ProductCacheTTL < 0:
+		return fmt.Errorf("api: product cache TTL must be >= 0, got %s", c.ProductCacheTTL)
+	case c.RecentWindow < 0:
+		return fmt.Errorf("api: recent window must be >= 0, got %s", c.RecentWindow)
+	case c.MaxBodyBytes < 1024:
+		return fmt.Errorf("api: max body bytes must be >= 1024, got %d", c.MaxBodyBytes)
+	case c.RequestTimeout < 0, c.MaxWait < 0, c.PollInterval < 0:
+		return errors.New("api: timeouts must be positive")
+	case c.UserRate < 0 || c.IPRate < 0 || c.UserBurst < 1 || c.IPBurst < 1:
+		return errors.New("api: rates must be positive and bursts >= 1")
+	case c.GroupCommitMax < 1:
+		return fmt.Errorf("api: group commit max must be >= 1, got %d", c.GroupCommitMax)
+	case c.PageSize < 1 || c.MaxPageSize < c.PageSize:
+		return fmt.Errorf("api: page size %d must be 1..max page size %d", c.PageSize, c.MaxPageSize)
+	}
+	return nil
+}
+
+// applyDefaults replaces zero fields with their defaults.
+func (c *Config) applyDefaults() {
 	if c.RecentWindow == 0 {
 		c.RecentWindow = time.Hour
 	}
@@ -118,23 +140,6 @@ func (c *Config) Validate() error {
 	if c.MaxPageSize == 0 {
 		c.MaxPageSize = 100
 	}
-	switch {
-	case c.ProductCacheTTL < 0:
-		return fmt.Errorf("api: product cache TTL must be >= 0, got %s", c.ProductCacheTTL)
-	case c.RecentWindow < 0:
-		return fmt.Errorf("api: recent window must be >= 0, got %s", c.RecentWindow)
-	case c.MaxBodyBytes < 1024:
-		return fmt.Errorf("api: max body bytes must be >= 1024, got %d", c.MaxBodyBytes)
-	case c.RequestTimeout < 0, c.MaxWait < 0, c.PollInterval < 0:
-		return errors.New("api: timeouts must be positive")
-	case c.UserRate < 0 || c.IPRate < 0 || c.UserBurst < 1 || c.IPBurst < 1:
-		return errors.New("api: rates must be positive and bursts >= 1")
-	case c.GroupCommitMax < 1:
-		return fmt.Errorf("api: group commit max must be >= 1, got %d", c.GroupCommitMax)
-	case c.PageSize < 1 || c.MaxPageSize < c.PageSize:
-		return fmt.Errorf("api: page size %d must be 1..max page size %d", c.PageSize, c.MaxPageSize)
-	}
-	return nil
 }
 
 var (

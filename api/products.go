@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
@@ -99,58 +100,78 @@ func parseTimeParam(v string) (time.Time, error) {
 	return t, nil
 }
 
-// history reads a product's observations for variant in [from, to].
+// historyParams are the from, to and variant of a history request.
+type historyParams struct {
+	from, to time.Time
+	variant  int64
+}
+
+// parseHistoryParams reads from (default 90 days ago), to (default now)
+// and variant (default 0, the product).
+func parseHistoryParams(c *gin.Context) (historyParams, error) {
+	h := historyParams{to: time.Now().UTC()}
+	h.from = h.to.AddDate(0, 0, -90)
+	var err error
+	if v := c.Query("from"); v != "" {
+		if h.from, err = parseTimeParam(v); err != nil {
+			return h, badParam("from: %v", err)
+		}
+	}
+	if v := c.Query("to"); v != "" {
+		if h.to, err = parseTimeParam(v); err != nil {
+			return h, badParam("to: %v", err)
+		}
+	}
+	if h.to.Before(h.from) {
+		return h, badParam("to is before from")
+	}
+	if v := c.Query("variant"); v != "" {
+		if h.variant, err = strconv.ParseInt(v, 10, 64); err != nil || h.variant < 0 {
+			return h, badParam("variant must be a variant id (0 for the product)")
+		}
+	}
+	return h, nil
+}
+
+// history reads a product's observations for variant in [from, to],
+// answering the request itself when it fails.
 func (s *server) history(c *gin.Context) (*Product, []Observation, bool) {
 	id, ok := pathID(c, "id")
 	if !ok {
 		return nil, nil, false
 	}
+	h, err := parseHistoryParams(c)
+	if err != nil {
+		s.failErr(c, err)
+		return nil, nil, false
+	}
 	ctx := c.Request.Context()
-	to := time.Now().UTC()
-	from := to.AddDate(0, 0, -90)
-	var err error
-	if v := c.Query("from"); v != "" {
-		if from, err = parseTimeParam(v); err != nil {
-			fail(c, http.StatusBadRequest, "invalid-parameter", "from: "+err.Error())
-			return nil, nil, false
-		}
-	}
-	if v := c.Query("to"); v != "" {
-		if to, err = parseTimeParam(v); err != nil {
-			fail(c, http.StatusBadRequest, "invalid-parameter", "to: "+err.Error())
-			return nil, nil, false
-		}
-	}
-	if to.Before(from) {
-		fail(c, http.StatusBadRequest, "invalid-parameter", "to is before from")
-		return nil, nil, false
-	}
-	var variant int64
-	if v := c.Query("variant"); v != "" {
-		if variant, err = strconv.ParseInt(v, 10, 64); err != nil || variant < 0 {
-			fail(c, http.StatusBadRequest, "invalid-parameter", "variant must be a variant id (0 for the product)")
-			return nil, nil, false
-		}
-	}
 	p, err := s.loadProduct(ctx, id)
-	if errors.Is(err, errNotFound) {
-		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d does not exist", id))
-		return nil, nil, false
+	switch {
+	case errors.Is(err, errNotFound):
+		err = clientErr(http.StatusNotFound, "not-found", "product %d does not exist", id)
+	case err == nil && h.variant != 0 && !hasVariant(p, h.variant):
+		err = clientErr(http.StatusNotFound, "not-found", "product %d has no variant %d", id, h.variant)
 	}
 	if err != nil {
 		s.failErr(c, err)
 		return nil, nil, false
 	}
-	if variant != 0 && !hasVariant(p, variant) {
-		fail(c, http.StatusNotFound, "not-found", fmt.Sprintf("product %d has no variant %d", id, variant))
-		return nil, nil, false
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT observed_at, price, list_price, COALESCE(currency, ''), availability
-		FROM price_observations WHERE product_id = ? AND variant_id = ? AND observed_at BETWEEN ? AND ?
-		ORDER BY observed_at, id LIMIT 5000`, id, variant, from, to)
+	obs, err := s.observations(ctx, p, h)
 	if err != nil {
 		s.failErr(c, fmt.Errorf("history of %d: %w", id, err))
 		return nil, nil, false
+	}
+	return p, obs, true
+}
+
+// observations reads the price history of p in h, oldest first.
+func (s *server) observations(ctx context.Context, p *Product, h historyParams) ([]Observation, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT observed_at, price, list_price, COALESCE(currency, ''), availability
+		FROM price_observations WHERE product_id = ? AND variant_id = ? AND observed_at BETWEEN ? AND ?
+		ORDER BY observed_at, id LIMIT 5000`, p.ID, h.variant, h.from, h.to)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	obs := []Observation{}
@@ -161,21 +182,16 @@ func (s *server) history(c *gin.Context) (*Product, []Observation, bool) {
 			cur    string
 		)
 		if err := rows.Scan(&o.At, &pr, &lp, &cur, &o.Availability); err != nil {
-			s.failErr(c, fmt.Errorf("scan observation: %w", err))
-			return nil, nil, false
+			return nil, fmt.Errorf("scan observation: %w", err)
 		}
 		if cur == "" {
 			cur = p.Currency
 		}
-		o.At, o.VariantID = o.At.UTC(), variant
+		o.At, o.VariantID = o.At.UTC(), h.variant
 		o.Price, o.ListPrice = money(pr, cur), money(lp, cur)
 		obs = append(obs, o)
 	}
-	if err := rows.Err(); err != nil {
-		s.failErr(c, fmt.Errorf("history of %d: %w", id, err))
-		return nil, nil, false
-	}
-	return p, obs, true
+	return obs, rows.Err()
 }
 
 func hasVariant(p *Product, id int64) bool {
