@@ -355,10 +355,11 @@ func titleLike(n *html.Node) bool {
 	if v := attr(n, "itemprop"); v == "name" {
 		return true
 	}
-	c := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-	if c == " " {
+	cls, id := attr(n, "class"), attr(n, "id")
+	if cls == "" && id == "" || !containsFoldAny(cls, titleHints) && !containsFoldAny(id, titleHints) {
 		return false
 	}
+	c := strings.ToLower(cls + " " + id)
 	for _, w := range []string{"pageheading", "page-heading", "page_heading", "pagetitle", "page-title", "page_title"} {
 		if strings.Contains(c, w) {
 			return true
@@ -419,4 +420,20 @@ func relatedHeading(c *html.Node, t shortText) bool {
 		return false
 	}
 	return containsAny(strings.ToLower(s), relatedPhrases)
+}
+
+// titleHints are what a title-like class or id must contain (lower case).
+var titleHints = []string{"tit", "nam", "nm", "head", "subject"}
+
+// containsFoldAny reports whether s contains one of the lower-case ASCII
+// words, ignoring ASCII case, without allocating.
+func containsFoldAny(s string, words []string) bool {
+	for i := 0; i < len(s); i++ {
+		for _, w := range words {
+			if len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
 }

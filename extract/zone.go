@@ -154,10 +154,25 @@ func classify(n *html.Node) zone {
 // attribute).
 func valueZone(v string) zone {
 	var z zone
-	for _, f := range strings.Fields(v) {
-		z |= nameZone(f)
+	for len(v) > 0 {
+		i := 0
+		for i < len(v) && isHTMLSpace(v[i]) {
+			i++
+		}
+		j := i
+		for j < len(v) && !isHTMLSpace(v[j]) {
+			j++
+		}
+		if j > i {
+			z |= nameZone(v[i:j])
+		}
+		v = v[j:]
 	}
 	return z
+}
+
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'
 }
 
 // nameZone is the zone one name says ("old-price", "productSalePrice"):
@@ -169,8 +184,7 @@ func nameZone(name string) zone {
 	if words == 0 {
 		return 0
 	}
-	l := strings.ToLower(name)
-	if strings.HasPrefix(l, "with") || strings.HasPrefix(l, "has") {
+	if hasPrefixFold(name, "with") || hasPrefixFold(name, "has") {
 		return 0
 	}
 	var z zone
@@ -199,9 +213,11 @@ func nameZone(name string) zone {
 	if words&wOption != 0 {
 		z |= zOption
 	}
-	switch l {
-	case "hidden", "hide", "d-none", "is-hidden", "js-hidden", "u-hidden", "invisible", "display-none", "hidden-item", "ishidden":
-		z |= zInvisible
+	if words&wHidden != 0 {
+		switch strings.ToLower(name) {
+		case "hidden", "hide", "d-none", "is-hidden", "js-hidden", "u-hidden", "invisible", "display-none", "hidden-item", "ishidden":
+			z |= zInvisible
+		}
 	}
 	return z
 }
@@ -209,10 +225,11 @@ func nameZone(name string) zone {
 // classWords splits an attribute value into words (at non-alphanumerics
 // and camelCase humps) and returns the union of their word classes; two
 // adjacent words are also looked up as one ("cross-sell", "mini-cart").
+// It does not allocate.
 func classWords(s string) uint16 {
 	var out uint16
-	var buf [48]byte
-	prev := ""
+	var buf [96]byte // previous word, then the current one
+	prevLen := 0
 	for i := 0; i < len(s); {
 		for i < len(s) && !isAlnum(s[i]) {
 			i++
@@ -229,22 +246,27 @@ func classWords(s string) uint16 {
 		}
 		w := s[i:j]
 		i = j
-		if len(w) > len(buf) {
-			prev = ""
+		if len(w) > 47 {
+			prevLen = 0
 			continue
 		}
-		lw := lowerInto(buf[:0], w)
-		v := vocab[string(lw)]
-		if v == 0 && len(lw) > 5 {
-			v = compoundPriceWord(string(lw))
+		cur := lowerInto(buf[prevLen:prevLen], w)
+		v := vocab[string(cur)]
+		if v == 0 && len(cur) > 5 {
+			v = compoundPriceWord(string(cur))
 		}
 		out |= v
-		if prev != "" && len(prev)+len(lw) <= 40 {
-			out |= vocab[prev+string(lw)] &^ (wSale | wStrike)
+		if prevLen > 0 {
+			out |= vocab[string(buf[:prevLen+len(cur)])] &^ (wSale | wStrike)
 		}
-		prev = string(lw)
+		copy(buf[:], cur)
+		prevLen = len(cur)
 	}
 	return out
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func isAlnum(c byte) bool {
