@@ -38,6 +38,7 @@ var measureAfter = [...]string{
 	"ft", "feet", "foot", "in", "inch", "inches", "cm", "mm", "m", "km", "kg", "g",
 	"lb", "lbs", "oz", "ml", "l", "gb", "tb", "mb", "mah", "w", "v", "hz", "pcs",
 	"pc", "pack", "x", "left", "items", "item", "reviews", "ratings", "stars",
+	"bd", "ba", "bed", "beds", "bath", "baths", "sq", "sqft",
 	"인치", "개", "매", "명", "장", "권", "병", "세트", "일", "시간", "분", "년",
 	"월", "회", "번", "위", "점", "건", "×",
 }

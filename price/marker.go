@@ -226,7 +226,7 @@ func markerAfter(s string, i int) marker {
 		}
 	}
 	if w, ok := wordAfter(s, j); ok {
-		return marker{code: w.code, fam: w.fam, at: j + len(w.word)}
+		return marker{code: w.code, fam: w.fam, weak: w.weak, at: j + len(w.word)}
 	}
 	return marker{}
 }

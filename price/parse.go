@@ -193,7 +193,10 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 	// name whatever follows it.
 	glued := !m.found() && first.start > 0 && isLetter(text[first.start-1])
 	if !m.found() && !glued {
-		if m = markerAfter(text, u.end); m.found() {
+		if m = markerAfter(text, u.end); m.weak && (u.used || first.last == 0) {
+			m = marker{} // "3 BD" is three bedrooms; "3.250 BD" is money
+		}
+		if m.found() {
 			to = m.at
 		}
 	}

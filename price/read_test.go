@@ -63,7 +63,6 @@ func TestReadThreeDecimalCurrencies(t *testing.T) {
 		{"KWD 3.250", "", found(3250, "KWD")},
 		{"1,250.500 KD", "", found(1250500, "KWD")},
 		{"3.25 KD", "", found(3250, "KWD")},
-		{"KD 12", "", found(12000, "KWD")},
 		{"3.250 د.ك", "", found(3250, "KWD")},
 		{"BD 4.500", "", found(4500, "BHD")},
 		{"4.500 BHD", "", found(4500, "BHD")},
@@ -80,6 +79,11 @@ func TestReadThreeDecimalCurrencies(t *testing.T) {
 		{"3.250", "OMR", found(3250, "OMR")},
 		// Without any currency "3.250" is three thousand two hundred fifty.
 		{"3.250", "", found(325000, "")},
+		// After a number without decimal part the abbreviations are
+		// ordinary words ("3 BD" is three bedrooms); before it they are
+		// still currencies.
+		{"3 BD 2 BA", "", none},
+		{"KD 12", "", found(12000, "KWD")},
 		// Four fraction digits cannot be fils.
 		{"3.2501 KD", "", none},
 	})

@@ -14,8 +14,11 @@ type currencyWord struct {
 	// fold matches ASCII letters case-insensitively ("yen", "Yen", "YEN");
 	// abbreviations such as "RM" or "KD" match exactly as written.
 	fold bool
-	// weak words (a single capital letter, "R" or "Q") only count before a
-	// number that cannot be an ordinal or a label: see weakNumberOK.
+	// weak words are also ordinary abbreviations ("Q4", "3 BD 2 BA" for
+	// bedrooms and baths). Before a number ("R", "Q", "KD", "BD" ...) they
+	// only count when the number cannot be an ordinal or a label (see
+	// weakNumberOK); after it only when the number has a decimal part
+	// ("3.250 KD").
 	weak bool
 }
 
@@ -28,13 +31,13 @@ var prefixWords = [...]currencyWord{
 	{word: "Rp.", code: "IDR"},
 	{word: "Rp", code: "IDR"},
 	{word: "RM", code: "MYR"},
-	{word: "KD", code: "KWD"},
-	{word: "BD", code: "BHD"},
-	{word: "JD", code: "JOD"},
+	{word: "KD", code: "KWD", weak: true},
+	{word: "BD", code: "BHD", weak: true},
+	{word: "JD", code: "JOD", weak: true},
 	{word: "R.O.", code: "OMR"},
-	{word: "RO", code: "OMR"},
-	{word: "LD", code: "LYD"},
-	{word: "DT", code: "TND"},
+	{word: "RO", code: "OMR", weak: true},
+	{word: "LD", code: "LYD", weak: true},
+	{word: "DT", code: "TND", weak: true},
 	{word: "S/.", code: "PEN"},
 	{word: "S/", code: "PEN"},
 	{word: "TL", code: "TRY"},
@@ -65,13 +68,13 @@ var suffixWords = [...]currencyWord{
 	{word: "euro", code: "EUR", fold: true},
 	{word: "dollars", code: "USD", fam: famDollar, fold: true},
 	{word: "rupees", code: "INR", fam: famRupee, fold: true},
-	{word: "KD", code: "KWD"},
-	{word: "BD", code: "BHD"},
-	{word: "JD", code: "JOD"},
-	{word: "R.O.", code: "OMR"},
-	{word: "RO", code: "OMR"},
-	{word: "LD", code: "LYD"},
-	{word: "DT", code: "TND"},
+	{word: "KD", code: "KWD", weak: true},
+	{word: "BD", code: "BHD", weak: true},
+	{word: "JD", code: "JOD", weak: true},
+	{word: "R.O.", code: "OMR", weak: true},
+	{word: "RO", code: "OMR", weak: true},
+	{word: "LD", code: "LYD", weak: true},
+	{word: "DT", code: "TND", weak: true},
 	{word: "TL", code: "TRY"},
 	{word: "RM", code: "MYR"},
 	{word: "zł", code: "PLN"},
