@@ -14,7 +14,7 @@ func (p *page) amazon() *candidate {
 		"#corePrice_feature_div .a-price .a-offscreen",
 		"#corePrice_feature_div .a-offscreen",
 		"#apex_desktop .priceToPay .a-offscreen",
-		"#priceblock_dealprice", "#priceblock_ourprice", "#price_inside_buybox", "#newBuyBoxPrice",
+		"#priceblock_dealprice", "#priceblock_saleprice", "#priceblock_ourprice", "#price_inside_buybox", "#newBuyBoxPrice",
 		"#kindle-price", "#buyNewSection .offer-price", "#buybox .offer-price", "#actualPriceValue")
 	if c.price != nil {
 		cur = c.price.Currency

@@ -44,7 +44,8 @@ var (
 	feeLabels = []string{"배송", "적립", "포인트", "마일리지", "쿠폰", "할부", "무이자", "월 ", "/월", "개월", "할인금액", "절약",
 		"이상 구매", "이상 무료", "shipping", "delivery", "save ", "you save", "saving", "% off", " off", "/mo", "per month", "a month",
 		"monthly", "installment", "points", "reward", "cashback", "club price", "member price", "members price", "membership", "or 4", "interest", "from ", "starting at", "as low as",
-		"versand", "livraison", "envío", "送料", "ポイント", "+消費税", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
+		"versand", "livraison", "envío", "送料", "ポイント", "+消費税", "im monat", "monatlich", "finanzierung", "par mois",
+		"al mes", "gesamtpreis", "total price", "price for all", "preis für alle", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
 )
 
 // freeShipping removes free-delivery notes, which follow a product's price
