@@ -37,7 +37,9 @@ func (p *page) amazon() *candidate {
 	if c.availability == "" && c.price != nil && p.exists("#add-to-cart-button, #buy-now-button, #one-click-button, #add-to-cart-button-ubb") {
 		c.availability = InStock
 	}
-	c.isProduct = c.title != "" && (c.price != nil || c.availability != "")
+	// A product detail page (/dp/ASIN) with its title is a product, even
+	// when no offer is shown; on other pages a price or stock state must be.
+	c.isProduct = c.title != "" && (c.price != nil || c.availability != "" || amazonPath.MatchString(p.url.Path))
 	if c.title == "" && c.price == nil {
 		return nil
 	}
