@@ -196,25 +196,16 @@ func (e Envelope) Validate() error {
 	return nil
 }
 
-// DecodeEnvelope parses a message body holding an Envelope. Bodies that are
-// not a valid envelope are reported as permanent failures (they go to the DLQ
-// without burning retries).
-//
-// The plain bodies Envelope.Marshal writes are read by a decoder over the
-// envelope's fixed fields; anything else by encoding/json. Either way a
-// body is accepted, with the same result, exactly when encoding/json
-// accepts it (FuzzDecodeEnvelope checks this).
+// DecodeEnvelope parses a message body holding an Envelope, as SNS
+// delivers it with raw message delivery on (the body is the envelope) or
+// off (the envelope is the Message of an SNS notification document, see
+// UnwrapSNS). Bodies that are not a valid envelope are reported as
+// permanent failures (they go to the DLQ without burning retries).
 func DecodeEnvelope(body []byte) (Envelope, error) {
-	env, ok := decodeEnvelopeFast(body)
-	if !ok {
-		return decodeEnvelopeJSON(body)
+	body, _, err := UnwrapSNS(body)
+	if err != nil {
+		return Envelope{}, err
 	}
-	return checkEnvelope(env)
-}
-
-// decodeEnvelopeJSON is DecodeEnvelope with encoding/json alone: the
-// reference the fast path is held to, and the path of every body it declines.
-func decodeEnvelopeJSON(body []byte) (Envelope, error) {
 	var env Envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return Envelope{}, Permanent(fmt.Errorf("decode envelope: %w", err))

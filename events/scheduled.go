@@ -4,52 +4,77 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// eventBridgeEvent is the envelope EventBridge wraps around events it
-// delivers to an SQS target.
+// eventBridgeEvent is the event EventBridge delivers to an SQS target
+// (EventBridge user guide, "Amazon EventBridge events": version, id,
+// detail-type, source, account, time, region, resources, detail).
 type eventBridgeEvent struct {
 	Version    string          `json:"version"`
 	ID         string          `json:"id"`
 	DetailType string          `json:"detail-type"`
 	Source     string          `json:"source"`
 	Time       time.Time       `json:"time"`
+	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
 }
 
-// DecodeScheduled decodes a batch-queue message in either form a schedule can
-// deliver:
-//   - EventBridge Scheduler raw input: the target Input is a ddokso Envelope
-//     (see ScheduleInput), or
-//   - an EventBridge event envelope ({"detail-type": ..., "detail": {...}}),
-//     whose detail-type is the event type and detail the payload.
+// tickTypes are the event types a schedule may deliver.
+var tickTypes = []string{TypeRescrapeDue, TypeDigestDaily, TypeCleanupDaily}
+
+// isTickType reports whether typ is one of tickTypes.
+func isTickType(typ string) bool {
+	for _, t := range tickTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleTickType maps the name of an EventBridge scheduled rule to the tick
+// type it names: a rule "<prefix>-rescrape-due" (the schedule names of
+// infra.Default, the type with '.' written '-') fires rescrape.due.
+func ruleTickType(ruleARN string) (string, bool) {
+	_, name, ok := strings.Cut(ruleARN, ":rule/")
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexByte(name, '/'); i >= 0 { // rule/<bus>/<name>
+		name = name[i+1:]
+	}
+	for _, t := range tickTypes {
+		suffix := strings.ReplaceAll(t, ".", "-")
+		if name == suffix || strings.HasSuffix(name, "-"+suffix) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// DecodeScheduled decodes a batch-queue message in each form a schedule
+// can deliver, with or without SNS's notification wrapper (UnwrapSNS):
+//   - EventBridge Scheduler's SQS target Input with its context attributes
+//     filled: a ddokso Envelope (see ScheduleInput);
+//   - an EventBridge scheduled rule's event (source "aws.events",
+//     detail-type "Scheduled Event", detail {}): the tick of the schedule
+//     its rule is named after (ruleTickType), scheduled at the event's
+//     time; a rule named after no schedule is rejected permanently;
+//   - an event put on a bus by a tool (PutEvents; its source may not start
+//     with "aws."): detail-type names the tick type, detail may hold
+//     scheduled_at. Any other detail-type is rejected permanently.
 //
-// The tick's dedupe key is its type plus its scheduled time, so the same tick
-// delivered twice has one effect.
+// The tick's dedupe key is its type plus its scheduled time, so the same
+// firing delivered twice, or in two forms, has one effect.
 func DecodeScheduled(body []byte) (Envelope, error) {
+	body, _, err := UnwrapSNS(body)
+	if err != nil {
+		return Envelope{}, err
+	}
 	if bytes.Contains(body, []byte(`"detail-type"`)) {
-		var ev eventBridgeEvent
-		if err := json.Unmarshal(body, &ev); err != nil {
-			return Envelope{}, Permanent(fmt.Errorf("decode eventbridge event: %w", err))
-		}
-		if ev.DetailType == "" || ev.ID == "" {
-			return Envelope{}, Permanent(fmt.Errorf("decode eventbridge event: missing id or detail-type"))
-		}
-		detail := ev.Detail
-		if len(detail) == 0 || string(detail) == "null" {
-			detail = json.RawMessage(`{}`)
-		}
-		var tick Tick
-		_ = json.Unmarshal(detail, &tick)
-		if tick.ScheduledAt.IsZero() {
-			tick.ScheduledAt = ev.Time
-			detail, _ = json.Marshal(tick)
-		}
-		return Envelope{
-			ID: ev.ID, Type: ev.DetailType, Version: 1, OccurredAt: ev.Time.UTC(),
-			DedupKey: tickKey(ev.DetailType, tick.ScheduledAt), Payload: detail,
-		}, nil
+		return decodeEventBridge(body)
 	}
 	env, err := DecodeEnvelope(body)
 	if err != nil {
@@ -62,6 +87,54 @@ func DecodeScheduled(body []byte) (Envelope, error) {
 		}
 	}
 	return env, nil
+}
+
+// decodeEventBridge is DecodeScheduled for the EventBridge event forms.
+func decodeEventBridge(body []byte) (Envelope, error) {
+	var ev eventBridgeEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return Envelope{}, Permanent(fmt.Errorf("decode eventbridge event: %w", err))
+	}
+	if ev.DetailType == "" || ev.ID == "" || ev.Time.IsZero() {
+		return Envelope{}, Permanent(fmt.Errorf("decode eventbridge event: missing id, detail-type or time"))
+	}
+	var typ string
+	switch {
+	case ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
+		for _, r := range ev.Resources {
+			if t, ok := ruleTickType(r); ok {
+				typ = t
+				break
+			}
+		}
+		if typ == "" {
+			return Envelope{}, Permanent(fmt.Errorf("eventbridge scheduled event %s: rule %v names no ddokso schedule (a rule's name must end in -rescrape-due, -digest-daily or -cleanup-daily)", ev.ID, ev.Resources))
+		}
+	case strings.HasPrefix(ev.Source, "aws."):
+		return Envelope{}, Permanent(fmt.Errorf("eventbridge event %s: %s %q is not a schedule", ev.ID, ev.Source, ev.DetailType))
+	case isTickType(ev.DetailType):
+		typ = ev.DetailType
+	default:
+		return Envelope{}, Permanent(fmt.Errorf("eventbridge event %s from %s: detail-type %q is not a ddokso tick", ev.ID, ev.Source, ev.DetailType))
+	}
+	var tick Tick
+	if len(ev.Detail) > 0 && string(ev.Detail) != "null" {
+		if err := json.Unmarshal(ev.Detail, &tick); err != nil {
+			return Envelope{}, Permanent(fmt.Errorf("eventbridge event %s: detail: %w", ev.ID, err))
+		}
+	}
+	if tick.ScheduledAt.IsZero() {
+		tick.ScheduledAt = ev.Time
+	}
+	tick.ScheduledAt = tick.ScheduledAt.UTC()
+	payload, err := json.Marshal(tick)
+	if err != nil {
+		return Envelope{}, Permanent(fmt.Errorf("eventbridge event %s: %w", ev.ID, err))
+	}
+	return Envelope{
+		ID: ev.ID, Type: typ, Version: 1, OccurredAt: ev.Time.UTC(),
+		DedupKey: tickKey(typ, tick.ScheduledAt), Payload: payload,
+	}, nil
 }
 
 func tickKey(typ string, at time.Time) string {
