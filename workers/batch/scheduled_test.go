@@ -36,7 +36,7 @@ func TestHandleBothScheduleForms(t *testing.T) {
 	// though the lease is cleared.
 	_, err = db.ExecContext(ctx, `UPDATE products SET lease_until = NULL`)
 	require.NoError(t, err)
-	eb := `{"version":"0","id":"ev-1","detail-type":"rescrape.due","source":"aws.scheduler","time":"` + at.Format(time.RFC3339) + `","detail":{}}`
+	eb := `{"version":"0","id":"ev-1","detail-type":"rescrape.due","source":"com.ddokso.ops","time":"` + at.Format(time.RFC3339) + `","detail":{}}`
 	env2, err := events.DecodeScheduled([]byte(eb))
 	require.NoError(t, err)
 	require.Equal(t, env.Key(), env2.Key())
@@ -94,7 +94,7 @@ func TestLocalSchedulerPutsTicks(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 	m := out.Messages[0]
-	require.Equal(t, events.TypeRescrapeDue, aws.ToString(m.MessageAttributes["type"].StringValue))
+	require.Empty(t, m.MessageAttributes, "Scheduler's SQS target sets no message attributes")
 	env, err := events.DecodeScheduled([]byte(aws.ToString(m.Body)))
 	require.NoError(t, err)
 	var tick events.RescrapeDue

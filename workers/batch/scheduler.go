@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ddokso/ddokso/events"
@@ -26,8 +25,10 @@ type SQSSendMessageAPI interface {
 // `ddokso run` because the emulators never fire schedules. At each of a
 // schedule's firing times it puts on the batch queue exactly the message the
 // real schedule delivers: the events.NewTick body for the schedule's type
-// and scheduled time, with the same "type" message attribute. It is off
-// outside `run`: in AWS the real schedules fire.
+// and scheduled time, and nothing else. EventBridge Scheduler's SQS target
+// sets no message attributes (its SqsParameters hold only MessageGroupId),
+// so neither does the stand-in. It is off outside `run`: in AWS the real
+// schedules fire.
 type LocalScheduler struct {
 	client    SQSSendMessageAPI
 	url       string
@@ -122,9 +123,6 @@ func (s *LocalScheduler) Fire(ctx context.Context, sc infra.Schedule, at time.Ti
 	_, err = s.client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:    &s.url,
 		MessageBody: aws.String(string(body)),
-		MessageAttributes: map[string]types.MessageAttributeValue{
-			"type": {DataType: aws.String("String"), StringValue: aws.String(sc.Type)},
-		},
 	})
 	if err != nil {
 		return fmt.Errorf("send %s tick: %w", sc.Name, err)
