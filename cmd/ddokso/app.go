@@ -19,6 +19,7 @@ import (
 	"github.com/ddokso/ddokso/config"
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/internal/emulator"
 	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/telemetry"
 )
@@ -34,6 +35,9 @@ type app struct {
 	res     infra.Resolved
 	reg     *prometheus.Registry
 	metrics *events.Metrics
+	// localSES plays SES's Send events from moto (run with
+	// DDOKSO_LOCAL_SES_EVENTS); nil otherwise.
+	localSES *emulator.SESEvents
 }
 
 func newApp(ctx context.Context, needAWS bool) (*app, error) {

@@ -76,6 +76,13 @@ func cmdRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if ep := a.base.LocalSESEvents; ep != "" {
+		// moto publishes no configuration-set events: play SES's Send
+		// events, so a mail accepted by a worker that died before recording
+		// it is marked sent by its receipt, as on AWS. The notify worker's
+		// SES client hands it each send's EmailTags (notifyWorker).
+		a.localSES = &emulator.SESEvents{Moto: ep, SNS: a.clients.SNS, TopicARN: a.res.SESTopicARN}
+	}
 	workers, err := a.workerComponents([]string{"scrap", "notify", "batch"}, a.base.LocalScheduler != "false")
 	if err != nil {
 		return err
@@ -91,12 +98,9 @@ func cmdRun(ctx context.Context) error {
 		return err
 	}
 	comps := append(workers, apiComp, admin, relay.Run)
-	if ep := a.base.LocalSESEvents; ep != "" {
-		// moto publishes no configuration-set events: play SES's Send
-		// events, so a mail accepted by a worker that died before recording
-		// it is marked sent by its receipt, as on AWS.
-		comps = append(comps, (&emulator.SESEvents{Moto: ep, SNS: a.clients.SNS, TopicARN: a.res.SESTopicARN}).Run)
-		a.log.Info("ddokso run: SES send events played from moto's sent mail", "moto", ep)
+	if a.localSES != nil {
+		comps = append(comps, a.localSES.Run)
+		a.log.Info("ddokso run: SES send events played from moto's sent mail", "moto", a.localSES.Moto)
 	}
 	a.log.Info("ddokso run: all-in-one, starting workers", "api", a.base.HTTPAddr, "admin", a.base.AdminAddr, "topic", a.res.TopicARN)
 	return runAll(ctx, a.log, comps...)
@@ -268,7 +272,11 @@ func (a *app) notifyWorker() (*notify.Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	mailer := notify.NewSESMailer(sesv2.NewFromConfig(a.aws), cfg)
+	var sesOpts []func(*sesv2.Options)
+	if a.localSES != nil {
+		sesOpts = append(sesOpts, func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, a.localSES.RecordTags) })
+	}
+	mailer := notify.NewSESMailer(sesv2.NewFromConfig(a.aws, sesOpts...), cfg)
 	var pusher notify.Pusher
 	if cfg.VAPIDPrivateKey != "" {
 		pusher = notify.NewWebPusher(cfg, &http.Client{Timeout: 15 * time.Second})

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // SNSPublisher is the part of the SNS client SESEvents uses.
@@ -29,8 +31,14 @@ type SNSPublisher interface {
 // SESEvents reads moto's record of raw messages and publishes one "Send"
 // event per new message to an SNS topic, in SES's event-publishing format
 // (eventType, mail.messageId, timestamp, source, destination, headers and
-// the tags of the message's X-SES-MESSAGE-TAGS header, which SES removes
-// from the headers as it reads them), with the delay of one poll.
+// tags), with the delay of one poll.
+//
+// The event's tags are those SES publishes: the EmailTags of the SendEmail
+// call, which moto does not keep, so a client whose mail is played records
+// them through RecordTags; for a mail sent without API tags, the tags of
+// its X-SES-MESSAGE-TAGS header (the raw-message form, which SES removes
+// from the headers as it reads it). As on SES, API tags win: a message
+// with both gets only the API tags.
 //
 // It is test and local tooling: on AWS the configuration set's event
 // destination does this.
@@ -47,7 +55,34 @@ type SESEvents struct {
 
 	mu        sync.Mutex
 	seen      map[string]bool
+	apiTags   map[string]map[string][]string // by SES message id
 	published int
+}
+
+// RecordTags is an SDK API option for the sesv2 client whose mail is
+// played (sesv2.Options.APIOptions): it remembers each accepted SendEmail's
+// EmailTags by the message id SES returned.
+func (p *SESEvents) RecordTags(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ddokso-ses-email-tags",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			req, ok := in.Parameters.(*sesv2.SendEmailInput)
+			res, ok2 := out.Result.(*sesv2.SendEmailOutput)
+			if err != nil || !ok || !ok2 || res == nil || len(req.EmailTags) == 0 {
+				return out, md, err
+			}
+			tags := map[string][]string{}
+			for _, t := range req.EmailTags {
+				tags[aws.ToString(t.Name)] = append(tags[aws.ToString(t.Name)], aws.ToString(t.Value))
+			}
+			p.mu.Lock()
+			if p.apiTags == nil {
+				p.apiTags = map[string]map[string][]string{}
+			}
+			p.apiTags[aws.ToString(res.MessageId)] = tags
+			p.mu.Unlock()
+			return out, md, err
+		}), middleware.After)
 }
 
 // Published returns how many events SNS has accepted so far.
@@ -113,7 +148,7 @@ func (p *SESEvents) Poll(ctx context.Context) (int, error) {
 		if m.ID == "" || p.seen[m.ID] {
 			continue
 		}
-		body, err := sendEvent(m, time.Now().UTC())
+		body, err := sendEvent(m, p.apiTags[m.ID], time.Now().UTC())
 		if err != nil {
 			p.seen[m.ID] = true // a message SES would not have accepted either
 			continue
@@ -175,8 +210,9 @@ type sesHeader struct {
 	Value string `json:"value"`
 }
 
-// sendEvent renders m as SES's event-publishing "Send" event.
-func sendEvent(m MotoRaw, at time.Time) ([]byte, error) {
+// sendEvent renders m as SES's event-publishing "Send" event; apiTags are
+// the EmailTags of its SendEmail call, if known.
+func sendEvent(m MotoRaw, apiTags map[string][]string, at time.Time) ([]byte, error) {
 	raw := []byte(m.RawData)
 	if dec, err := base64.StdEncoding.DecodeString(m.RawData); err == nil {
 		raw = dec
@@ -203,6 +239,12 @@ func sendEvent(m MotoRaw, at time.Time) ([]byte, error) {
 	source := m.Source
 	if a, err := mail.ParseAddress(source); err == nil {
 		source = a.Address
+	}
+	if len(apiTags) > 0 {
+		tags = map[string][]string{}
+		for k, v := range apiTags {
+			tags[k] = v
+		}
 	}
 	if _, domain, ok := strings.Cut(source, "@"); ok {
 		tags["ses:from-domain"] = []string{domain}

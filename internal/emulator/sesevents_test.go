@@ -12,7 +12,7 @@ func TestSendEventFromRawMessage(t *testing.T) {
 	t.Parallel()
 	raw := "From: ddokso <alerts@ddokso.test>\r\nTo: u@example.com\r\nX-SES-MESSAGE-TAGS: ddokso-notification=42, campaign=drop\r\nSubject: hi\r\n\r\nbody\r\n"
 	at := time.Date(2026, 11, 29, 1, 2, 3, 4_000_000, time.UTC)
-	b, err := sendEvent(MotoRaw{ID: "m-1", Source: "alerts@ddokso.test", Destinations: []string{"u@example.com"}, RawData: raw}, at)
+	b, err := sendEvent(MotoRaw{ID: "m-1", Source: "alerts@ddokso.test", Destinations: []string{"u@example.com"}, RawData: raw}, nil, at)
 	require.NoError(t, err)
 	var ev struct {
 		EventType string `json:"eventType"`
@@ -38,6 +38,15 @@ func TestSendEventFromRawMessage(t *testing.T) {
 	}
 	require.Len(t, ev.Mail.Headers, 3)
 
-	_, err = sendEvent(MotoRaw{ID: "m-2", RawData: "not a message"}, at)
+	// With the call's EmailTags known, the event carries those alone, as
+	// SES does when a message has both.
+	b, err = sendEvent(MotoRaw{ID: "m-1", Source: "alerts@ddokso.test", Destinations: []string{"u@example.com"}, RawData: raw},
+		map[string][]string{"ddokso-notification": {"43"}}, at)
+	require.NoError(t, err)
+	ev.Mail.Tags = nil
+	require.NoError(t, json.Unmarshal(b, &ev))
+	require.Equal(t, map[string][]string{"ddokso-notification": {"43"}, "ses:from-domain": {"ddokso.test"}}, ev.Mail.Tags)
+
+	_, err = sendEvent(MotoRaw{ID: "m-2", RawData: "not a message"}, nil, at)
 	require.Error(t, err)
 }

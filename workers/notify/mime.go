@@ -26,38 +26,28 @@ type Email struct {
 	HTML string
 	// Headers are extra headers, e.g. List-Unsubscribe.
 	Headers map[string]string
-	// Tags are SES message tags. They travel in the X-SES-MESSAGE-TAGS
-	// header, which SES reads and removes before delivery, and come back
-	// in the mail.tags of every event SES publishes for the message.
-	// Names and values may hold only ASCII letters, digits, '_', '-', '.'
-	// and '@' (SES's rule).
+	// Tags are SES message tags. The SES mailer sends them as SendEmail's
+	// EmailTags (what SES v2 documents; SES publishes them in the
+	// mail.tags of every event of the message), and BuildMIME also writes
+	// them as the X-SES-MESSAGE-TAGS header, the form SendRawEmail and SMTP
+	// read, so the message keeps its tags on any raw path. SES accepts only
+	// ASCII letters, digits, '_' and '-' in names and values (at most 256
+	// characters): other characters become '_' (SESTag).
 	Tags map[string]string
 }
 
-// tagsHeader renders tags as an X-SES-MESSAGE-TAGS value.
+// tagsHeader renders tags, made SES-safe by SESTag, as an
+// X-SES-MESSAGE-TAGS value.
 func tagsHeader(tags map[string]string) (string, error) {
-	parts := make([]string, 0, len(tags))
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		if !validTag(k) || !validTag(tags[k]) {
-			return "", fmt.Errorf("SES message tag %q=%q: only letters, digits, _ - . @ allowed", k, tags[k])
-		}
-		parts = append(parts, k+"="+tags[k])
+	safe, err := sesTags(tags)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, 0, len(safe))
+	for _, k := range slices.Sorted(maps.Keys(safe)) {
+		parts = append(parts, k+"="+safe[k])
 	}
 	return strings.Join(parts, ", "), nil
-}
-
-func validTag(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.', r == '@':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // BuildMIME renders e as an RFC 5322 message: multipart/alternative with a

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
@@ -40,9 +42,11 @@ func (m *lostResponse) Send(ctx context.Context, e Email) (string, error) {
 
 // crashAfterSend returns a fixture whose first email is accepted by SES
 // but never recorded, and the id of that notification row.
-func crashAfterSend(t *testing.T) (*fixture, int64) {
+// Options (e.g. SESEvents.RecordTags) go to the mailer's SES client.
+func crashAfterSend(t *testing.T, apiOptions ...func(*middleware.Stack) error) (*fixture, int64) {
 	f := setup(t, func(c *Config) { c.RetryAfter = time.Millisecond })
-	w, err := New(f.db, &lostResponse{Mailer: NewSESMailer(sesv2.NewFromConfig(awstest.Config(t)), f.cfg)}, nil, f.cfg, slog.New(slog.DiscardHandler))
+	client := sesv2.NewFromConfig(awstest.Config(t), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, apiOptions...) })
+	w, err := New(f.db, &lostResponse{Mailer: NewSESMailer(client, f.cfg)}, nil, f.cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	f.w = w
 	pid := f.product("receipt")
@@ -70,13 +74,14 @@ func TestLostSendIsResentWithoutReceipt(t *testing.T) {
 // path (moto's sent-mail record → SES event → SNS ses-events topic → SQS
 // ses-events queue → DecodeSESEvent → HandleSESEvent) before the sweeper
 // runs: the row is marked sent with SES's message id and the mail is not
-// sent again.
+// sent again. The event's tag is the SendEmail call's EmailTags, as SES
+// publishes it.
 func TestSendReceiptClosesCrashWindow(t *testing.T) {
 	t.Parallel()
-	f, id := crashAfterSend(t)
 	stack := awstest.NewStack(t)
+	pub := &emulator.SESEvents{Moto: awstest.Endpoint(t), SNS: stack.Clients.SNS, TopicARN: stack.Resolved.SESTopicARN}
+	f, id := crashAfterSend(t, pub.RecordTags)
 	ctx := context.Background()
-	pub := &emulator.SESEvents{Moto: f.endpoint, SNS: stack.Clients.SNS, TopicARN: stack.Resolved.SESTopicARN}
 	n, err := pub.Poll(ctx)
 	require.NoError(t, err)
 	require.Positive(t, n)
@@ -133,28 +138,59 @@ func TestReceiptIgnoresForeignMail(t *testing.T) {
 	require.Nil(t, provider)
 }
 
-// TestEmailCarriesNotificationTag: every email names its row in the
-// X-SES-MESSAGE-TAGS header SES reads.
+// TestEmailCarriesNotificationTag: every email names its row in
+// SendEmail's EmailTags (the tags SES v2 documents and publishes in its
+// events), and in the X-SES-MESSAGE-TAGS header for raw paths.
 func TestEmailCarriesNotificationTag(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
+	var calls []*sesv2.SendEmailInput
+	var mu sync.Mutex
+	capture := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("capture", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if p, ok := in.Parameters.(*sesv2.SendEmailInput); ok {
+				mu.Lock()
+				calls = append(calls, p)
+				mu.Unlock()
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+	}
+	client := sesv2.NewFromConfig(awstest.Config(t), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, capture) })
+	w, err := New(f.db, NewSESMailer(client, f.cfg), nil, f.cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	f.w = w
 	pid := f.product("tagged")
 	f.watch(pid, RuleAnyDrop, nil, true, false)
 	f.handle(priceChanged(pid, "tagged", 20000, 15000))
 	var id string
 	require.NoError(t, f.db.QueryRow(`SELECT id FROM notifications WHERE user_id = ? AND channel = ?`, f.userID, ChannelEmail).Scan(&id))
+	require.Len(t, calls, 1)
+	require.Len(t, calls[0].EmailTags, 1)
+	require.Equal(t, TagNotification, aws.ToString(calls[0].EmailTags[0].Name))
+	require.Equal(t, id, aws.ToString(calls[0].EmailTags[0].Value))
 	sent := f.sentTo(f.email)
 	require.Len(t, sent, 1)
 	require.Equal(t, "ddokso-notification="+id, parseRaw(t, sent[0].Raw).Header.Get("X-SES-MESSAGE-TAGS"))
 }
 
-func TestTagsHeaderRejectsBadTags(t *testing.T) {
+// TestSESTagsAreWhatSESAccepts: names and values hold only letters,
+// digits, '_' and '-' (SES's MessageTag rule), in the header and in
+// EmailTags alike; an empty tag or two tags made one are refused.
+func TestSESTagsAreWhatSESAccepts(t *testing.T) {
 	t.Parallel()
-	_, err := BuildMIME(Email{From: "a@b.test", To: "c@d.test", Subject: "s", Tags: map[string]string{"k": "a b"}}, time.Now())
-	require.Error(t, err)
-	_, err = BuildMIME(Email{From: "a@b.test", To: "c@d.test", Subject: "s", Tags: map[string]string{"k=v": "1"}}, time.Now())
-	require.Error(t, err)
-	raw, err := BuildMIME(Email{From: "a@b.test", To: "c@d.test", Subject: "s", Tags: map[string]string{"b": "2", "a": "x.y@z-1_"}}, time.Now())
+	for in, want := range map[string]string{"x.y@z-1_": "x_y_z-1_", "a b": "a_b", "12345": "12345", "한글": "______", strings.Repeat("a", 300): strings.Repeat("a", 256)} {
+		require.Equal(t, want, SESTag(in), in)
+	}
+	raw, err := BuildMIME(Email{From: "a@b.test", To: "c@d.test", Subject: "s", Tags: map[string]string{"b": "2", "a": "x.y@z-1_", "k=v": "1"}}, time.Now())
 	require.NoError(t, err)
-	require.True(t, slices.Contains(strings.Split(string(raw), "\r\n"), "X-SES-MESSAGE-TAGS: a=x.y@z-1_, b=2"))
+	require.True(t, slices.Contains(strings.Split(string(raw), "\r\n"), "X-SES-MESSAGE-TAGS: a=x_y_z-1_, b=2, k_v=1"))
+	tags, err := messageTags(map[string]string{"b": "2", "a": "x.y@z-1_"})
+	require.NoError(t, err)
+	require.Equal(t, "a", aws.ToString(tags[0].Name))
+	require.Equal(t, "x_y_z-1_", aws.ToString(tags[0].Value))
+	_, err = BuildMIME(Email{From: "a@b.test", To: "c@d.test", Subject: "s", Tags: map[string]string{"k": ""}}, time.Now())
+	require.Error(t, err)
+	_, err = messageTags(map[string]string{"a.b": "1", "a@b": "2"})
+	require.Error(t, err)
 }

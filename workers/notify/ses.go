@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,7 +32,11 @@ type sesMailer struct {
 
 // NewSESMailer returns a Mailer that sends raw MIME through sesv2
 // SendEmail (Content.Raw), so custom headers such as List-Unsubscribe reach
-// the recipient unchanged. Throttling errors are retried with exponential
+// the recipient unchanged. The email's Tags go as SendEmail's EmailTags:
+// for SES v2 tags are that API parameter ("If you specify message tags
+// using both headers and API parameters, Amazon SES uses only the message
+// tags provided by the API parameters"), so the configuration set's events
+// carry them whatever SES does with the raw header. Throttling errors are retried with exponential
 // backoff (cfg.SendRetries, cfg.SendBackoff).
 func NewSESMailer(client *sesv2.Client, cfg Config) Mailer {
 	return &sesMailer{client: client, cfg: cfg}
@@ -49,6 +55,9 @@ func (m *sesMailer) Send(ctx context.Context, e Email) (string, error) {
 	}
 	if m.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(m.cfg.ConfigurationSet)
+	}
+	if in.EmailTags, err = messageTags(e.Tags); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	backoff := m.cfg.SendBackoff
 	for attempt := 0; ; attempt++ {
@@ -69,6 +78,55 @@ func (m *sesMailer) Send(ctx context.Context, e Email) (string, error) {
 		}
 		backoff *= 2
 	}
+}
+
+// SESTag returns s as SES accepts a message tag name or value: ASCII
+// letters, digits, '_' and '-' only (every other byte becomes '_'), at
+// most 256 characters. An empty s stays empty (SES rejects it; sesTags
+// reports it).
+func SESTag(s string) string {
+	b := []byte(s)
+	if len(b) > 256 {
+		b = b[:256]
+	}
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		default:
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// sesTags returns tags with names and values made SES-safe by SESTag; an
+// empty name or value, or two names that become one, is an error.
+func sesTags(tags map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		sk, sv := SESTag(k), SESTag(v)
+		if sk == "" || sv == "" {
+			return nil, fmt.Errorf("SES message tag %q=%q: empty name or value", k, v)
+		}
+		if _, dup := out[sk]; dup {
+			return nil, fmt.Errorf("SES message tag %q: two tags become %q", k, sk)
+		}
+		out[sk] = sv
+	}
+	return out, nil
+}
+
+// messageTags is tags as SendEmail's EmailTags, sorted by name.
+func messageTags(tags map[string]string) ([]types.MessageTag, error) {
+	safe, err := sesTags(tags)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]types.MessageTag, 0, len(safe))
+	for _, k := range slices.Sorted(maps.Keys(safe)) {
+		out = append(out, types.MessageTag{Name: aws.String(k), Value: aws.String(safe[k])})
+	}
+	return out, nil
 }
 
 func apiCode(err error) string {

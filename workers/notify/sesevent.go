@@ -82,18 +82,17 @@ func (n sesNotification) recipients() []string {
 	return out
 }
 
-// DecodeSESEvent turns a raw SES notification (SNS RawMessageDelivery; a
-// full SNS envelope is unwrapped too) into an envelope of type
+// DecodeSESEvent turns an SES notification (event publishing or the
+// classic bounce/complaint notification; with SNS raw message delivery on,
+// or inside SNS's notification document, unwrapped by events.UnwrapSNS)
+// into an envelope of type
 // "ses.notification" whose payload is the SES JSON. The id is stable per
 // notification (message id, type and recipients), so redeliveries dedupe.
 // Use it as ConsumerConfig.Decode of the "ses-events" queue.
 func DecodeSESEvent(body []byte) (events.Envelope, error) {
-	var sns struct {
-		Type    string `json:"Type"`
-		Message string `json:"Message"`
-	}
-	if json.Unmarshal(body, &sns) == nil && sns.Type == "Notification" && sns.Message != "" {
-		body = []byte(sns.Message)
+	body, _, err := events.UnwrapSNS(body)
+	if err != nil {
+		return events.Envelope{}, err
 	}
 	var n sesNotification
 	if err := json.Unmarshal(body, &n); err != nil {
@@ -114,8 +113,12 @@ func DecodeSESEvent(body []byte) (events.Envelope, error) {
 }
 
 // HandleSESEvent keeps the suppression list: permanent bounces and
-// complaints add their recipients; transient bounces are only logged.
-// Adding an address twice is harmless, so redelivery is safe.
+// complaints add their recipients; transient and undetermined bounces are
+// only logged. Adding an address twice is harmless, so redelivery is safe.
+// Reject (SES found a virus and sent nothing), DeliveryDelay (SES keeps
+// retrying), Open, Click, Rendering Failure and Subscription events change
+// nothing ddokso keeps: they are logged and acknowledged, never retried or
+// dead-lettered.
 //
 // Send and Delivery events are SES's receipt for a message it accepted:
 // the notifications row named by the message's TagNotification tag is
@@ -146,8 +149,12 @@ func (w *Worker) HandleSESEvent(ctx context.Context, env events.Envelope, msg *e
 		if n.Complaint != nil {
 			detail = n.Complaint.ComplaintFeedbackType
 		}
+	case "Reject":
+		id, _ := n.notificationID()
+		w.log.WarnContext(ctx, "SES rejected a mail after accepting it", "event_id", env.ID, "notification_id", id, "ses_message_id", n.Mail.MessageID)
+		return nil
 	default:
-		w.log.InfoContext(ctx, "SES notification ignored", "event_id", env.ID, "type", n.kind())
+		w.log.InfoContext(ctx, "SES notification acknowledged", "event_id", env.ID, "type", n.kind())
 		return nil
 	}
 	for _, addr := range n.recipients() {
