@@ -9,17 +9,22 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ddokso/ddokso/config"
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
 	"github.com/ddokso/ddokso/internal/emulator"
+	"github.com/ddokso/ddokso/internal/iamcheck"
 	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/telemetry"
 )
@@ -38,6 +43,10 @@ type app struct {
 	// localSES plays SES's Send events from moto (run with
 	// DDOKSO_LOCAL_SES_EVENTS); nil otherwise.
 	localSES *emulator.SESEvents
+
+	readyMu     sync.Mutex
+	readyQueues []string // logical queues this process consumes
+	readyTopic  bool     // this process publishes to the events topic
 }
 
 func newApp(ctx context.Context, needAWS bool) (*app, error) {
@@ -82,6 +91,12 @@ func loadAWS(ctx context.Context) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws config: %w", err)
 	}
+	if path := os.Getenv(iamcheck.EnvCallLog); path != "" {
+		// TEST ONLY: record every AWS call (action, resource ARNs) for
+		// the least-privilege test, which holds them against the role of
+		// this process kind in the CloudFormation template.
+		iamcheck.NewRecorder(path).Install(&cfg)
+	}
 	return cfg, nil
 }
 
@@ -106,6 +121,7 @@ func (a *app) resolveTopology(ctx context.Context) error {
 }
 
 func (a *app) publisher() events.Publisher {
+	a.usesTopic()
 	return events.NewSNSPublisher(a.clients.SNS, a.res.TopicARN)
 }
 
@@ -126,6 +142,7 @@ func (a *app) consumer(name string, h events.Handler, decode func([]byte) (event
 		return nil, err
 	}
 	spec, _ := a.topo.Queue(name)
+	a.usesQueue(name)
 	return events.NewConsumer(q, h, events.ConsumerConfig{
 		Pollers: a.base.Pollers, Concurrency: a.base.Concurrency, WaitTime: a.base.WaitTime,
 		VisibilityTimeout: spec.VisibilityTimeout, MaxReceiveCount: spec.Attempts,
@@ -134,16 +151,51 @@ func (a *app) consumer(name string, h events.Handler, decode func([]byte) (event
 	})
 }
 
-// checks are the readiness checks: MySQL and the AWS endpoint answer.
+// checks are the readiness checks: MySQL, and each AWS resource this
+// process itself uses, through a call its role grants: GetQueueAttributes
+// on the queues it consumes and GetTopicAttributes on the topic it
+// publishes to. (sqs:ListQueues, used here before, is granted to no role:
+// every rollout failed readiness on AWS.) The sets are read at each check,
+// so components added after the handler was built count.
 func (a *app) checks() map[string]telemetry.Check {
 	checks := map[string]telemetry.Check{"mysql": a.db.PingContext}
 	if a.clients.SQS != nil {
 		checks["aws"] = func(ctx context.Context) error {
-			_, err := a.clients.SQS.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(a.topo.Prefix), MaxResults: aws.Int32(1)})
-			return err
+			a.readyMu.Lock()
+			queues, topic := slices.Clone(a.readyQueues), a.readyTopic
+			a.readyMu.Unlock()
+			for _, name := range queues {
+				url := a.res.Queues[name].URL
+				if _, err := a.clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+					QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+				}); err != nil {
+					return fmt.Errorf("queue %s: %w", name, err)
+				}
+			}
+			if topic {
+				if _, err := a.clients.SNS.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(a.res.TopicARN)}); err != nil {
+					return fmt.Errorf("topic: %w", err)
+				}
+			}
+			return nil
 		}
 	}
 	return checks
+}
+
+// usesQueue and usesTopic add what the readiness check covers.
+func (a *app) usesQueue(name string) {
+	a.readyMu.Lock()
+	defer a.readyMu.Unlock()
+	if !slices.Contains(a.readyQueues, name) {
+		a.readyQueues = append(a.readyQueues, name)
+	}
+}
+
+func (a *app) usesTopic() {
+	a.readyMu.Lock()
+	defer a.readyMu.Unlock()
+	a.readyTopic = true
 }
 
 // redrive moves a logical queue's DLQ back to the queue.
