@@ -39,7 +39,7 @@ lint: tools
 	$(GO) vet $(PKGS)
 	$(GO) mod tidy -diff
 	$(GO) tool staticcheck $(PKGS)
-	cfn-lint infra/cloudformation/ddokso.yaml
+	cfn-lint infra/cloudformation/*.yaml
 	PATH="$(GOBIN):$$PATH" actionlint
 	shellcheck scripts/dev/*.sh scripts/deploy/*.sh .ci/run
 

@@ -630,14 +630,15 @@ func TestDecodeCFNShortTags(t *testing.T) {
 	require.Equal(t, map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{"pre", ""}}}}, got["d"])
 }
 
-// TestTemplateCFNLint runs cfn-lint (warnings included) on the template.
+// TestTemplateCFNLint runs cfn-lint (warnings included) on the templates
+// (ddokso.yaml and the deploy bootstrap).
 func TestTemplateCFNLint(t *testing.T) {
 	t.Parallel()
 	bin, err := exec.LookPath("cfn-lint")
 	if err != nil {
 		t.Skip("cfn-lint is not installed (pip install cfn-lint; make test installs it)")
 	}
-	out, err := exec.Command(bin, "--", templatePath).CombinedOutput()
+	out, err := exec.Command(bin, "--", templatePath, "cloudformation/bootstrap.yaml").CombinedOutput()
 	require.NoError(t, err, "cfn-lint findings:\n%s", out)
 	require.Empty(t, strings.TrimSpace(string(out)))
 }

@@ -23,6 +23,8 @@
 #   READY_INTERVAL   seconds between /readyz probes (default 2)
 #   PUBLISH_ADDR     host address of the API port (default 0.0.0.0)
 #   ADMIN_ADDR       host address of the admin ports (default 127.0.0.1)
+#   DDOKSO_API_TRUSTED_PROXIES  when set, passed to the container (the VPC
+#                    range of the load balancer, so per-IP limits see clients)
 #   DOCKER, CURL     the docker and curl commands (default docker, curl)
 set -euo pipefail
 
@@ -68,9 +70,23 @@ log "pulling $image"
 "$DOCKER" pull --quiet "$image" >/dev/null || die "pull $image failed"
 
 if [[ $service == migrate ]]; then
+	# The migration runs detached under one fixed name: cancelling the
+	# deploy (or losing its runner) stops only the `docker wait` below,
+	# never a migration midway (MySQL DDL is not transactional), and the
+	# next deploy first waits for a migration still running.
+	name=$PREFIX-migrate
+	if "$DOCKER" inspect --format '{{.State.Status}}' "$name" >/dev/null 2>&1; then
+		log "waiting for the migration an earlier deploy left running"
+		"$DOCKER" wait "$name" >/dev/null || true
+		"$DOCKER" rm --force "$name" >/dev/null || true
+	fi
 	log "running migrate up"
-	"$DOCKER" run --rm --name "$PREFIX-migrate-$$" --env-file "$env_file" \
-		--label "$PREFIX.service=migrate" "$image" "${args[@]}" >&2 || die "migrate up failed"
+	"$DOCKER" run --detach --name "$name" --env-file "$env_file" \
+		--label "$PREFIX.service=migrate" "$image" "${args[@]}" >/dev/null || die "migrate up did not start"
+	code=$("$DOCKER" wait "$name") || die "waiting for $name failed; it keeps running: docker logs $name"
+	"$DOCKER" logs "$name" >&2 || true
+	"$DOCKER" rm --force "$name" >/dev/null || true
+	[[ $code == 0 ]] || die "migrate up failed (exit $code)"
 	log "migrations applied"
 	exit 0
 fi
@@ -119,10 +135,17 @@ on_exit() {
 trap on_exit EXIT
 trap 'exit 130' INT TERM
 
+# Settings the workflow passes (the ALB's VPC range for the API's
+# X-Forwarded-For) override the env file's.
+extra_env=()
+if [[ -n ${DDOKSO_API_TRUSTED_PROXIES:-} ]]; then
+	extra_env=(--env "DDOKSO_API_TRUSTED_PROXIES=$DDOKSO_API_TRUSTED_PROXIES")
+fi
+
 log "starting $new_name (${old_name:-no previous container}) on port $port"
 remove_new # a stopped leftover of the deploy before last
 "$DOCKER" run --detach --name "$new_name" --env-file "$env_file" \
-	--env "DDOKSO_HTTP_ADDR=:8080" --env "DDOKSO_ADMIN_ADDR=:9090" \
+	--env "DDOKSO_HTTP_ADDR=:8080" --env "DDOKSO_ADMIN_ADDR=:9090" "${extra_env[@]}" \
 	--label "$PREFIX.service=$service" --label "$PREFIX.color=$new" --label "$PREFIX.image=$image" \
 	--restart unless-stopped --publish "$addr:$port:$cport" \
 	"$image" "${args[@]}" >/dev/null || die "docker run $new_name failed"

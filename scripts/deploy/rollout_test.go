@@ -44,9 +44,15 @@ run)
 	image=$1
 	if [[ $detach == 0 ]]; then [[ ${FAKE_MIGRATE_FAIL:-} != 1 ]]; exit; fi
 	[[ ! -f $s/c/$name ]] || { echo "conflict: $name exists" >&2; exit 1; }
-	st=running
+	st=running code=0
 	[[ $image != "${FAKE_EXIT_IMAGE:-none}" ]] || st=exited
-	printf '%s\n%s\n%s\n' "$st" "$port" "$image" >"$s/c/$name" ;;
+	if [[ $name == *-migrate ]]; then st=exited; [[ ${FAKE_MIGRATE_FAIL:-} != 1 ]] || code=1; fi
+	printf '%s\n%s\n%s\n%s\n' "$st" "$port" "$image" "$code" >"$s/c/$name" ;;
+wait)
+	[[ -f $s/c/$1 ]] || exit 1
+	sed -i 1s/.*/exited/ "$s/c/$1"
+	code=$(sed -n 4p "$s/c/$1"); echo "${code:-0}" ;;
+logs) [[ -f $s/c/$1 ]] ;;
 rm) rm -f "$s/c/$2" ;;
 stop) [[ -f $s/c/$3 ]] && sed -i 1s/.*/exited/ "$s/c/$3" ;;
 start) [[ -f $s/c/$1 ]] && sed -i 1s/.*/running/ "$s/c/$1" ;;
@@ -214,6 +220,33 @@ func TestRolloutMigrate(t *testing.T) {
 
 	_, err = h.rollout(t, []string{"FAKE_MIGRATE_FAIL=1"}, "migrate", "repo/ddokso:2")
 	require.Error(t, err)
+	require.Empty(t, h.containers(t))
+}
+
+// TestRolloutMigrateWaitsForALeftOverMigration: a migration a cancelled
+// deploy left running (it runs detached, so cancelling never stops it
+// midway) is waited for before the next one starts.
+func TestRolloutMigrateWaitsForALeftOverMigration(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(h.state, "c"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(h.state, "c", "ddokso-migrate"), []byte("running\n\nrepo/ddokso:0\n0\n"), 0o644))
+	out, err := h.rollout(t, nil, "migrate", "repo/ddokso:1")
+	require.NoError(t, err, out)
+	calls := h.calls(t)
+	wait, run := strings.Index(calls, "wait ddokso-migrate"), strings.Index(calls, "run --detach --name ddokso-migrate")
+	require.True(t, wait >= 0 && run > wait, "waited for the running migration before starting: %s", calls)
+	require.Empty(t, h.containers(t))
+}
+
+// TestRolloutPassesTrustedProxies: the workflow's VPC range reaches the API
+// container.
+func TestRolloutPassesTrustedProxies(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	out, err := h.rollout(t, []string{"DDOKSO_API_TRUSTED_PROXIES=10.0.0.0/16"}, "api", "repo/ddokso:1")
+	require.NoError(t, err, out)
+	require.Contains(t, h.calls(t), "--env DDOKSO_API_TRUSTED_PROXIES=10.0.0.0/16")
 }
 
 func TestRolloutRefusesBadInput(t *testing.T) {
