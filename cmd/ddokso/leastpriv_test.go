@@ -53,7 +53,8 @@ func priceShop(t *testing.T) (*httptest.Server, *atomic.Value) {
 	price.Store("129.95")
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write(bytes.Replace(page, []byte(`"price": 129.95`), []byte(`"price": `+price.Load().(string)), 1))
+		// Both the JSON-LD and the visible price change.
+		_, _ = w.Write(bytes.ReplaceAll(page, []byte("129.95"), []byte(price.Load().(string))))
 	}))
 	t.Cleanup(shop.Close)
 	return shop, price
