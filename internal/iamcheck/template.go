@@ -160,7 +160,7 @@ func (t *Template) ref(name string) (string, error) {
 	}
 	r, ok := t.resources[name]
 	if !ok {
-		return "", fmt.Errorf("Ref to unknown %s", name)
+		return "", fmt.Errorf("unknown Ref target %s", name)
 	}
 	e := t.env
 	switch typ, _ := r["Type"].(string); typ {
