@@ -98,11 +98,15 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 	cfg := awstest.Config(t)
 	_, _ = sesv2.NewFromConfig(cfg).CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(sender)})
 
-	ready := map[string]string{}
+	ready := map[string]string{} // admin base URL (/readyz) by kind
+	var apiBase string
 	for _, k := range processKinds {
-		addr := freeAddr(t)
+		addr, admin := freeAddr(t), freeAddr(t)
+		if k.name == "api" {
+			apiBase = "http://" + addr
+		}
 		cmd := exec.Command(bin, k.args...)
-		cmd.Env = append(env, "DDOKSO_HTTP_ADDR="+addr, "DDOKSO_ADMIN_ADDR="+addr,
+		cmd.Env = append(env, "DDOKSO_HTTP_ADDR="+addr, "DDOKSO_ADMIN_ADDR="+admin,
 			iamcheck.EnvCallLog+"="+filepath.Join(dir, k.name+".jsonl"))
 		stderr := &lockedWriter{w: &bytes.Buffer{}}
 		cmd.Stderr = stderr
@@ -120,7 +124,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 				t.Logf("%s stderr:\n%s", k.name, tail(stderr.w.(*bytes.Buffer).String(), 3000))
 			}
 		})
-		ready[k.name] = "http://" + addr
+		ready[k.name] = "http://" + admin
 	}
 	for name, base := range ready {
 		require.Eventually(t, func() bool {
@@ -138,7 +142,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 
 	scrape := func() {
 		t.Helper()
-		resp, err := http.Post(ready["api"]+"/api/v1/scrapes", "application/json", strings.NewReader(fmt.Sprintf(`{"url":%q}`, shop.URL+"/products/trail-runner-2")))
+		resp, err := http.Post(apiBase+"/api/v1/scrapes", "application/json", strings.NewReader(fmt.Sprintf(`{"url":%q}`, shop.URL+"/products/trail-runner-2")))
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
@@ -179,7 +183,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return observations() > before }, 60*time.Second, 100*time.Millisecond, "the tick never re-scraped")
 
-	// Operator endpoint the API role exists for: queue depths.
+	// Readiness once more, after the work.
 	for name, base := range ready {
 		resp, err := http.Get(base + "/readyz")
 		require.NoError(t, err, name)
