@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/ddokso/ddokso/price"
 )
@@ -151,9 +152,26 @@ func preferHeading(src Source, title, heading string) bool {
 	case SourceMeta:
 		return title != heading
 	case SourceOpenGraph:
-		return title != heading && strings.Contains(strings.ToLower(title), strings.ToLower(heading))
+		return title != heading && strings.Contains(alnumLower(title), alnumLower(heading))
+	case SourceJSONLD, SourceMicrodata:
+		// The heading adds what the structured name leaves out, typically
+		// the brand ("AMD" + "Ryzen 5 1400 WRAITH, Prozessor (boxed)").
+		h, t := alnumLower(heading), alnumLower(title)
+		return len(h) > len(t) && len(h) <= len(t)+24 && strings.Contains(h, t)
 	}
 	return false
+}
+
+// alnumLower is s in lower case with everything but letters and digits
+// removed, for comparing titles written with different punctuation.
+func alnumLower(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // pickStringOf returns the first non-empty value among cands and credits
