@@ -5,17 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/fetch"
 	"github.com/ddokso/ddokso/shopurl"
 	"github.com/ddokso/ddokso/store"
 )
@@ -48,30 +46,10 @@ func canonicalURL(raw string, allowLoopback bool) (shopurl.Canonical, string, er
 	if err != nil {
 		return c, "invalid-url", shopurl.ErrInvalid
 	}
-	if privateHost(u.Hostname()) && !(allowLoopback && loopbackHost(u.Hostname())) {
+	if fetch.CheckHost(u.Hostname(), allowLoopback) != nil {
 		return c, "private-address", errPrivate
 	}
 	return c, "", nil
-}
-
-func privateHost(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "" {
-		return true
-	}
-	ip, err := netip.ParseAddr(strings.Trim(h, "[]"))
-	if err != nil {
-		// Decimal or hex IPv4 forms the resolver would accept ("2130706433").
-		if v4 := net.ParseIP(h); v4 != nil {
-			ip, _ = netip.AddrFromSlice(v4)
-		} else {
-			return false
-		}
-	}
-	ip = ip.Unmap()
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) // carrier-grade NAT
 }
 
 // scrapeRequest describes one scrape to start.
@@ -321,11 +299,4 @@ func (s *server) loadScrape(ctx context.Context, id int64) (*Scrape, error) {
 		sc.Product = p
 	}
 	return &sc, nil
-}
-
-// loopbackHost reports a 127.0.0.0/8 or ::1 literal (what the test-only
-// AllowLoopback setting admits; never other private ranges).
-func loopbackHost(host string) bool {
-	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ddokso/ddokso/fetch"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -562,7 +563,7 @@ func (s *server) createPushSubscription(c *gin.Context) {
 		return
 	}
 	u, err := url.Parse(b.Endpoint)
-	if err != nil || u.Scheme != "https" || u.Host == "" || len(b.Endpoint) > 2048 || privateHost(u.Hostname()) {
+	if err != nil || u.Scheme != "https" || u.Host == "" || len(b.Endpoint) > 2048 || fetch.CheckHost(u.Hostname(), false) != nil {
 		fail(c, http.StatusBadRequest, "invalid-subscription", "endpoint must be a public https URL of at most 2048 bytes")
 		return
 	}

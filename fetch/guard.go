@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 type guard struct {
 	ports    []int
 	guardian *ssrf.Guardian
+	hosts    hostRule
 	lookup   func(ctx context.Context, host string) ([]net.IPAddr, error)
 	dialer   *net.Dialer
 }
@@ -46,6 +46,7 @@ func newGuard(cfg Config) *guard {
 	g := &guard{
 		ports:    cfg.Ports,
 		guardian: ssrf.New(opts...),
+		hosts:    hostRuleFor(cfg.AllowLoopback),
 		lookup:   cfg.LookupIPAddr,
 	}
 	g.dialer = &net.Dialer{
@@ -91,14 +92,7 @@ func (g *guard) checkURL(u *url.URL) error {
 	if !slices.Contains(g.ports, port) {
 		return fmt.Errorf("%w: port %d not allowed in %q", ErrForbiddenAddress, port, u.Redacted())
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if err := g.guardian.SafeAddr(ip); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrForbiddenAddress, host, err)
-		}
-	} else if strings.ContainsAny(host, "%[]") {
-		return fmt.Errorf("%w: malformed host %q", ErrInvalidURL, host)
-	}
-	return nil
+	return g.hosts.checkHost(host)
 }
 
 func urlPort(u *url.URL) (int, error) {

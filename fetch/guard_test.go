@@ -61,7 +61,7 @@ func TestFetchRefusesForbiddenDestinations(t *testing.T) {
 		{url: "http://[fd12:3456::1]/"},
 		{url: "http://[fe80::1]/"},
 		{url: fmt.Sprintf("http://shop.example.com:%d/product/1", p), atDial: true},
-		{url: fmt.Sprintf("http://localhost:%d/", p), atDial: true},
+		{url: fmt.Sprintf("http://localhost:%d/", p)}, // a local name: refused before any lookup
 		{url: fmt.Sprintf("http://mapped.example.com:%d/", p), atDial: true},
 		{url: fmt.Sprintf("http://zero.example.com:%d/", p), atDial: true},
 		{url: "http://metadata.example.com/latest/meta-data/", atDial: true},
