@@ -39,35 +39,9 @@ type storedNotification struct {
 
 // deliver sends one queued row. It never returns an error: the outcome is
 // recorded on the row (sent, failed, suppressed, or still queued with the
-// error for the sweeper to retry).
-//
-// Delivery protocol and its crash window:
-//
-//  1. The row was committed as queued by the rule transaction (nothing sent yet).
-//  2. claim: attempts+1 and claimed_at=now, only if the row is still queued
-//     and unclaimed (or its claim is older than RetryAfter). Two deliveries
-//     of one event therefore never send the same row concurrently, and a
-//     row already marked sent is never sent again.
-//  3. send through SES / the push service. An email carries the SES
-//     message tag TagNotification=<row id>.
-//  4. mark sent with the provider message id.
-//
-// THE CRASH WINDOW is between 3 reaching the provider and 4 committing: if
-// the process dies there (or the send call fails after SES accepted the
-// mail), the row stays queued with a claim, and the sweeper (SendDeferred)
-// would send it again after RetryAfter. For email the window is closed by
-// SES itself: the configuration set (Config.ConfigurationSet) publishes a
-// Send event for every accepted message to the ses-events topic, and
-// HandleSESEvent marks the row named by the event's tag as sent, so the
-// sweeper finds it sent. That holds as long as the receipt is handled
-// within RetryAfter: normally seconds; a receipt taken by a consumer that
-// died (or by its dead long poll) comes back after the ses-events queue's
-// visibility timeout (60 s), still well inside the default 5 min, so
-// RetryAfter must stay above that timeout with a margin. Without a
-// configuration set publishing Send events, or for push (no provider
-// receipt; the payload's tag lets the browser replace a repeated
-// notification instead of showing two), delivery in that window is
-// at-least-once.
+// error for the sweeper to retry). It claims the row before sending and
+// marks it after; the package doc explains the crash window between the
+// two and how SES Send events close it for email.
 func (w *Worker) deliver(ctx context.Context, id int64) {
 	if id == 0 {
 		return
