@@ -45,7 +45,8 @@ var (
 		"이상 구매", "이상 무료", "shipping", "delivery", "save ", "you save", "saving", "% off", " off", "/mo", "per month", "a month",
 		"monthly", "installment", "points", "reward", "cashback", "club price", "member price", "members price", "membership", "or 4", "interest", "from ", "starting at", "as low as",
 		"versand", "livraison", "envío", "送料", "ポイント", "+消費税", "im monat", "monatlich", "finanzierung", "par mois",
-		"al mes", "gesamtpreis", "total price", "price for all", "preis für alle", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
+		"al mes", "gesamtpreis", "total price", "price for all", "preis für alle", "/cu", "/oz", "/lb", "/ct", "/count", "/fl",
+		"/sq", "/ea", "/ml", "/l)", "/g)", "/m)", "/st", "/stk", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
 )
 
 // freeShipping removes free-delivery notes, which follow a product's price
@@ -297,6 +298,12 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 			score += 2
 		case size <= 500:
 			score++
+		}
+	}
+	for _, c := range l.p.seen.controls {
+		if d := c.pos - ps.pos; c.buy && !c.form && d > 0 && d <= 60 {
+			score++ // the buy box: the price just before its buy button
+			break
 		}
 	}
 	for _, k := range l.known {

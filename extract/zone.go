@@ -79,7 +79,8 @@ var vocab = map[string]uint16{
 	"sponsored": wBad, "advert": wBad, "advertisement": wBad, "otheritems": wBad, "moreitems": wBad,
 	"siteheader": wBad, "pageheader": wBad, "globalheader": wBad, "sitefooter": wBad, "headerwrap": wBad,
 	"menu": wBad, "mainmenu": wBad, "compareproducts": wBad, "productlist": wBad, "productgrid": wBad,
-	"itemlist": wBad, "goodslist": wBad, "prdlist": wBad, "searchresults": wBad,
+	"itemlist": wBad, "goodslist": wBad, "prdlist": wBad, "searchresults": wBad, "selleroffer": wBad, "othersellers": wBad,
+	"moresellers": wBad, "sellerlist": wBad, "otheroffers": wBad, "moreoffers": wBad,
 
 	"shipping": wFee, "delivery": wFee, "deliv": wFee, "deli": wFee, "freight": wFee, "postage": wFee,
 	"coupon": wFee, "coupons": wFee, "installment": wFee, "installments": wFee, "monthly": wFee,
@@ -154,6 +155,7 @@ func classify(n *html.Node) zone {
 // attribute).
 func valueZone(v string) zone {
 	var z zone
+	priceOnly := false
 	for len(v) > 0 {
 		i := 0
 		for i < len(v) && isHTMLSpace(v[i]) {
@@ -164,9 +166,16 @@ func valueZone(v string) zone {
 			j++
 		}
 		if j > i {
-			z |= nameZone(v[i:j])
+			nz := nameZone(v[i:j])
+			priceOnly = priceOnly || nz&zPrice != 0 && nz&zFee == 0
+			z |= nz
 		}
 		v = v[j:]
+	}
+	if priceOnly {
+		// "prod-ShippingOffer prod-PriceHero": a name of its own says
+		// price, so the shipping name describes the block, not its price.
+		z &^= zFee
 	}
 	return z
 }
