@@ -28,7 +28,10 @@ func (p *page) naver() *candidate {
 	}
 	c := &candidate{source: adapterSource("naver"), isProduct: true, currency: "KRW"}
 	c.title = first(prod, "name", "productName", "dispName")
-	c.image = p.abs(imageOf(path(prod, "representImage", "url")))
+	c.image = p.abs(first(prod, "representativeImageUrl"))
+	if c.image == "" {
+		c.image = p.abs(imageOf(path(prod, "representImage", "url")))
+	}
 	if c.image == "" {
 		c.image = p.abs(imageOf(prod["productImages"]))
 	}

@@ -16,6 +16,7 @@ type classCase struct {
 	currency        string
 	availability    Availability
 	title, sku      string
+	image           string // checked when set
 	isProduct       bool
 }
 
@@ -40,6 +41,9 @@ func runClassCases(t *testing.T, cases []classCase) {
 				require.Equal(t, c.title, p.Title, "title")
 			}
 			require.Equal(t, c.sku, p.SKU, "sku")
+			if c.image != "" {
+				require.Equal(t, c.image, p.Image, "image")
+			}
 		})
 	}
 }
@@ -50,7 +54,11 @@ func runClassCases(t *testing.T, cases []classCase) {
 // backend/app-checker/src/test/resources/fixtures/*.json at 0d49d27b and
 // 82c182ec): product.A is the Redux initial value (id null,
 // productStatusType null, stockQuantity 0, soldout false) and
-// simpleProductForDetailPage.A the server-rendered product.
+// simpleProductForDetailPage.A the server-rendered product. A real brand
+// store page (g-hyeong/OptiPick agent/tests/fixtures/html/
+// naver_brand_product.html at 8bd0b768) has the same two objects in that
+// order, the product's image in representativeImageUrl and the discounted
+// price in benefitsView.discountedSalePrice.
 func naverState(body string) string {
 	return `<!DOCTYPE html><html lang="ko"><head><title>스마트스토어</title></head><body><div id="root"></div>` +
 		`<script>window.__PRELOADED_STATE__=` + body + `</script></body></html>`
@@ -64,8 +72,10 @@ func TestExtractNaverPlaceholders(t *testing.T) {
 	runClassCases(t, []classCase{
 		{name: "placeholder first, populated product elsewhere", url: url, html: naverState(`{` + naverPlaceholder +
 			`,"simpleProductForDetailPage":{"A":{"id":13614118308,"productNo":13560000000,"name":"재고 있는 상품","salePrice":39000,` +
-			`"benefitsView":{"discountedSalePrice":35100},"stockQuantity":12,"productStatusType":"SALE","enableCart":true}}}`),
-			isProduct: true, title: "재고 있는 상품", price: "35100", list: "39000", currency: "KRW", availability: InStock},
+			`"benefitsView":{"discountedSalePrice":35100,"mobileDiscountedSalePrice":35100,"discountedRatio":10},"stockQuantity":12,` +
+			`"productStatusType":"SALE","enableCart":true,"representativeImageUrl":"https://shop-phinf.pstatic.net/20240101_1/a.jpg"}}}`),
+			isProduct: true, title: "재고 있는 상품", price: "35100", list: "39000", currency: "KRW", availability: InStock,
+			image: "https://shop-phinf.pstatic.net/20240101_1/a.jpg"},
 		{name: "sold out product", url: url, html: naverState(`{` + naverPlaceholder +
 			`,"simpleProductForDetailPage":{"A":{"id":13614118308,"name":"품절된 상품","salePrice":21000,"stockQuantity":0,` +
 			`"productStatusType":"OUTOFSTOCK","optionUsable":false,"enableCart":true,"displayable":true}}}`),
