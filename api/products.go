@@ -23,11 +23,14 @@ type sortSpec struct {
 }
 
 var productSorts = map[string]sortSpec{
-	"recent":       {expr: "p.last_checked_at", desc: true, isTime: true},
-	"price":        {expr: "COALESCE(p.price, 9223372036854775807)"},
-	"price_desc":   {expr: "COALESCE(p.price, -1)", desc: true},
-	"discount":     {expr: "(CASE WHEN p.list_price > 0 AND p.price IS NOT NULL AND p.list_price > p.price THEN (p.list_price - p.price) * 10000 DIV p.list_price ELSE 0 END)", desc: true},
-	"biggest_drop": {expr: "COALESCE(p.last_drop, 0)", desc: true},
+	"recent": {expr: "p.last_checked_at", desc: true, isTime: true},
+	// Virtual columns of migration 00111, each with an index:
+	// COALESCE(price, max int64) (unknown prices last),
+	// COALESCE(price, -1), the discount in basis points, COALESCE(last_drop, 0).
+	"price":        {expr: "p.sort_price"},
+	"price_desc":   {expr: "p.sort_price_desc", desc: true},
+	"discount":     {expr: "p.sort_discount", desc: true},
+	"biggest_drop": {expr: "p.sort_drop", desc: true},
 }
 
 // cursor is the opaque keyset position after the last row of a page.
