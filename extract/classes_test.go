@@ -199,6 +199,8 @@ func TestExtractSKULabels(t *testing.T) {
 			isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "SM-R510"},
 		{name: "item number", url: url, html: page(`<span>Item #</span> <span>4711</span>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "4711"},
 		{name: "product number in Korean", url: url, html: page(`<li>상품번호 : 8123456789</li>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "8123456789"},
+		{name: "Spanish reference", url: url, html: page(`<div class="code"><span class="bold">Referencia:</span>Pareja221</div>`),
+			isProduct: true, price: "45.00", currency: "USD", availability: InStock, sku: "Pareja221"},
 		{name: "model wording is no identifier", url: url, html: page(`<p>Model wears size M</p>`), isProduct: true, price: "45.00", currency: "USD", availability: InStock},
 		{name: "structured mpn when no sku", url: url, html: `<script type="application/ld+json">{"@type":"Product","name":"X1 Earbuds","mpn":"X1-EU",
 "offers":{"price":"45.00","priceCurrency":"USD"}}</script><h1>X1 Earbuds</h1>`, isProduct: true, price: "45.00", currency: "USD", availability: Unknown, sku: "X1-EU"},

@@ -27,7 +27,7 @@ type idLabel struct {
 
 // idLabelRE matches a label at the start of a short text and captures the
 // rest. Group 1 is an SKU-like label, group 2 a model / part number label.
-var idLabelRE = regexp.MustCompile(`(?i)^\s*(?:(sku|item\s*(?:#|no\.?|number|code)|product\s*(?:#|no\.?|code|number)|art(?:ikel)?\.?\s*-?\s*nr\.?|artikelnummer|réf(?:érence)?\.?|ref\.?|상품\s*번호|상품\s*코드|품번|제품\s*번호|商品番号|品番)|(model(?:\s*(?:#|no\.?|number|name|code))?|mpn|part\s*(?:#|no\.?|number)|mfr\.?\s*(?:#|part|no\.?)|manufacturer\s*part\s*number|모델\s*명|모델\s*번호|모델|제품\s*모델|型番|型式))\s*[:：#.]?\s*(.*)$`)
+var idLabelRE = regexp.MustCompile(`(?i)^\s*(?:(sku|item\s*(?:#|no\.?|number|code)|product\s*(?:#|no\.?|code|number)|art(?:ikel)?\.?\s*-?\s*nr\.?|artikelnummer|referencia|referenz|r[eé]f[eé]rence|reference|réf\.?|ref\.|stock\s*(?:#|no\.?|number)|상품\s*번호|상품\s*코드|품번|제품\s*번호|商品番号|品番)|(model(?:\s*(?:#|no\.?|number|name|code))?|mpn|part\s*(?:#|no\.?|number)|mfr\.?\s*(?:#|part|no\.?)|manufacturer\s*part\s*number|모델\s*명|모델\s*번호|모델|제품\s*모델|型番|型式))\s*[:：#.]?\s*(.*)$`)
 
 // idValueRE is what an identifier looks like: letters, digits and joiners,
 // with at least one digit.
@@ -53,6 +53,13 @@ func (v *visibleSignals) idLabel(n *html.Node, pos int, t string) {
 	kind := idSKU
 	if m[2] != "" {
 		kind = idMPN
+	}
+	if l := strings.ToLower(m[1]); strings.HasPrefix(l, "ref") || strings.HasPrefix(l, "réf") {
+		// "Reference: X" names an article; "Reference #18.6f3c" on an error
+		// page names a request.
+		if rest := strings.TrimSpace(t[len(m[1]):]); !strings.HasPrefix(rest, ":") {
+			return
+		}
 	}
 	val := strings.TrimSpace(m[3])
 	if val != "" {

@@ -134,6 +134,11 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	if !out.IsProduct {
 		out.Blocked = p.blocked()
 		clearCommerce(out)
+		if out.Sources[FieldSKU] == SourceVisible {
+			out.SKU, out.MPN = "", "" // a labelled number on a page that sells nothing
+			delete(out.Sources, FieldSKU)
+			delete(out.Sources, FieldMPN)
+		}
 	}
 	return out
 }
