@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -34,6 +35,7 @@ type listing struct {
 	sortName string
 	spec     sortSpec
 	query    search.Query // set for a name search
+	drive    string       // the query's rarest gram, whose postings are walked
 	limit    int
 	where    []string
 	args     []any
@@ -152,12 +154,21 @@ func (l *listing) parsePrice(c *gin.Context) error {
 	return nil
 }
 
-// keyExpr is the listing's order key (the match score for a name search).
+// keyExpr is the listing's order key (for a name search the weight of the
+// driving gram in the product: title and brand 3, title 2, brand 1).
 func (l *listing) keyExpr() string {
 	if l.query.Empty() {
 		return l.spec.expr
 	}
-	return "m.score"
+	return "t0.weight"
+}
+
+// idExpr is the tie-breaker, on the driving table's index for a name search.
+func (l *listing) idExpr() string {
+	if l.query.Empty() {
+		return "p.id"
+	}
+	return "t0.product_id"
 }
 
 func (l *listing) desc() bool { return !l.query.Empty() || l.spec.desc }
@@ -191,41 +202,88 @@ func (l *listing) parseCursor(c *gin.Context) error {
 	if l.desc() {
 		op = "<"
 	}
-	l.add(fmt.Sprintf("(%[1]s %[2]s ? OR (%[1]s = ? AND p.id %[2]s ?))", l.keyExpr(), op), key, key, cur.ID)
+	l.add(fmt.Sprintf("(%[1]s %[2]s ? OR (%[1]s = ? AND %[3]s %[2]s ?))", l.keyExpr(), op, l.idExpr()), key, key, cur.ID)
 	return nil
 }
 
-// sql is the listing's query: products, or for a name search the products
-// with every gram of the query, scored by the weights of the terms matched.
+// sql is the listing's query. A name search walks the postings of the
+// query's rarest gram in rank order (index idx_product_terms_rank, joined
+// first) and keeps the products that have every other gram (primary key
+// lookups), so it stops after one page however common the words are.
 func (l *listing) sql() (string, []any) {
 	dir := "ASC"
 	if l.desc() {
 		dir = "DESC"
 	}
 	where := strings.Join(l.where, " AND ")
-	tail := fmt.Sprintf(" WHERE %s ORDER BY %s %s, p.id %s LIMIT %d", where, l.keyExpr(), dir, dir, l.limit+1)
+	order := fmt.Sprintf(" ORDER BY %s %s, %s %s LIMIT %d", l.keyExpr(), dir, l.idExpr(), dir, l.limit+1)
 	if l.query.Empty() {
-		return fmt.Sprintf("SELECT %s, %s FROM products p", productCols, l.spec.expr) + tail, l.args
+		return fmt.Sprintf("SELECT %s, %s FROM products p WHERE %s", productCols, l.spec.expr, where) + order, l.args
 	}
-	terms := append(append([]string{}, l.query.Grams...), l.query.Words...)
-	args := make([]any, 0, len(terms)+1+len(l.args))
-	for _, t := range terms {
-		args = append(args, t)
+	var b strings.Builder
+	args := []any{}
+	b.WriteString("SELECT STRAIGHT_JOIN " + productCols + ", t0.weight FROM product_terms t0 FORCE INDEX (idx_product_terms_rank)")
+	n := 0
+	for _, g := range l.query.Grams {
+		if g == l.drive {
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, " JOIN product_terms t%[1]d ON t%[1]d.term = ? AND t%[1]d.product_id = t0.product_id", n)
+		args = append(args, g)
 	}
-	args = append(args, len(l.query.Grams))
+	b.WriteString(" JOIN products p ON p.id = t0.product_id WHERE t0.term = ? AND " + where)
+	args = append(args, l.drive)
 	args = append(args, l.args...)
-	q := `SELECT ` + productCols + `, m.score FROM (
-		SELECT t.product_id, SUM(t.weight) AS score FROM product_terms t
-		WHERE t.term IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(terms)), ", ") + `)
-		GROUP BY t.product_id HAVING SUM(t.term NOT LIKE '=%') = ?
-	) m JOIN products p ON p.id = m.product_id`
-	return q + tail, args
+	return b.String() + order, args
+}
+
+// maxPostingCount caps the posting counts compared to pick the rarest gram.
+const maxPostingCount = 5000
+
+// pickDrive sets the listing's driving gram: the one with the fewest
+// postings (counted up to maxPostingCount, in one round trip).
+func (s *server) pickDrive(ctx context.Context, l *listing) error {
+	if l.query.Empty() {
+		return nil
+	}
+	l.drive = l.query.Grams[0]
+	if len(l.query.Grams) == 1 {
+		return nil
+	}
+	parts := make([]string, len(l.query.Grams))
+	args := make([]any, 0, 2*len(l.query.Grams))
+	for i, g := range l.query.Grams {
+		parts[i] = fmt.Sprintf("SELECT ? AS term, (SELECT COUNT(*) FROM (SELECT 1 FROM product_terms WHERE term = ? LIMIT %d) x) AS n", maxPostingCount)
+		args = append(args, g, g)
+	}
+	rows, err := s.db.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return fmt.Errorf("count postings: %w", err)
+	}
+	defer rows.Close()
+	best := -1
+	for rows.Next() {
+		var term string
+		var n int
+		if err := rows.Scan(&term, &n); err != nil {
+			return fmt.Errorf("count postings: %w", err)
+		}
+		if best < 0 || n < best {
+			best, l.drive = n, term
+		}
+	}
+	return rows.Err()
 }
 
 func (s *server) listProducts(c *gin.Context) {
 	l, err := s.parseListing(c)
 	if err != nil {
 		s.failErr(c, err)
+		return
+	}
+	if err := s.pickDrive(c.Request.Context(), l); err != nil {
+		s.failErr(c, fmt.Errorf("list products: %w", err))
 		return
 	}
 	page, err := s.readListing(c, l)

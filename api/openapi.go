@@ -91,7 +91,7 @@ func openAPIDoc(withUnsubscribe bool) obj {
 			obj{"200": resp("url: {status: done, product}; q: a page of products as GET /products", obj{"type": "object"}),
 				"400": bad, "404": problem("url: the product is not tracked yet (submit it with POST /scrapes)")})},
 		"/api/v1/products": obj{"get": op("List products, or search them by name", []string{"products"}, []obj{
-			param("q", "query", "string", "name search over titles and brands: every word's parts must match (Korean partial words, any case); sorted by relevance", false),
+			param("q", "query", "string", "name search over titles and brands: every word's parts must match (Korean partial words, any case); ranked by where they matched (title and brand, title, brand), then newest", false),
 			param("shop", "query", "string", "shop identifier", false),
 			param("category", "query", "string", "exact category", false),
 			param("brand", "query", "string", "exact brand", false),
