@@ -18,11 +18,21 @@ import (
 // positive price) is read, and one whose id names another product than the
 // URL's is not.
 func (p *page) naver() *candidate {
-	state := decodeObject(objectAfter(p.scriptContaining("__PRELOADED_STATE__"), "__PRELOADED_STATE__"))
-	if state == nil {
-		return nil
+	script := p.scriptContaining("__PRELOADED_STATE__")
+	urlID := submatch(naverPath, p.url.Path)
+	// The state is large (a whole store front); decode the product's own
+	// object first and the whole state only when that does not answer.
+	var prod map[string]any
+	if sp := decodeObject(objectAfter(script, `"simpleProductForDetailPage":`)); sp != nil {
+		prod = naverProduct(map[string]any{"simpleProductForDetailPage": sp}, urlID)
 	}
-	prod := naverProduct(state, submatch(naverPath, p.url.Path))
+	if prod == nil {
+		state := decodeObject(objectAfter(script, "__PRELOADED_STATE__"))
+		if state == nil {
+			return nil
+		}
+		prod = naverProduct(state, urlID)
+	}
 	if prod == nil {
 		return nil
 	}
