@@ -83,6 +83,11 @@ func (c *Config) Validate() error {
 		return err
 	}
 	c.applyDefaults()
+	return c.checkRanges()
+}
+
+// checkRanges checks the (defaulted) limits and durations.
+func (c *Config) checkRanges() error {
 	switch {
 	case c.ProductCacheTTL < 0:
 		return fmt.Errorf("api: product cache TTL must be >= 0, got %s", c.ProductCacheTTL)

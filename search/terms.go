@@ -79,7 +79,8 @@ func Terms(title, brand string) map[string]int {
 }
 
 // Query is a parsed search: the grams a product must all have, and the
-// whole words that rank it higher.
+// query's whole-word terms (the API ranks by where the rarest gram
+// matched and does not use them yet).
 type Query struct {
 	Grams []string
 	Words []string
