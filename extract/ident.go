@@ -115,8 +115,9 @@ func nextElementText(n *html.Node) string {
 	for s := n.NextSibling; s != nil; s = s.NextSibling {
 		switch s.Type {
 		case html.ElementNode:
-			t := clean(nodeText(s))
-			if len(t) > 60 {
+			raw, ok := boundedText(s, 200)
+			t := clean(raw)
+			if !ok || len(t) > 60 {
 				return ""
 			}
 			return t

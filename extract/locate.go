@@ -365,7 +365,11 @@ func labelBefore(n *html.Node) string {
 				if classify(s)&zInvisible != 0 {
 					continue // hidden: not read
 				}
-				t = clean(nodeText(s))
+				raw, ok := boundedText(s, 200)
+				if !ok {
+					return ""
+				}
+				t = clean(raw)
 			}
 			if t == "" {
 				continue

@@ -295,6 +295,35 @@ func nodeText(n *html.Node) string {
 	return b.String()
 }
 
+// boundedText is nodeText cut off once it exceeds limit bytes (then it
+// returns the first limit+ bytes and false).
+func boundedText(n *html.Node, limit int) (string, bool) {
+	var b strings.Builder
+	var f func(*html.Node) bool
+	f = func(n *html.Node) bool {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+				if b.Len() > limit {
+					return false
+				}
+			case c.Type == html.ElementNode && (c.DataAtom == atom.Script || c.DataAtom == atom.Style):
+			default:
+				if !f(c) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if n.Type == html.TextNode {
+		return n.Data, len(n.Data) <= limit
+	}
+	ok := f(n)
+	return b.String(), ok
+}
+
 // clean collapses white space and trims s.
 func clean(s string) string {
 	if s == "" {

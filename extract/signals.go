@@ -118,7 +118,11 @@ func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, m
 	}
 	switch {
 	case n.DataAtom == atom.H1:
-		if t := clean(nodeText(n)); t != "" && z&zBad == 0 {
+		if raw, ok := boundedText(n, 600); ok && z&zBad == 0 {
+			t := clean(raw)
+			if t == "" {
+				break
+			}
 			v.headings = append(v.headings, textLabel{node: n, pos: pos, text: t})
 		}
 	case n.DataAtom == atom.H2 && z&zBad == 0 && !text.long:
