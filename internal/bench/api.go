@@ -152,14 +152,7 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 	// numbers its requests from 1.
 	post := func(base string) RequestFunc {
 		run := prefixRun()
-		return func(i int64) (*http.Request, error) {
-			body := fmt.Sprintf(`{"url":"http://127.0.0.1:9/products/%s-%d?utm_source=bench"}`, run, i)
-			req, err := http.NewRequest(http.MethodPost, base+"/api/v1/scrapes", strings.NewReader(body))
-			if err == nil {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			return req, err
-		}
+		return func(i int64) (*http.Request, error) { return newScrapeRequest(base, run, i) }
 	}
 	get := func(base string) RequestFunc {
 		return func(i int64) (*http.Request, error) {
@@ -290,6 +283,17 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 }
 
 func prefixRun() string { return "b" + randomHex(3) }
+
+// newScrapeRequest is POST /scrapes of the i-th new URL of run (port 9:
+// accepted by the API, never fetched).
+func newScrapeRequest(base, run string, i int64) (*http.Request, error) {
+	body := fmt.Sprintf(`{"url":"http://127.0.0.1:9/products/%s-%d?utm_source=bench"}`, run, i)
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/scrapes", strings.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, err
+}
 
 // floorMax bounds a floor batch, like DDOKSO_API_GROUP_COMMIT_MAX's default.
 const floorMax = 64

@@ -95,6 +95,12 @@ type E2EConfig struct {
 	Hosts int
 	// Timeout bounds one run.
 	Timeout time.Duration
+	// Fast, when set, is fauxqs's endpoint: one worker runs again with SQS
+	// and SNS on it, beside the durability floor (see e2eFloor), and the
+	// latency from POST /scrapes to a visible price is measured at Rates.
+	Fast string
+	// Rates are submissions per second of the latency table.
+	Rates []float64
 }
 
 // MemSample is one process's RSS idle and its peak under load.
@@ -111,7 +117,7 @@ type MemSample struct {
 func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	row := Row{Stage: "5 End to end", Metric: "URLs submitted → price stored per second; submit-to-outcome p50 / p99",
 		Goal:    "scales with worker processes (informational)",
-		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 5,7 -e2e-urls %d -e2e-workers %s", cfg.URLs, joinInts(cfg.Workers))}
+		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 5,7 -e2e-urls %d -e2e-workers %s -e2e-rates %s", cfg.URLs, joinInts(cfg.Workers), joinFloats(cfg.Rates))}
 	shop, err := StartFakeShop(cfg.Hosts)
 	if err != nil {
 		row.Err = err
@@ -186,7 +192,20 @@ func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	row.Baseline = fmt.Sprintf("bare fetch+extract loop, 8 goroutines: %.1f URLs/s, p50 %s, p99 %s", base, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)))
 	row.Ratio = ratio(first, base) + " (1 worker)"
 	row.Holds = "n/a"
+	if cfg.Fast != "" && row.Err == nil {
+		if err := e2eFast(ctx, e, shop, cfg, &row); err != nil {
+			row.Err = fmt.Errorf("fauxqs: %w", err)
+		}
+	}
 	return row, mem
+}
+
+func joinFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, f := range v {
+		s[i] = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strings.Join(s, ",")
 }
 
 func joinInts(v []int) string {
@@ -199,41 +218,11 @@ func joinInts(v []int) string {
 
 // e2eRun is one point of the scaling curve.
 func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2EConfig) (float64, Durations, map[string]int, []MemSample, error) {
-	s, err := e.NewSystem(ctx)
+	s, api, apiAddr, procs, err := startE2E(ctx, e, shop, workers)
 	if err != nil {
 		return 0, nil, nil, nil, err
 	}
 	defer s.Close()
-	common := []string{"DDOKSO_FETCH_PORTS=" + shop.Port(), "DDOKSO_FETCH_HOST_INTERVAL=10ms",
-		"DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000", "DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000",
-		"DDOKSO_RELAY_INTERVAL=50ms"}
-	apiAddr, _ := FreeAddr()
-	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
-	if err != nil {
-		return 0, nil, nil, nil, err
-	}
-	relayAdmin, _ := FreeAddr()
-	relay, err := s.Start("relay", append(common, "DDOKSO_ADMIN_ADDR="+relayAdmin), "relay")
-	if err != nil {
-		return 0, nil, nil, nil, err
-	}
-	procs := []*Proc{api, relay}
-	waits := map[*Proc]string{api: "http://" + apiAddr + "/readyz", relay: "http://" + relayAdmin + "/readyz"}
-	for i := range workers {
-		adm, _ := FreeAddr()
-		w, err := s.Start(fmt.Sprintf("worker scrap #%d", i+1), append(common, "DDOKSO_ADMIN_ADDR="+adm), "worker", "scrap")
-		if err != nil {
-			return 0, nil, nil, nil, err
-		}
-		procs = append(procs, w)
-		waits[w] = "http://" + adm + "/readyz"
-	}
-	for p, u := range waits {
-		if err := p.WaitHTTP(ctx, u, 60*time.Second); err != nil {
-			return 0, nil, nil, nil, err
-		}
-	}
-	time.Sleep(2 * time.Second) // settle
 	mem := make([]MemSample, len(procs))
 	for i, p := range procs {
 		mem[i].Name = p.Name
@@ -359,6 +348,52 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 	}
 	rate := float64(cfg.URLs) / (time.Duration(span) * time.Microsecond).Seconds()
 	return rate, lat, outcomes, mem, rows.Err()
+}
+
+// startE2E starts a fresh system (database, topology) with one `ddokso
+// api`, one `ddokso relay` and workers `ddokso worker scrap` processes
+// pointed at shop, and waits until each is ready. The caller closes s.
+func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int) (s *System, api *Proc, apiAddr string, procs []*Proc, err error) {
+	s, err = e.NewSystem(ctx)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	common := []string{"DDOKSO_FETCH_PORTS=" + shop.Port(), "DDOKSO_FETCH_HOST_INTERVAL=10ms",
+		"DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000", "DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000",
+		"DDOKSO_RELAY_INTERVAL=50ms"}
+	apiAddr, _ = FreeAddr()
+	api, err = s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	relayAdmin, _ := FreeAddr()
+	relay, err := s.Start("relay", append(common, "DDOKSO_ADMIN_ADDR="+relayAdmin), "relay")
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	procs = []*Proc{api, relay}
+	waits := map[*Proc]string{api: "http://" + apiAddr + "/readyz", relay: "http://" + relayAdmin + "/readyz"}
+	for i := range workers {
+		adm, _ := FreeAddr()
+		w, err := s.Start(fmt.Sprintf("worker scrap #%d", i+1), append(common, "DDOKSO_ADMIN_ADDR="+adm), "worker", "scrap")
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		procs = append(procs, w)
+		waits[w] = "http://" + adm + "/readyz"
+	}
+	for p, u := range waits {
+		if err := p.WaitHTTP(ctx, u, 60*time.Second); err != nil {
+			return nil, nil, "", nil, err
+		}
+	}
+	time.Sleep(2 * time.Second) // settle
+	return s, api, apiAddr, procs, nil
 }
 
 // Memory renders the memory row from the end-to-end samples against the

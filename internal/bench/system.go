@@ -23,6 +23,26 @@ type Env struct {
 	MySQLBase string
 	// AWSEndpoint is AWS_ENDPOINT_URL (moto) for the ddokso processes.
 	AWSEndpoint string
+	// Messaging, when set, is the SQS and SNS endpoint (fauxqs) of the
+	// ddokso processes (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SNS); SES
+	// and the scheduler stay on AWSEndpoint.
+	Messaging string
+}
+
+// OnMessaging returns a copy of e whose processes use endpoint for SQS
+// and SNS ("" leaves e as it is).
+func (e *Env) OnMessaging(endpoint string) *Env {
+	c := *e
+	c.Messaging = endpoint
+	return &c
+}
+
+// Endpoints describes where the processes' SQS and SNS calls go.
+func (e *Env) Endpoints() string {
+	if e.Messaging != "" {
+		return "SQS and SNS on fauxqs " + e.Messaging + ", the rest on moto " + e.AWSEndpoint
+	}
+	return "AWS endpoint " + e.AWSEndpoint + " (moto)"
 }
 
 // BuildBinary builds ./cmd/ddokso from the module at root into dir.
@@ -82,7 +102,7 @@ func (e *Env) NewSystem(ctx context.Context) (*System, error) {
 
 // BaseEnv is the environment every ddokso process of the system gets.
 func (s *System) BaseEnv() []string {
-	return []string{
+	env := []string{
 		"DDOKSO_MYSQL_DSN=" + s.DSN,
 		"DDOKSO_PREFIX=" + s.Prefix,
 		"DDOKSO_LOG_LEVEL=warn",
@@ -99,6 +119,10 @@ func (s *System) BaseEnv() []string {
 		"AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
+	if s.Env.Messaging != "" {
+		env = append(env, "AWS_ENDPOINT_URL_SQS="+s.Env.Messaging, "AWS_ENDPOINT_URL_SNS="+s.Env.Messaging)
+	}
+	return env
 }
 
 // Start starts `ddokso args...` with the system's environment plus env.

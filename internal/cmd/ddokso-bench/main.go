@@ -66,6 +66,9 @@ func run() error {
 		apiConns     = flag.Int("api-conns", 32, "closed-loop API connections")
 		apiRate      = flag.Float64("api-rate", 1000, "open-loop API rate (req/s)")
 		apiProducts  = flag.Int("api-products", 1000, "products seeded for GET /products/{id}")
+		runRate      = flag.Float64("api-running-rate", 200, "row 4r: open-loop POST /scrapes rate (req/s) with the relay and worker running")
+		runRounds    = flag.Int("api-running-rounds", 3, "row 4r: interleaved rounds of relay stopped / relay running")
+		e2eRates     = flag.String("e2e-rates", "1,10,50", "row 5: submissions per second of the POST-to-visible-price latency table (on fauxqs)")
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
 		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
 		e2eHosts     = flag.Int("e2e-hosts", 49, "loopback shop addresses (127.0.0.2…)")
@@ -87,7 +90,7 @@ func run() error {
 	}
 	if *smoke {
 		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
-		*e2eURLs, *e2eWorkers = 10, "1"
+		*e2eURLs, *e2eWorkers, *runRounds, *e2eRates = 10, "1", 1, "5"
 		*motoMsgs, *motoRounds, *fauxqsMsgs, *fauxqsRounds, *batchN, *batchMoto = 50, 1, 500, 1, 2000, 20
 	}
 	want := func(n int) bool {
@@ -120,7 +123,7 @@ func run() error {
 	}
 	var fauxqs bench.Emulator
 	var fauxqsErr error
-	if *useFauxqs && (want(3) || want(6)) {
+	if *useFauxqs && (want(3) || want(4) || want(5) || want(6)) {
 		srv, err := bench.StartFauxqs(ctx, *fauxqsHeap)
 		switch {
 		case err != nil && *smoke:
@@ -169,6 +172,12 @@ func run() error {
 		bareMem = m
 		return r
 	})
+	step(4, func() bench.Row {
+		if fauxqs.Endpoint == "" {
+			return bench.Row{Stage: "4r API, running system", Err: fmt.Errorf("needs fauxqs: %v", fauxqsErr)}
+		}
+		return bench.APIRunning(ctx, env.OnMessaging(fauxqs.Endpoint), bench.APIRunningConfig{Duration: *apiDur, Conns: *apiConns, Rate: *runRate, Rounds: *runRounds, Drain: time.Minute})
+	})
 	step(5, func() bench.Row {
 		var workers []int
 		for _, f := range strings.Split(*e2eWorkers, ",") {
@@ -178,7 +187,16 @@ func run() error {
 			}
 			workers = append(workers, n)
 		}
-		r, m := bench.E2E(ctx, env, bench.E2EConfig{URLs: *e2eURLs, Workers: workers, Hosts: *e2eHosts, Timeout: 5 * time.Minute})
+		var rates []float64
+		for _, f := range strings.Split(*e2eRates, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || v <= 0 {
+				return bench.Row{Stage: "5 End to end", Err: fmt.Errorf("-e2e-rates: bad rate %q", f)}
+			}
+			rates = append(rates, v)
+		}
+		r, m := bench.E2E(ctx, env, bench.E2EConfig{URLs: *e2eURLs, Workers: workers, Hosts: *e2eHosts, Timeout: 5 * time.Minute,
+			Fast: fauxqs.Endpoint, Rates: rates})
 		mem = m
 		return r
 	})

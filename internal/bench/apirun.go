@@ -1,0 +1,260 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// APIRunningConfig sizes the running-system API stage.
+type APIRunningConfig struct {
+	// Duration of each closed-loop and open-loop run.
+	Duration time.Duration
+	// Conns is the closed-loop concurrency.
+	Conns int
+	// Rate is the open-loop request rate (req/s) with the relay on.
+	Rate float64
+	// Rounds of (relay stopped, relay running) closed-loop runs.
+	Rounds int
+	// Drain bounds the wait for the relay and the worker to catch up with
+	// the backlog a relay-stopped run left, before the next relay-on run.
+	Drain time.Duration
+}
+
+// APIRunning measures new-URL POST /scrapes on the running system: one
+// `ddokso api`, one `ddokso worker scrap` and one `ddokso relay` (at its
+// default interval) on e, normally with SQS and SNS on fauxqs. The
+// baseline is the same API with the relay stopped, measured in the same
+// run: rounds alternate relay stopped and relay running, and before each
+// relay-on run the relay and the worker first work off what the stopped
+// run left, so the relay-on runs measure the steady state. An open loop at
+// cfg.Rate with the relay on gives the latency. Lock waits are sampled
+// from information_schema.INNODB_LOCK_WAITS every 20 ms during every run.
+func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
+	row := Row{Stage: "4r API, running system", Metric: "new-URL POST /scrapes with relay and scrap worker running vs relay stopped: req/s (closed loop), p99 at a fixed rate",
+		Goal: fmt.Sprintf("relay on ≥ 0.8× relay stopped; p99 < 20 ms at %.0f req/s", cfg.Rate),
+		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 4 -api-duration %s -api-conns %d -api-running-rate %.0f -api-running-rounds %d",
+			cfg.Duration, cfg.Conns, cfg.Rate, cfg.Rounds)}
+	s, err := e.NewSystem(ctx)
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	defer s.Close()
+	common := []string{"DDOKSO_LOG_LEVEL=error", "DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000",
+		"DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000"}
+	apiAddr, _ := FreeAddr()
+	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	wAdmin, _ := FreeAddr()
+	worker, err := s.Start("worker scrap", append(common, "DDOKSO_ADMIN_ADDR="+wAdmin), "worker", "scrap")
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	if err := api.WaitHTTP(ctx, "http://"+apiAddr+"/readyz", 60*time.Second); err != nil {
+		row.Err = err
+		return row
+	}
+	if err := worker.WaitHTTP(ctx, "http://"+wAdmin+"/readyz", 60*time.Second); err != nil {
+		row.Err = err
+		return row
+	}
+	var relay *Proc
+	startRelay := func() error {
+		adm, _ := FreeAddr()
+		p, err := Start("relay", e.Bin, append(s.BaseEnv(), append(common, "DDOKSO_ADMIN_ADDR="+adm)...), "relay")
+		if err != nil {
+			return err
+		}
+		relay = p
+		return p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second)
+	}
+	stopRelay := func() {
+		if relay != nil {
+			relay.Stop()
+			relay = nil
+		}
+	}
+	defer stopRelay()
+
+	// The URLs are new and unfetchable (port 9 is not a fetch port): each
+	// becomes a scrape request, an outbox row, an SNS publish, an SQS
+	// message and a worker transaction recording it failed.
+	post := func(base string) RequestFunc {
+		run := prefixRun()
+		return func(i int64) (*http.Request, error) { return newScrapeRequest(base, run, i) }
+	}
+	base := "http://" + apiAddr
+	client := NewClient(cfg.Conns)
+	_, _ = Closed(ctx, client, cfg.Conns, time.Second, post(base)) // warm up
+	var off, on []LoadResult
+	var offWaits, onWaits lockWaits
+	var drains []string
+	for round := 0; round < cfg.Rounds; round++ {
+		stopRelay()
+		w := sampleLockWaits(ctx, s.DB)
+		r, err := Closed(ctx, client, cfg.Conns, cfg.Duration, post(base))
+		offWaits.add(w())
+		if err != nil {
+			row.Err = err
+			return row
+		}
+		off = append(off, r)
+		if err := startRelay(); err != nil {
+			row.Err = fmt.Errorf("start relay: %w", err)
+			return row
+		}
+		d, err := drain(ctx, s.DB, cfg.Drain)
+		if err != nil {
+			row.Err = err
+			return row
+		}
+		drains = append(drains, d)
+		w = sampleLockWaits(ctx, s.DB)
+		r, err = Closed(ctx, client, cfg.Conns, cfg.Duration, post(base))
+		onWaits.add(w())
+		if err != nil {
+			row.Err = err
+			return row
+		}
+		on = append(on, r)
+	}
+	if _, err := drain(ctx, s.DB, cfg.Drain); err != nil {
+		row.Err = err
+		return row
+	}
+	w := sampleLockWaits(ctx, s.DB)
+	open, err := Open(ctx, client, cfg.Rate, cfg.Duration, post(base))
+	openWaits := w()
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	published, failed, pending := systemCounts(ctx, s.DB)
+
+	sumRPS := func(rs []LoadResult) (float64, int) {
+		var t float64
+		var errs int
+		for _, r := range rs {
+			t += r.RPS()
+			errs += r.Errors()
+		}
+		return t / float64(len(rs)), errs
+	}
+	onRPS, onErrs := sumRPS(on)
+	offRPS, offErrs := sumRPS(off)
+	q := on[0].Lat
+	for _, r := range on[1:] {
+		q = append(q, r.Lat...)
+	}
+	offLat := off[0].Lat
+	for _, r := range off[1:] {
+		offLat = append(offLat, r.Lat...)
+	}
+	p99 := open.Lat.Quantile(0.99)
+	errs := onErrs + offErrs + open.Errors()
+	rt := onRPS / offRPS
+	row.Ours = fmt.Sprintf("relay on: %.0f req/s p50 %s p99 %s; open %.0f req/s: p50 %s p99 %s", onRPS, ms(q.Quantile(0.5)), ms(q.Quantile(0.99)),
+		cfg.Rate, ms(open.Lat.Quantile(0.5)), ms(p99))
+	row.Baseline = fmt.Sprintf("relay stopped: %.0f req/s p50 %s p99 %s", offRPS, ms(offLat.Quantile(0.5)), ms(offLat.Quantile(0.99)))
+	row.Ratio = ratio(onRPS, offRPS)
+	row.Holds = holds(rt >= 0.8 && p99 < 20*time.Millisecond && errs == 0)
+	row.Details = append(row.Details,
+		fmt.Sprintf("One `ddokso api` (rate limits raised), one `ddokso worker scrap` and one `ddokso relay` (default DDOKSO_RELAY_INTERVAL) on a fresh database; %s. New URLs only (http://127.0.0.1:9/…: a fetch port the fetcher refuses, so every submission is a scrape request, an outbox row, an SNS publish, an SQS message and a worker transaction recording it failed). %d rounds, each a closed loop of %d connections for %s with the relay stopped (the worker idles), then the relay started, the backlog worked off, and the same closed loop with the relay running; then an open loop at %.0f req/s for %s with the relay running (latency from the scheduled send time).",
+			e.Endpoints(), cfg.Rounds, cfg.Conns, cfg.Duration, cfg.Rate, cfg.Duration), "",
+		"| round | relay stopped | relay running | ratio |", "|---|---|---|---|")
+	for i := range on {
+		row.Details = append(row.Details, fmt.Sprintf("| %d | %s | %s | %s |", i+1, off[i], on[i], ratio(on[i].RPS(), off[i].RPS())))
+	}
+	row.Details = append(row.Details,
+		fmt.Sprintf("| open %.0f req/s, relay running | | %s | |", cfg.Rate, open), "",
+		fmt.Sprintf("Backlog left by each relay-stopped run worked off before the relay-on run in: %s.", strings.Join(drains, ", ")),
+		fmt.Sprintf("InnoDB lock waits (information_schema.INNODB_LOCK_WAITS, sampled every 20 ms): relay stopped %s; relay running %s; open loop %s.", offWaits, onWaits, openWaits),
+		fmt.Sprintf("At the end: %d outbox rows published, %d scrape requests recorded failed by the worker, %d still pending; %d request errors.", published, failed, pending, errs))
+	return row
+}
+
+// drain waits until every outbox row is published and no scrape request
+// is pending (the relay and the worker caught up), at most max.
+func drain(ctx context.Context, db *sql.DB, max time.Duration) (string, error) {
+	start := time.Now()
+	for {
+		var outbox, pending int
+		if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM outbox WHERE published_at IS NULL),
+  (SELECT COUNT(*) FROM scrape_requests WHERE status = 'pending')`).Scan(&outbox, &pending); err != nil {
+			return "", fmt.Errorf("drain: %w", err)
+		}
+		if outbox == 0 && pending == 0 {
+			return time.Since(start).Round(100 * time.Millisecond).String(), nil
+		}
+		if time.Since(start) > max {
+			return fmt.Sprintf("not within %s (%d unpublished, %d pending)", max, outbox, pending), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func systemCounts(ctx context.Context, db *sql.DB) (published, failed, pending int) {
+	_ = db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM outbox WHERE published_at IS NOT NULL),
+  (SELECT COUNT(*) FROM scrape_requests WHERE status = 'failed'), (SELECT COUNT(*) FROM scrape_requests WHERE status = 'pending')`).Scan(&published, &failed, &pending)
+	return published, failed, pending
+}
+
+// lockWaits summarises INNODB_LOCK_WAITS samples.
+type lockWaits struct {
+	samples, withWaits, max int
+}
+
+func (l *lockWaits) add(o lockWaits) {
+	l.samples += o.samples
+	l.withWaits += o.withWaits
+	l.max = max(l.max, o.max)
+}
+
+func (l lockWaits) String() string {
+	return fmt.Sprintf("%d of %d samples saw a wait (most at once: %d)", l.withWaits, l.samples, l.max)
+}
+
+// sampleLockWaits samples the server's lock waits every 20 ms until the
+// returned function is called, which returns the summary.
+func sampleLockWaits(ctx context.Context, db *sql.DB) func() lockWaits {
+	var l lockWaits
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			var n int
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS`).Scan(&n); err == nil {
+				l.samples++
+				if n > 0 {
+					l.withWaits++
+				}
+				l.max = max(l.max, n)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() lockWaits {
+		close(stop)
+		wg.Wait()
+		return l
+	}
+}

@@ -1,0 +1,265 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ddokso/ddokso/extract"
+)
+
+// floorWorkers is the floor's concurrency: one worker process's
+// DDOKSO_WORKER_CONCURRENCY (8).
+const floorWorkers = 8
+
+// e2eFloor is the floor of the end-to-end stage: what any implementation
+// does per submitted page, with no queue and no relay: fetch it, extract
+// it, and record the product and its price in one transaction (insert the
+// product row, insert the price observation, commit) on the same MariaDB
+// and schema, 8 pages at once. It returns pages per second.
+func e2eFloor(ctx context.Context, db *sql.DB, shop *FakeShop, n int) (float64, Durations, error) {
+	client := NewClient(2 * floorWorkers)
+	urls := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lat Durations
+	var firstErr error
+	run := prefixRun()
+	start := time.Now()
+	for range floorWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range urls {
+				t := time.Now()
+				err := floorPage(ctx, client, db, u)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				lat = append(lat, time.Since(t))
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		urls <- shop.URL(run, i)
+	}
+	close(urls)
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds(), lat, firstErr
+}
+
+func floorPage(ctx context.Context, client *http.Client, db *sql.DB, u string) error {
+	resp, err := client.Get(u)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	p, err := extract.Extract(u, body)
+	if err != nil {
+		return fmt.Errorf("floor: extract %s: %w", u, err)
+	}
+	if p.Price == nil {
+		return fmt.Errorf("floor: %s: no price", u)
+	}
+	sum := sha256.Sum256([]byte(u))
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("floor: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	res, err := tx.ExecContext(ctx, `INSERT INTO products (url_hash, canonical_url, shop, title, currency, price, availability, check_status, last_checked_at, next_check_at)
+VALUES (?, ?, 'bench', ?, ?, ?, 'in_stock', 'ok', NOW(6), NOW(6) + INTERVAL 1 HOUR)`, hex.EncodeToString(sum[:]), u, p.Title, p.Price.Currency, p.Price.Minor)
+	if err != nil {
+		return fmt.Errorf("floor: insert product: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("floor: product id: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO price_observations (product_id, variant_id, price, currency, availability, changed, observed_at)
+VALUES (?, 0, ?, ?, 'in_stock', 1, NOW(6))`, id, p.Price.Minor, p.Price.Currency); err != nil {
+		return fmt.Errorf("floor: insert observation: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("floor: commit: %w", err)
+	}
+	return nil
+}
+
+// e2eFast runs the fauxqs part of the end-to-end stage: the floor, one
+// scrap worker, the floor again (interleaved, so both see the same
+// machine), then the POST-to-visible-price latency at each rate. It fills
+// row's Ours/Baseline/Ratio/Holds and adds its details.
+func e2eFast(ctx context.Context, e *Env, shop *FakeShop, cfg E2EConfig, row *Row) error {
+	fe := e.OnMessaging(cfg.Fast)
+	fs, err := fe.NewSystem(ctx)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	f1, fl1, err := e2eFloor(ctx, fs.DB, shop, cfg.URLs)
+	if err != nil {
+		return err
+	}
+	rate, lat, outcomes, _, err := e2eRun(ctx, fe, shop, 1, cfg)
+	if err != nil {
+		return fmt.Errorf("fauxqs, 1 worker: %w", err)
+	}
+	f2, fl2, err := e2eFloor(ctx, fs.DB, shop, cfg.URLs)
+	if err != nil {
+		return err
+	}
+	floor := (f1 + f2) / 2
+	fl := append(fl1, fl2...)
+	r := rate / floor
+	ok := r >= 0.7 && outcomes["done"] == cfg.URLs
+	row.Details = append(row.Details, "",
+		fmt.Sprintf("**On fauxqs** (%s): one `ddokso worker scrap` (concurrency 8), one `ddokso api`, one `ddokso relay`, %d URLs as above, beside the **floor**: the same pages fetched and extracted by 8 goroutines in the bench process, each page then recorded in one transaction (INSERT the product, INSERT its price observation, COMMIT) on the same MariaDB and schema: no queue, no relay, no API. The floor ran before and after ddokso; its rate is the mean of the two.", fe.Endpoints(), cfg.URLs), "",
+		"| side | URLs/s | p50 | p99 | outcomes |", "|---|---|---|---|---|",
+		fmt.Sprintf("| ddokso, 1 worker (submit→outcome) | %.1f (%.2f× of the floor) | %s | %s | %v |", rate, r, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)), outcomes),
+		fmt.Sprintf("| floor (per page) | %.1f (runs: %.1f, %.1f) | %s | %s | |", floor, f1, f2, ms(fl.Quantile(0.5)), ms(fl.Quantile(0.99))))
+	row.Ours += fmt.Sprintf("; fauxqs 1 worker: %.1f URLs/s", rate)
+	row.Baseline += fmt.Sprintf("; fauxqs floor (fetch+extract+1 tx, 8 goroutines): %.1f URLs/s", floor)
+	row.Ratio += fmt.Sprintf("; %.2f× of the floor (fauxqs)", r)
+	row.Goal = "≥ 0.7× the floor on fauxqs; latency table (the moto curve is informational)"
+	row.Holds = holds(ok)
+
+	if len(cfg.Rates) == 0 {
+		return nil
+	}
+	row.Details = append(row.Details, "",
+		"Latency from POST /scrapes to a visible price, on fauxqs, one worker: submissions at a fixed rate (open loop, new URLs); for each, the client polls GET /scrapes/{id} every 10 ms until it is done, then GET /products/{id} until it shows a price; the latency runs from the scheduled send time to that answer.", "",
+		"| submissions/s | submitted | p50 | p99 | max | not visible |", "|---|---|---|---|---|---|")
+	s, _, apiAddr, _, err := startE2E(ctx, fe, shop, 1)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var summary []string
+	for _, rt := range cfg.Rates {
+		n := max(10, int(rt*5))
+		lat, missing, err := visibleLatency(ctx, shop, "http://"+apiAddr, rt, n)
+		if err != nil {
+			return fmt.Errorf("latency at %.0f/s: %w", rt, err)
+		}
+		row.Details = append(row.Details, fmt.Sprintf("| %.0f | %d | %s | %s | %s | %d |", rt, n, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)), ms(lat.Quantile(1)), missing))
+		summary = append(summary, fmt.Sprintf("%.0f/s p50 %s p99 %s", rt, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99))))
+		if missing > 0 {
+			row.Holds = holds(false)
+		}
+	}
+	row.Ours += "; POST→visible price " + strings.Join(summary, ", ")
+	return nil
+}
+
+// visibleLatency submits n new URLs at rate per second and measures, for
+// each, the time from its scheduled send to GET /products/{id} showing a
+// price. It returns the latencies and how many never became visible
+// within 60 s.
+func visibleLatency(ctx context.Context, shop *FakeShop, base string, rate float64, n int) (Durations, int, error) {
+	client := NewClient(64)
+	run := prefixRun()
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	var mu sync.Mutex
+	var lat Durations
+	var missing int
+	var errs error
+	var wg sync.WaitGroup
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := submitAndWait(ctx, client, base, shop.URL(run, i), at)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, errNotVisible):
+				missing++
+			case err != nil:
+				errs = errors.Join(errs, err)
+			default:
+				lat = append(lat, d)
+			}
+		}()
+	}
+	wg.Wait()
+	return lat, missing, errs
+}
+
+var errNotVisible = errors.New("price not visible within 60 s")
+
+func submitAndWait(ctx context.Context, client *http.Client, base, url string, at time.Time) (time.Duration, error) {
+	body := fmt.Sprintf(`{"url":%q}`, url)
+	resp, err := client.Post(base+"/api/v1/scrapes", "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	var sc struct {
+		ID        int64  `json:"id"`
+		Status    string `json:"status"`
+		ProductID int64  `json:"product_id"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&sc)
+	resp.Body.Close()
+	if err != nil || (resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK) {
+		return 0, fmt.Errorf("POST /scrapes %s: %d %v", url, resp.StatusCode, err)
+	}
+	deadline := at.Add(60 * time.Second)
+	for sc.ProductID == 0 {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return 0, errNotVisible
+		}
+		time.Sleep(10 * time.Millisecond)
+		if err := getJSON(client, fmt.Sprintf("%s/api/v1/scrapes/%d", base, sc.ID), &sc); err != nil {
+			return 0, err
+		}
+		if sc.Status != "pending" && sc.Status != "done" {
+			return 0, fmt.Errorf("scrape %d of %s: %s", sc.ID, url, sc.Status)
+		}
+	}
+	for {
+		var p struct {
+			Price *struct {
+				Amount string `json:"amount"`
+			} `json:"price"`
+		}
+		if err := getJSON(client, fmt.Sprintf("%s/api/v1/products/%d", base, sc.ProductID), &p); err == nil && p.Price != nil && p.Price.Amount != "" {
+			return time.Since(at), nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return 0, errNotVisible
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func getJSON(client *http.Client, url string, v any) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
