@@ -238,10 +238,10 @@ func submitAndWait(ctx context.Context, client *http.Client, base, url string, a
 	for {
 		var p struct {
 			Price *struct {
-				Amount string `json:"amount"`
+				Decimal string `json:"decimal"`
 			} `json:"price"`
 		}
-		if err := getJSON(client, fmt.Sprintf("%s/api/v1/products/%d", base, sc.ProductID), &p); err == nil && p.Price != nil && p.Price.Amount != "" {
+		if err := getJSON(client, fmt.Sprintf("%s/api/v1/products/%d", base, sc.ProductID), &p); err == nil && p.Price != nil && p.Price.Decimal != "" {
 			return time.Since(at), nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
