@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -215,16 +216,37 @@ func systemCounts(ctx context.Context, db *sql.DB) (published, failed, pending i
 // lockWaits summarises INNODB_LOCK_WAITS samples.
 type lockWaits struct {
 	samples, withWaits, max int
+	// on counts waits by the waiting lock's table, index and mode.
+	on map[string]int
 }
 
 func (l *lockWaits) add(o lockWaits) {
 	l.samples += o.samples
 	l.withWaits += o.withWaits
 	l.max = max(l.max, o.max)
+	for k, v := range o.on {
+		if l.on == nil {
+			l.on = map[string]int{}
+		}
+		l.on[k] += v
+	}
 }
 
 func (l lockWaits) String() string {
-	return fmt.Sprintf("%d of %d samples saw a wait (most at once: %d)", l.withWaits, l.samples, l.max)
+	s := fmt.Sprintf("%d of %d samples saw a wait (most at once: %d)", l.withWaits, l.samples, l.max)
+	if len(l.on) > 0 {
+		keys := make([]string, 0, len(l.on))
+		for k := range l.on {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, l.on[k]))
+		}
+		s += ", waiting on: " + strings.Join(parts, "; ")
+	}
+	return s
 }
 
 // sampleLockWaits samples the server's lock waits every 20 ms until the
@@ -237,13 +259,18 @@ func sampleLockWaits(ctx context.Context, db *sql.DB) func() lockWaits {
 	go func() {
 		defer wg.Done()
 		for {
-			var n int
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS`).Scan(&n); err == nil {
+			if n, on, err := lockWaitSample(ctx, db); err == nil {
 				l.samples++
 				if n > 0 {
 					l.withWaits++
 				}
 				l.max = max(l.max, n)
+				for _, k := range on {
+					if l.on == nil {
+						l.on = map[string]int{}
+					}
+					l.on[k]++
+				}
 			}
 			select {
 			case <-stop:
@@ -257,4 +284,24 @@ func sampleLockWaits(ctx context.Context, db *sql.DB) func() lockWaits {
 		wg.Wait()
 		return l
 	}
+}
+
+// lockWaitSample returns how many lock requests wait now and, for each,
+// the requested lock's table, index and mode.
+func lockWaitSample(ctx context.Context, db *sql.DB) (int, []string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT CONCAT(l.lock_table, ' ', COALESCE(l.lock_index, '-'), ' ', l.lock_mode)
+  FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id`)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	var on []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return 0, nil, err
+		}
+		on = append(on, k)
+	}
+	return len(on), on, rows.Err()
 }
