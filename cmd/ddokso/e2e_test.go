@@ -67,7 +67,7 @@ type system struct {
 	api    string
 	admin  string
 	db     *sql.DB
-	stderr *bytes.Buffer
+	stderr *lockedWriter
 	done   chan error
 }
 
@@ -100,8 +100,8 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 		"AWS_EC2_METADATA_DISABLED=true",
 	)
 	cmd.Env = append(cmd.Env, env...)
-	stderr := &bytes.Buffer{}
-	cmd.Stderr = &lockedWriter{w: stderr}
+	stderr := &lockedWriter{w: &bytes.Buffer{}}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	s := &system{cmd: cmd, api: "http://" + httpAddr, admin: "http://" + adminAddr, stderr: stderr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait() }()
@@ -131,9 +131,18 @@ func (s *system) waitReady(t *testing.T) {
 	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
 }
 
+// lockedWriter is a child process's stderr that tests may read while the
+// process still writes it.
 type lockedWriter struct {
 	mu sync.Mutex
-	w  io.Writer
+	w  *bytes.Buffer
+}
+
+// String returns what was written so far.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {

@@ -121,7 +121,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 				_ = cmd.Process.Kill()
 			}
 			if t.Failed() {
-				t.Logf("%s stderr:\n%s", k.name, tail(stderr.w.(*bytes.Buffer).String(), 3000))
+				t.Logf("%s stderr:\n%s", k.name, tail(stderr.String(), 3000))
 			}
 		})
 		ready[k.name] = "http://" + admin
