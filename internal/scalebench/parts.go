@@ -121,7 +121,12 @@ func apiReads(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 		var lat latencies
 		statuses := map[int]int{}
 		warm := max(cfg.Samples/10, 5)
+		deadline := time.Now().Add(cfg.EndpointBudget)
 		for k := range cfg.Samples + warm {
+			if time.Now().After(deadline) {
+				r.Notes = append(r.Notes, fmt.Sprintf("%s: stopped after %d of %d requests (%s budget per endpoint).", ep.name, lat.n(), cfg.Samples, cfg.EndpointBudget))
+				break
+			}
 			p, body, auth := ep.path()
 			req, _ := http.NewRequestWithContext(ctx, ep.method, srv.URL+p, bytes.NewBufferString(body))
 			if body != "" {

@@ -32,8 +32,15 @@ type Config struct {
 	// Samples per read endpoint (after a tenth as many warm-up requests).
 	Samples int
 	// Only runs the named parts (api, tick, cleanup, scrap, storage, ddl); empty = all.
-	Only   []string
-	Logger *slog.Logger
+	Only []string
+	// EndpointBudget bounds the time spent on one API endpoint; an endpoint
+	// that slow reports the samples it took. Default 45 s.
+	EndpointBudget time.Duration
+	// AfterPart, when set, is called with the results so far after each
+	// part (the command writes the report then, so a long run keeps what
+	// it measured).
+	AfterPart func(*Result) error
+	Logger    *slog.Logger
 }
 
 func (c Config) on(part string) bool { return len(c.Only) == 0 || slices.Contains(c.Only, part) }
@@ -73,6 +80,9 @@ func Run(ctx context.Context, db *sql.DB, m seed.Marker, cfg Config) (*Result, e
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.EndpointBudget == 0 {
+		cfg.EndpointBudget = 45 * time.Second
+	}
 	r := &Result{Marker: m, Started: time.Now().UTC()}
 	steps := []struct {
 		name string
@@ -91,6 +101,12 @@ func Run(ctx context.Context, db *sql.DB, m seed.Marker, cfg Config) (*Result, e
 			cfg.Logger.Error("bench-scale part failed", "part", s.name, "err", err)
 		}
 		cfg.Logger.Info("bench-scale part done", "part", s.name, "took", time.Since(start).Round(time.Millisecond).String())
+		r.Elapsed = time.Since(r.Started)
+		if cfg.AfterPart != nil {
+			if err := cfg.AfterPart(r); err != nil {
+				return r, err
+			}
+		}
 	}
 	r.Elapsed = time.Since(r.Started)
 	return r, nil

@@ -56,15 +56,23 @@ func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, on
 	if only != "" {
 		cfg.Only = strings.Split(only, ",")
 	}
+	if out != "-" {
+		cfg.AfterPart = func(r *scalebench.Result) error { return write(out, r) }
+	}
 	res, err := scalebench.Run(ctx, db, m, cfg)
 	if err != nil {
 		return err
 	}
-	section := res.Markdown()
 	if out == "-" {
-		_, err := os.Stdout.WriteString(section)
+		_, err := os.Stdout.WriteString(res.Markdown())
 		return err
 	}
+	return write(out, res)
+}
+
+// write splices r's section into the report at out.
+func write(out string, r *scalebench.Result) error {
+	section := r.Markdown()
 	old, err := os.ReadFile(out)
 	if err != nil {
 		return err
