@@ -157,28 +157,11 @@ func (w *Worker) applyChange(ctx context.Context, watchID int64, p events.PriceC
 	var send []int64
 	err := store.InTx(ctx, w.db, func(tx *sql.Tx) error {
 		send = nil
-		var s watchState
-		err := tx.QueryRowContext(ctx, `
-SELECT w.user_id, w.rule, w.target_price, w.drop_pct, w.channel_email, w.channel_push, w.armed,
-       w.last_alert_at, w.unsubscribed_at, u.email, u.locale, u.timezone, u.quiet_start, u.quiet_end, u.daily_cap
-FROM watches w JOIN users u ON u.id = w.user_id
-WHERE w.id = ? AND w.active = 1 FOR UPDATE`, watchID).Scan(
-			&s.UserID, &s.Rule, &s.Target, &s.DropPct, &s.Email, &s.Push, &s.Armed,
-			&s.LastAlertAt, &s.Unsubscribed, &s.Address, &s.Locale, &s.Timezone, &s.QuietStart, &s.QuietEnd, &s.DailyCap)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // deleted, deactivated or without a user row
+		s, ok, err := lockWatch(ctx, tx, watchID)
+		if err != nil || !ok {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("lock watch: %w", err)
-		}
-		rule := watchRule{Rule: s.Rule, Armed: s.Armed}
-		if s.Target.Valid {
-			rule.TargetPrice = &s.Target.Int64
-		}
-		if s.DropPct.Valid {
-			rule.DropPct = &s.DropPct.Float64
-		}
-		v := w.cfg.evaluate(rule, ch, p.Currency)
+		v := w.cfg.evaluate(s.rule(), ch, p.Currency)
 		if v.Armed != s.Armed {
 			if _, err := tx.ExecContext(ctx, `UPDATE watches SET armed = ? WHERE id = ?`, v.Armed, watchID); err != nil {
 				return fmt.Errorf("set armed: %w", err)
@@ -191,94 +174,165 @@ WHERE w.id = ? AND w.active = 1 FOR UPDATE`, watchID).Scan(
 			w.log.InfoContext(ctx, "alert held by cooldown", "watch_id", watchID, "last_alert_at", s.LastAlertAt.Time)
 			return nil
 		}
-		channels, skipped, err := w.channels(ctx, tx, s)
-		if err != nil {
+		plan, err := w.plan(ctx, tx, watchID, s, now)
+		if err != nil || len(plan.channels) == 0 {
 			return err
 		}
-		if len(channels) == 0 && len(skipped) == 0 {
-			w.log.DebugContext(ctx, "alert not sent: email unsubscribed and no other channel", "watch_id", watchID)
-			return nil
+		var cooldown bool
+		send, cooldown, err = w.record(ctx, tx, watchID, s, p, ch, plan, now)
+		if err != nil || !cooldown {
+			return err
 		}
-
-		loc := w.userLocation(s.Timezone)
-		localNow := now.In(loc)
-		day := localNow.Format(time.DateOnly)
-		checked := p.CheckedAt
-		if checked.IsZero() {
-			checked = now
-		}
-		priceKey := ch.NewAvailability
-		if ch.NewPrice != nil {
-			priceKey = strconv.FormatInt(*ch.NewPrice, 10)
-		}
-		alertKey := hashKey(s.UserID, strconv.FormatInt(watchID, 10), s.Rule, strconv.FormatInt(ch.VariantID, 10), priceKey, checked.In(loc).Format(time.DateOnly))
-
-		status, deliverAfter := StatusQueued, (*time.Time)(nil)
-		if len(channels) > 0 {
-			if status, deliverAfter, err = w.gate(ctx, tx, s, day, localNow); err != nil {
-				return err
-			}
-		}
-		type planned struct{ channel, status, reason string }
-		var plan []planned
-		for _, c := range channels {
-			st, reason := status, ""
-			if st == StatusQueued && c == ChannelEmail {
-				sup, err := suppressed(ctx, tx, s.Address.String)
-				if err != nil {
-					return err
-				}
-				if sup {
-					st, reason = StatusSkipped, reasonSuppressed
-				}
-			}
-			plan = append(plan, planned{c, st, reason})
-		}
-		for _, sk := range skipped {
-			plan = append(plan, planned{sk.Channel, StatusSkipped, sk.Reason})
-		}
-		cooldown := false
-		for _, pl := range plan {
-			id, fresh, err := insertNotification(ctx, tx, notificationRow{
-				UserID: s.UserID, WatchID: watchID, ProductID: p.ProductID, VariantID: ch.VariantID, Rule: s.Rule,
-				Channel: pl.channel, Status: pl.status, Reason: pl.reason, DedupeKey: hashKey(alertKey, pl.channel), AlertKey: alertKey, LocalDay: day,
-				Title: p.Title, VariantName: ch.VariantName, Image: p.Image, Change: ch, Currency: p.Currency, DeliverAfter: deliverAfter,
-			})
-			if err != nil {
-				return err
-			}
-			if fresh {
-				switch pl.status {
-				case StatusSkipped:
-					w.log.WarnContext(ctx, "alert skipped", "notification_id", id, "watch_id", watchID, "rule", s.Rule, "channel", pl.channel, "reason", pl.reason)
-				default:
-					w.log.InfoContext(ctx, "alert recorded", "notification_id", id, "watch_id", watchID, "rule", s.Rule, "channel", pl.channel, "status", pl.status)
-				}
-				if pl.status == StatusQueued || pl.status == StatusDeferred {
-					if err := supersede(ctx, tx, watchID, pl.channel, id); err != nil {
-						return err
-					}
-				}
-				// Only an alert that goes out now starts the cooldown: a
-				// deferred one starts it when it is sent, a capped one
-				// never (it is listed in the digest).
-				cooldown = cooldown || pl.status == StatusQueued
-			}
-			if (fresh && pl.status == StatusQueued) || (!fresh && id != 0) {
-				// A duplicate still queued (e.g. the first delivery died
-				// before sending) is offered for sending; deliver's claim
-				// makes sure only one worker sends it.
-				send = append(send, id)
-			}
-		}
-		if cooldown {
-			if _, err := tx.ExecContext(ctx, `UPDATE watches SET last_alert_at = ?, last_alert_price = ? WHERE id = ?`, now, ch.NewPrice, watchID); err != nil {
-				return fmt.Errorf("record last alert: %w", err)
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE watches SET last_alert_at = ?, last_alert_price = ? WHERE id = ?`, now, ch.NewPrice, watchID); err != nil {
+			return fmt.Errorf("record last alert: %w", err)
 		}
 		return nil
 	})
 	return send, err
+}
+
+// lockWatch reads an active watch with its user, FOR UPDATE; ok is false
+// when it was deleted, deactivated or has no user row.
+func lockWatch(ctx context.Context, tx *sql.Tx, watchID int64) (s watchState, ok bool, err error) {
+	err = tx.QueryRowContext(ctx, `
+SELECT w.user_id, w.rule, w.target_price, w.drop_pct, w.channel_email, w.channel_push, w.armed,
+       w.last_alert_at, w.unsubscribed_at, u.email, u.locale, u.timezone, u.quiet_start, u.quiet_end, u.daily_cap
+FROM watches w JOIN users u ON u.id = w.user_id
+WHERE w.id = ? AND w.active = 1 FOR UPDATE`, watchID).Scan(
+		&s.UserID, &s.Rule, &s.Target, &s.DropPct, &s.Email, &s.Push, &s.Armed,
+		&s.LastAlertAt, &s.Unsubscribed, &s.Address, &s.Locale, &s.Timezone, &s.QuietStart, &s.QuietEnd, &s.DailyCap)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, fmt.Errorf("lock watch: %w", err)
+	}
+	return s, true, nil
+}
+
+// rule is the part of the watch the rules evaluate.
+func (s watchState) rule() watchRule {
+	r := watchRule{Rule: s.Rule, Armed: s.Armed}
+	if s.Target.Valid {
+		r.TargetPrice = &s.Target.Int64
+	}
+	if s.DropPct.Valid {
+		r.DropPct = &s.DropPct.Float64
+	}
+	return r
+}
+
+// planned is one notifications row an alert will write.
+type planned struct{ channel, status, reason string }
+
+// alertPlan is where and how an alert goes: a row per channel, with the
+// status the cap, quiet hours and suppression list give it.
+type alertPlan struct {
+	channels     []planned
+	deliverAfter *time.Time
+	day          string // the user's local day
+	loc          *time.Location
+}
+
+// plan decides the rows of an alert: its channels (and those skipped,
+// with the reason), gated by the daily cap and quiet hours, email to a
+// suppressed address skipped.
+func (w *Worker) plan(ctx context.Context, tx *sql.Tx, watchID int64, s watchState, now time.Time) (alertPlan, error) {
+	channels, skipped, err := w.channels(ctx, tx, s)
+	if err != nil {
+		return alertPlan{}, err
+	}
+	if len(channels) == 0 && len(skipped) == 0 {
+		w.log.DebugContext(ctx, "alert not sent: email unsubscribed and no other channel", "watch_id", watchID)
+		return alertPlan{}, nil
+	}
+	pl := alertPlan{loc: w.userLocation(s.Timezone)}
+	localNow := now.In(pl.loc)
+	pl.day = localNow.Format(time.DateOnly)
+	status := StatusQueued
+	if len(channels) > 0 {
+		if status, pl.deliverAfter, err = w.gate(ctx, tx, s, pl.day, localNow); err != nil {
+			return alertPlan{}, err
+		}
+	}
+	for _, c := range channels {
+		st, reason := status, ""
+		if st == StatusQueued && c == ChannelEmail {
+			sup, err := suppressed(ctx, tx, s.Address.String)
+			if err != nil {
+				return alertPlan{}, err
+			}
+			if sup {
+				st, reason = StatusSkipped, reasonSuppressed
+			}
+		}
+		pl.channels = append(pl.channels, planned{c, st, reason})
+	}
+	for _, sk := range skipped {
+		pl.channels = append(pl.channels, planned{sk.Channel, StatusSkipped, sk.Reason})
+	}
+	return pl, nil
+}
+
+// alertKey identifies one alert across redeliveries and channels: user,
+// watch, rule, variant, the new price (or availability) and the local day
+// of the check.
+func alertKey(s watchState, watchID int64, p events.PriceChanged, ch events.PriceChange, loc *time.Location, now time.Time) string {
+	checked := p.CheckedAt
+	if checked.IsZero() {
+		checked = now
+	}
+	priceKey := ch.NewAvailability
+	if ch.NewPrice != nil {
+		priceKey = strconv.FormatInt(*ch.NewPrice, 10)
+	}
+	return hashKey(s.UserID, strconv.FormatInt(watchID, 10), s.Rule, strconv.FormatInt(ch.VariantID, 10), priceKey, checked.In(loc).Format(time.DateOnly))
+}
+
+// record writes the planned rows (once per alert and channel) and returns
+// the ids to send now and whether the alert starts the watch's cooldown.
+func (w *Worker) record(ctx context.Context, tx *sql.Tx, watchID int64, s watchState, p events.PriceChanged, ch events.PriceChange, plan alertPlan, now time.Time) (send []int64, cooldown bool, err error) {
+	key := alertKey(s, watchID, p, ch, plan.loc, now)
+	for _, pl := range plan.channels {
+		id, fresh, err := insertNotification(ctx, tx, notificationRow{
+			UserID: s.UserID, WatchID: watchID, ProductID: p.ProductID, VariantID: ch.VariantID, Rule: s.Rule,
+			Channel: pl.channel, Status: pl.status, Reason: pl.reason, DedupeKey: hashKey(key, pl.channel), AlertKey: key, LocalDay: plan.day,
+			Title: p.Title, VariantName: ch.VariantName, Image: p.Image, Change: ch, Currency: p.Currency, DeliverAfter: plan.deliverAfter,
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		if fresh {
+			if err := w.recorded(ctx, tx, watchID, s.Rule, pl, id); err != nil {
+				return nil, false, err
+			}
+			// Only an alert that goes out now starts the cooldown: a
+			// deferred one starts it when it is sent, a capped one
+			// never (it is listed in the digest).
+			cooldown = cooldown || pl.status == StatusQueued
+		}
+		if (fresh && pl.status == StatusQueued) || (!fresh && id != 0) {
+			// A duplicate still queued (e.g. the first delivery died
+			// before sending) is offered for sending; deliver's claim
+			// makes sure only one worker sends it.
+			send = append(send, id)
+		}
+	}
+	return send, cooldown, nil
+}
+
+// recorded logs a newly written row and lets an alert that will be sent
+// supersede the watch's older unsent ones on its channel.
+func (w *Worker) recorded(ctx context.Context, tx *sql.Tx, watchID int64, rule string, pl planned, id int64) error {
+	if pl.status == StatusSkipped {
+		w.log.WarnContext(ctx, "alert skipped", "notification_id", id, "watch_id", watchID, "rule", rule, "channel", pl.channel, "reason", pl.reason)
+	} else {
+		w.log.InfoContext(ctx, "alert recorded", "notification_id", id, "watch_id", watchID, "rule", rule, "channel", pl.channel, "status", pl.status)
+	}
+	if pl.status == StatusQueued || pl.status == StatusDeferred {
+		return supersede(ctx, tx, watchID, pl.channel, id)
+	}
+	return nil
 }
 
 // gate applies the per-user daily cap and quiet hours to a new alert.
