@@ -7,13 +7,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/internal/emulator"
 )
 
 var (
@@ -49,25 +45,13 @@ func Endpoint(t testing.TB) string {
 }
 
 func startMoto() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// Started once per test binary and left to die with it (the child is
+	// killed when this process exits).
+	s, err := emulator.Start(context.Background(), emulator.Config{Kind: emulator.Moto})
 	if err != nil {
 		return "", err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("start moto_server: %w", err)
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url, nil
-		}
-	}
-	return "", fmt.Errorf("moto_server on %s did not answer in 20s", url)
+	return s.Endpoint(), nil
 }
 
 // Config returns an SDK config for the test endpoint with dummy credentials.

@@ -18,6 +18,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -111,21 +112,21 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 		row.Err = err
 		return row, bareMem
 	}
-	apiAddr, _ := FreeAddr()
+	apiAddr, _ := process.FreeAddr()
 	api, err := s.Start("api", []string{"DDOKSO_HTTP_ADDR=" + apiAddr, "DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000",
 		"DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000", "DDOKSO_LOG_LEVEL=error", "DDOKSO_ADMIN_ADDR=127.0.0.1:0"}, "api")
 	if err != nil {
 		row.Err = err
 		return row, bareMem
 	}
-	bareAddr, _ := FreeAddr()
+	bareAddr, _ := process.FreeAddr()
 	bare, err := Start("bare-gin", cfg.BenchBin, nil, "baregin", bareAddr)
 	if err != nil {
 		row.Err = err
 		return row, bareMem
 	}
 	defer bare.Stop()
-	floorAddr, _ := FreeAddr()
+	floorAddr, _ := process.FreeAddr()
 	floorProc, err := Start("durability-floor", cfg.BenchBin, []string{FloorDSNEnv + "=" + s.DSN}, "floor", floorAddr)
 	if err != nil {
 		row.Err = err
@@ -253,7 +254,7 @@ func API(ctx context.Context, e *Env, cfg APIConfig) (Row, [2]int64) {
 	row.Holds = holds(ok)
 
 	// 429 behaviour with the default limits.
-	limAddr, _ := FreeAddr()
+	limAddr, _ := process.FreeAddr()
 	lim, err := s.Start("api-default-limits", []string{"DDOKSO_HTTP_ADDR=" + limAddr, "DDOKSO_LOG_LEVEL=error", "DDOKSO_ADMIN_ADDR=127.0.0.1:0"}, "api")
 	if err == nil {
 		err = lim.WaitHTTP(ctx, "http://"+limAddr+"/readyz", 60*time.Second)
@@ -508,9 +509,9 @@ func (m measured) cpu() string {
 // closedCPU runs Closed against srv and measures the CPU time that srv,
 // mysqld (dbPid, 0: none) and this process spent during it.
 func closedCPU(ctx context.Context, client *http.Client, cfg APIConfig, mk RequestFunc, srv *Proc, dbPid int) (measured, error) {
-	s0, d0, g0 := procCPU(srv.cmd.Process.Pid), procCPU(dbPid), processCPU()
+	s0, d0, g0 := procCPU(srv.child.PID()), procCPU(dbPid), processCPU()
 	res, err := Closed(ctx, client, cfg.Conns, cfg.Duration, mk)
-	s1, d1, g1 := procCPU(srv.cmd.Process.Pid), procCPU(dbPid), processCPU()
+	s1, d1, g1 := procCPU(srv.child.PID()), procCPU(dbPid), processCPU()
 	m := measured{res: res, srv: s1 - s0, db: d1 - d0, gen: g1 - g0}
 	if dbPid == 0 || d0 < 0 || d1 < 0 {
 		m.db = -1

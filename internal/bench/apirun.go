@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // APIRunningConfig sizes the running-system API stage.
@@ -48,13 +50,13 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	defer s.Close()
 	common := []string{"DDOKSO_LOG_LEVEL=error", "DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000",
 		"DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000"}
-	apiAddr, _ := FreeAddr()
+	apiAddr, _ := process.FreeAddr()
 	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
 	if err != nil {
 		row.Err = err
 		return row
 	}
-	wAdmin, _ := FreeAddr()
+	wAdmin, _ := process.FreeAddr()
 	worker, err := s.Start("worker scrap", append(common, "DDOKSO_ADMIN_ADDR="+wAdmin), "worker", "scrap")
 	if err != nil {
 		row.Err = err
@@ -70,7 +72,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	}
 	var relay *Proc
 	startRelay := func() error {
-		adm, _ := FreeAddr()
+		adm, _ := process.FreeAddr()
 		p, err := Start("relay", e.Bin, append(s.BaseEnv(), append(common, "DDOKSO_ADMIN_ADDR="+adm)...), "relay")
 		if err != nil {
 			return err

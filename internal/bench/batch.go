@@ -23,6 +23,7 @@ import (
 
 	"github.com/ddokso/ddokso/api"
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/workers/batch"
 )
@@ -89,7 +90,7 @@ func measure(f func() error) (time.Duration, memPeak, error) {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		peak.heap = max(peak.heap, m.HeapInuse)
-		rss, _ := statusRSS(os.Getpid())
+		rss, _, _ := process.Memory(os.Getpid())
 		peak.rss = max(peak.rss, rss)
 	}
 	sample()
@@ -114,7 +115,7 @@ func measure(f func() error) (time.Duration, memPeak, error) {
 	<-done
 	sample()
 	if hwmReset {
-		_, hwm := statusRSS(os.Getpid())
+		_, hwm, _ := process.Memory(os.Getpid())
 		peak.rss = max(peak.rss, hwm)
 	}
 	return el, peak, err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ddokso/ddokso/extract"
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // FakeShop serves generated product pages (JSON-LD, ~60 KB) on one port of
@@ -41,7 +42,7 @@ func shopPage(host, path string) []byte {
 func StartFakeShop(hosts int) (*FakeShop, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		fs := &FakeShop{}
-		addr, err := FreeAddr()
+		addr, err := process.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
@@ -366,12 +367,12 @@ func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int) (s *Syst
 	common := []string{"DDOKSO_FETCH_PORTS=" + shop.Port(), "DDOKSO_FETCH_HOST_INTERVAL=10ms",
 		"DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000", "DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000",
 		"DDOKSO_RELAY_INTERVAL=50ms"}
-	apiAddr, _ = FreeAddr()
+	apiAddr, _ = process.FreeAddr()
 	api, err = s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
-	relayAdmin, _ := FreeAddr()
+	relayAdmin, _ := process.FreeAddr()
 	relay, err := s.Start("relay", append(common, "DDOKSO_ADMIN_ADDR="+relayAdmin), "relay")
 	if err != nil {
 		return nil, nil, "", nil, err
@@ -379,7 +380,7 @@ func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int) (s *Syst
 	procs = []*Proc{api, relay}
 	waits := map[*Proc]string{api: "http://" + apiAddr + "/readyz", relay: "http://" + relayAdmin + "/readyz"}
 	for i := range workers {
-		adm, _ := FreeAddr()
+		adm, _ := process.FreeAddr()
 		w, err := s.Start(fmt.Sprintf("worker scrap #%d", i+1), append(common, "DDOKSO_ADMIN_ADDR="+adm), "worker", "scrap")
 		if err != nil {
 			return nil, nil, "", nil, err

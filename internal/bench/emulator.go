@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ddokso/ddokso/internal/emulator"
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // Emulator is an AWS-API endpoint a stage measures against.
@@ -72,7 +73,7 @@ func listenerRSS(endpoint string) int64 {
 		}
 		for _, fd := range fds {
 			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && l == want {
-				rss, _ := statusRSS(pid)
+				rss, _, _ := process.Memory(pid)
 				return rss
 			}
 		}
@@ -98,28 +99,4 @@ func listeningInode(port int) string {
 		}
 	}
 	return ""
-}
-
-// statusRSS reads VmRSS and VmHWM (bytes) of a process.
-func statusRSS(pid int) (rss, hwm int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmRSS:":
-			rss = kb * 1024
-		case "VmHWM:":
-			hwm = kb * 1024
-		}
-	}
-	return rss, hwm
 }

@@ -4,23 +4,22 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // Proc is a child process the bench started.
 type Proc struct {
 	// Name labels the process in reports.
-	Name string
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan error
+	Name  string
+	child *process.Child
+	out   *lockedBuffer
 }
 
 type lockedBuffer struct {
@@ -50,16 +49,12 @@ func (l *lockedBuffer) tail(n int) string {
 
 // Start runs bin with args and env (added to the bench's environment).
 func Start(name, bin string, env []string, args ...string) (*Proc, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
 	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
+	child, err := process.Start(process.Spec{Name: name, Bin: bin, Args: args, Env: append(os.Environ(), env...), Output: out})
+	if err != nil {
+		return nil, err
 	}
-	p := &Proc{Name: name, cmd: cmd, out: out, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait() }()
-	return p, nil
+	return &Proc{Name: name, child: child, out: out}, nil
 }
 
 // Run runs bin to completion and returns an error with its output if it failed.
@@ -77,38 +72,21 @@ func Run(bin string, env []string, args ...string) error {
 func (p *Proc) Output() string { return p.out.tail(3000) }
 
 // Stop sends SIGTERM, waits up to 20 s, then kills.
-func (p *Proc) Stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
+func (p *Proc) Stop() { p.child.Stop(20 * time.Second) }
 
 // Exited reports whether the process has ended.
-func (p *Proc) Exited() bool { return p.cmd.ProcessState != nil }
+func (p *Proc) Exited() bool { return p.child.Exited() }
 
 // RSS returns the resident set size and its high-water mark in bytes
 // (VmRSS, VmHWM of /proc/PID/status).
-func (p *Proc) RSS() (rss, hwm int64, err error) {
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)); err != nil {
-		return 0, 0, err
-	}
-	rss, hwm = statusRSS(p.cmd.Process.Pid)
-	return rss, hwm, nil
-}
+func (p *Proc) RSS() (rss, hwm int64, err error) { return process.Memory(p.child.PID()) }
 
 // WaitHTTP waits until url answers 200 or the process exits.
 func (p *Proc) WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		select {
-		case err := <-p.done:
-			p.done <- err
-			return fmt.Errorf("%s exited (%v) before %s answered:\n%s", p.Name, err, url, p.Output())
-		default:
+		if p.child.Exited() {
+			return fmt.Errorf("%s exited (%v) before %s answered:\n%s", p.Name, p.child.Err(), url, p.Output())
 		}
 		resp, err := http.Get(url)
 		if err == nil {
@@ -120,16 +98,6 @@ func (p *Proc) WaitHTTP(ctx context.Context, url string, timeout time.Duration) 
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s: %s did not answer 200 within %s:\n%s", p.Name, url, timeout, p.Output())
-}
-
-// FreeAddr returns a free 127.0.0.1 port address.
-func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // mib formats bytes as MiB.

@@ -9,8 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
+
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // mariadb is a private MariaDB server owned by the harness: its own data
@@ -19,12 +20,11 @@ type mariadb struct {
 	dir  string
 	port int
 	logw io.Writer
-	cmd  *exec.Cmd
-	done chan struct{}
+	db   *process.Child
 }
 
 func newMariaDB(ctx context.Context, dir string, logw io.Writer) (*mariadb, error) {
-	port, err := freePort()
+	port, err := process.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -47,17 +47,14 @@ func (m *mariadb) DSN(db string) string {
 }
 
 func (m *mariadb) start(ctx context.Context) error {
-	cmd := exec.Command("/usr/sbin/mariadbd", "--no-defaults", "--datadir="+filepath.Join(m.dir, "data"), "--user=root",
-		"--port="+strconv.Itoa(m.port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(m.dir, "sock"),
-		"--pid-file="+filepath.Join(m.dir, "pid"), "--skip-log-bin", "--innodb-buffer-pool-size=256M",
-		"--max-connections=500", "--innodb-flush-log-at-trx-commit=1")
-	cmd.Stdout, cmd.Stderr = m.logw, m.logw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start mariadbd: %w", err)
+	db, err := process.Start(process.Spec{Name: "mariadbd", Bin: "/usr/sbin/mariadbd", Output: m.logw, Args: []string{"--no-defaults", "--datadir=" + filepath.Join(m.dir, "data"), "--user=root",
+		"--port=" + strconv.Itoa(m.port), "--bind-address=127.0.0.1", "--socket=" + filepath.Join(m.dir, "sock"),
+		"--pid-file=" + filepath.Join(m.dir, "pid"), "--skip-log-bin", "--innodb-buffer-pool-size=256M",
+		"--max-connections=500", "--innodb-flush-log-at-trx-commit=1"}})
+	if err != nil {
+		return err
 	}
-	m.cmd, m.done = cmd, make(chan struct{})
-	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(m.done)
+	m.db = db
 	return waitTCP(ctx, fmt.Sprintf("127.0.0.1:%d", m.port), 60*time.Second)
 }
 
@@ -65,23 +62,15 @@ func (m *mariadb) start(ctx context.Context) error {
 // and starts it again; it returns how long the database was away.
 func (m *mariadb) crashRestart(ctx context.Context, down time.Duration) (time.Duration, error) {
 	t0 := time.Now()
-	_ = m.cmd.Process.Signal(syscall.SIGKILL)
-	<-m.done
+	m.db.Kill()
 	time.Sleep(down)
 	err := m.start(ctx)
 	return time.Since(t0), err
 }
 
 func (m *mariadb) stop() {
-	if m.cmd == nil {
-		return
-	}
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.done:
-	case <-time.After(30 * time.Second):
-		_ = m.cmd.Process.Signal(syscall.SIGKILL)
-		<-m.done
+	if m.db != nil {
+		m.db.Stop(30 * time.Second)
 	}
 }
 

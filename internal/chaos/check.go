@@ -465,8 +465,8 @@ func (h *harness) checkProcesses(rep *Report) Invariant {
 		p.mu.Lock()
 		var inst []sample
 		pid := 0
-		if p.cmd != nil {
-			pid = p.cmd.Process.Pid
+		if p.child != nil {
+			pid = p.child.PID()
 		}
 		peak := int64(0)
 		for _, s := range p.samples {

@@ -37,6 +37,7 @@ import (
 	"github.com/ddokso/ddokso/infra"
 	"github.com/ddokso/ddokso/internal/emulator"
 	"github.com/ddokso/ddokso/internal/fakeshop"
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -274,7 +275,7 @@ func (h *harness) up(ctx context.Context) error {
 	if h.canary, err = newCanary(); err != nil {
 		return err
 	}
-	apiPort, err := freePort()
+	apiPort, err := process.FreePort()
 	if err != nil {
 		return err
 	}
@@ -339,7 +340,7 @@ func (h *harness) up(ctx context.Context) error {
 		return err
 	}
 	mk := func(name string, args ...string) (*proc, error) {
-		port, err := freePort()
+		port, err := process.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -534,7 +535,7 @@ func (h *harness) watchdog(ctx context.Context) {
 	every(ctx, 500*time.Millisecond, func() {
 		for _, p := range append([]*proc{h.api}, h.procs...) {
 			p.mu.Lock()
-			dead := p.done != nil && isClosed(p.done) && !p.restarting
+			dead := p.child != nil && p.child.Exited() && !p.restarting
 			p.mu.Unlock()
 			if dead && ctx.Err() == nil {
 				h.mu.Lock()
@@ -565,15 +566,6 @@ func every(ctx context.Context, d time.Duration, fn func()) {
 		case <-t.C:
 			fn()
 		}
-	}
-}
-
-func isClosed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
 	}
 }
 

@@ -5,15 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // proc is one supervised child process that can be killed and restarted.
@@ -29,8 +27,7 @@ type proc struct {
 	// may pick the same process at once).
 	restartMu sync.Mutex
 	mu        sync.Mutex
-	cmd       *exec.Cmd
-	done      chan struct{}
+	child     *process.Child
 	started   time.Time
 	restarts  int
 	// restarting is set while restart runs, so the watchdog does not count the kill.
@@ -49,30 +46,26 @@ type sample struct {
 func (p *proc) start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cmd := exec.Command(p.bin, p.args...)
-	cmd.Env = p.env
-	cmd.Stdout = p.logw
-	cmd.Stderr = p.logw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", p.name, err)
+	child, err := process.Start(process.Spec{Name: p.name, Bin: p.bin, Args: p.args, Env: p.env, Output: p.logw})
+	if err != nil {
+		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	p.cmd, p.done, p.started = cmd, done, time.Now()
+	p.child, p.started = child, time.Now()
 	return nil
+}
+
+// current is the running (or last) instance, nil before the first start.
+func (p *proc) current() *process.Child {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.child
 }
 
 // kill9 sends SIGKILL and waits for the process to be gone.
 func (p *proc) kill9() {
-	p.mu.Lock()
-	cmd, done := p.cmd, p.done
-	p.mu.Unlock()
-	if cmd == nil {
-		return
+	if c := p.current(); c != nil {
+		c.Kill()
 	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-done
 }
 
 // restart kills the process with SIGKILL and starts it again at once.
@@ -93,42 +86,21 @@ func (p *proc) restart() error {
 
 // stop sends SIGTERM and waits up to grace before SIGKILL.
 func (p *proc) stop(grace time.Duration) {
-	p.mu.Lock()
-	cmd, done := p.cmd, p.done
-	p.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(grace):
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-done
+	if c := p.current(); c != nil {
+		c.Stop(grace)
 	}
 }
 
 func (p *proc) alive() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done == nil {
-		return false
-	}
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
+	c := p.current()
+	return c != nil && !c.Exited()
 }
 
 func (p *proc) pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil || p.cmd.Process == nil {
-		return 0
+	if c := p.current(); c != nil {
+		return c.PID()
 	}
-	return p.cmd.Process.Pid
+	return 0
 }
 
 // sampleNow records RSS (from /proc) and go_goroutines (from /metrics).
@@ -167,19 +139,11 @@ func (p *proc) ready(ctx context.Context, timeout time.Duration) error {
 }
 
 func rssKB(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	rss, _, err := process.Memory(pid)
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
+	return rss / 1024
 }
 
 func goroutines(ctx context.Context, admin string) int {
@@ -200,14 +164,4 @@ func goroutines(ctx context.Context, admin string) int {
 		}
 	}
 	return -1
-}
-
-// freePort returns a free loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

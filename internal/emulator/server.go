@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/ddokso/ddokso/internal/process"
 )
 
 // Kind names an emulator.
@@ -58,10 +59,9 @@ func (c Config) Validate() error {
 
 // Server is a running emulator process (and its process group).
 type Server struct {
-	cfg  Config
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	cfg   Config
+	mu    sync.Mutex
+	child *process.Child
 }
 
 // Start starts an emulator and waits until it answers.
@@ -76,7 +76,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Log = io.Discard
 	}
 	if cfg.Port == 0 {
-		p, err := FreePort()
+		p, err := process.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -114,27 +114,20 @@ func (s *Server) Kind() Kind { return s.cfg.Kind }
 func (s *Server) Endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", s.cfg.Port) }
 
 func (s *Server) start(ctx context.Context) error {
-	var cmd *exec.Cmd
 	port := strconv.Itoa(s.cfg.Port)
+	spec := process.Spec{Name: string(s.cfg.Kind), Bin: s.cfg.Command, Env: append(os.Environ(), s.cfg.Env...), Output: s.cfg.Log, Group: true}
 	switch s.cfg.Kind {
 	case Moto:
-		cmd = exec.Command(s.cfg.Command, "-H", "127.0.0.1", "-p", port)
+		spec.Args = []string{"-H", "127.0.0.1", "-p", port}
 	case Fauxqs:
-		cmd = exec.Command(s.cfg.Command)
-		cmd.Env = append(cmd.Environ(), "FAUXQS_PORT="+port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false")
+		spec.Env = append(spec.Env, "FAUXQS_PORT="+port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false")
 	}
-	if len(s.cfg.Env) > 0 {
-		cmd.Env = append(cmd.Environ(), s.cfg.Env...)
+	child, err := process.Start(spec)
+	if err != nil {
+		return err
 	}
-	cmd.Stdout, cmd.Stderr = s.cfg.Log, s.cfg.Log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", s.cfg.Kind, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	s.mu.Lock()
-	s.cmd, s.done = cmd, done
+	s.child = child
 	s.mu.Unlock()
 
 	probe := s.Endpoint() + "/moto-api/"
@@ -151,7 +144,7 @@ func (s *Server) start(ctx context.Context) error {
 			}
 		}
 		select {
-		case <-done:
+		case <-child.Done():
 			return fmt.Errorf("%s exited before answering on %s", s.cfg.Kind, s.Endpoint())
 		case <-ctx.Done():
 			s.Kill()
@@ -169,14 +162,12 @@ func (s *Server) start(ctx context.Context) error {
 // for it; all its state is gone.
 func (s *Server) Kill() {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
+	child := s.child
+	s.child = nil
 	s.mu.Unlock()
-	if cmd == nil {
-		return
+	if child != nil {
+		child.Kill()
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	<-done
 }
 
 // Restart kills the emulator and starts it again on the same port, and
@@ -186,16 +177,6 @@ func (s *Server) Restart(ctx context.Context) (time.Duration, error) {
 	s.Kill()
 	err := s.start(ctx)
 	return time.Since(t0), err
-}
-
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // errNoModuleRoot is returned when no go.mod is found above the working

@@ -1,0 +1,83 @@
+package process_test
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/internal/process"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestFreePortCanBeListenedOn(t *testing.T) {
+	t.Parallel()
+	addr, err := process.FreeAddr()
+	require.NoError(t, err)
+	l, err := net.Listen("tcp", addr)
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+}
+
+func TestMemoryOfThisProcess(t *testing.T) {
+	t.Parallel()
+	rss, hwm, err := process.Memory(os.Getpid())
+	require.NoError(t, err)
+	require.Positive(t, rss)
+	require.GreaterOrEqual(t, hwm, rss)
+	_, _, err = process.Memory(1 << 30)
+	require.Error(t, err)
+}
+
+func TestProcessRunsStopsAndKills(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	p, err := process.Start(process.Spec{Name: "echo", Bin: "/bin/sh", Args: []string{"-c", "echo hello $WHO"}, Env: []string{"WHO=proc"}, Output: &out})
+	require.NoError(t, err)
+	<-p.Done()
+	require.True(t, p.Exited())
+	require.NoError(t, p.Err())
+	require.Equal(t, "hello proc\n", out.String())
+
+	// SIGTERM ends a process that honours it.
+	p, err = process.Start(process.Spec{Name: "sleep", Bin: "/bin/sleep", Args: []string{"60"}})
+	require.NoError(t, err)
+	start := time.Now()
+	p.Stop(30 * time.Second)
+	require.True(t, p.Exited())
+	require.Less(t, time.Since(start), 30*time.Second, "stopped by SIGTERM, not by the grace running out")
+
+	// One that ignores SIGTERM is killed after the grace, with its group.
+	p, err = process.Start(process.Spec{Name: "stubborn", Bin: "/bin/sh", Args: []string{"-c", "trap '' TERM; sleep 60 & echo $!; wait"}, Output: &out, Group: true})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(out.String()) > len("hello proc\n") }, 10*time.Second, 10*time.Millisecond)
+	p.Stop(100 * time.Millisecond)
+	require.Error(t, p.Err(), "killed")
+	child, err := strconv.Atoi(string(bytes.TrimSpace([]byte(out.String()[len("hello proc\n"):]))))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		rss, _, err := process.Memory(child)
+		return err != nil || rss == 0 // gone, or a zombie with no memory
+	}, 10*time.Second, 20*time.Millisecond, "the group's child is killed too")
+}
