@@ -16,6 +16,7 @@ help:
 	@echo "make test   - vet, go mod tidy -diff, staticcheck, cfn-lint, actionlint, shellcheck and go test -short -race with MariaDB + moto"
 	@echo "make test-long - the long system runs make test skips (TestLong*: chaos, 1,000x2 on moto)"
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
+	@echo "make demo   - make run plus the demo shop: README \"Try it in five minutes\""
 	@echo "make build  - bin/ddokso"
 	@echo "make chaos  - the chaos harness, full profile (report in build/chaos)"
 	@echo "make bench-scale - seed 500,000 products (once) and measure at that size into BENCHMARKS.md (SCALE=0.01: 1%)"
@@ -61,6 +62,14 @@ run: db build
 	  echo "make run: API http://localhost:8080  (admin key and JWT secret in .dev.env)" && \
 	  exec scripts/dev/with-moto.sh sh -c 'if curl -fsS "$$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1; then \
 	    export DDOKSO_LOCAL_SES_EVENTS="$$AWS_ENDPOINT_URL"; fi; exec ./bin/ddokso run'
+
+# make demo: make run plus the built-in demo shop on 127.0.0.1:8765 and
+# DDOKSO_DEV_SHOP (README "Try it in five minutes"; scripts/dev/journey.sh).
+.PHONY: demo
+demo: db build
+	@eval "$$(scripts/dev/dev-env.sh)" && \
+	  echo "make demo: API http://localhost:8080, demo shop http://127.0.0.1:8765 (Ctrl-C stops all)" && \
+	  exec scripts/dev/with-moto.sh scripts/dev/demo.sh
 
 .PHONY: fuzz
 fuzz:

@@ -59,6 +59,11 @@ type Config struct {
 	// AllowLoopback admits 127.0.0.0/8 shop URLs, for local fake shops in
 	// tests and load runs only; the fetcher needs its own matching setting.
 	AllowLoopback bool `envconfig:"ALLOW_LOOPBACK" default:"false" desc:"TEST ONLY: accept 127.0.0.0/8 shop URLs"`
+	// LoopbackPorts, when set with AllowLoopback, admits loopback URLs on
+	// these ports only. ddokso sets it from DDOKSO_DEV_SHOP, together with
+	// the fetcher's, so the API accepts exactly the local shop the fetcher
+	// may reach.
+	LoopbackPorts []int `ignored:"true"`
 	// ProductCacheTTL is how long GET /products/{id} (and a POST /scrapes
 	// answered with a recently checked product) may serve a product from
 	// the in-process cache; zero disables the cache.

@@ -33,7 +33,7 @@ func scrapeEvents(t *testing.T, hs *harness) map[int64]string {
 // pending builds a waiting request for raw, carrying correlation id corr.
 func pending(t *testing.T, raw, reason, corr string) *pendingScrape {
 	t.Helper()
-	canon, _, err := canonicalURL(raw, false)
+	canon, _, err := canonicalURL(raw, localShops{})
 	require.NoError(t, err)
 	ctx := telemetry.WithCorrelationID(context.Background(), corr)
 	return &pendingScrape{ctx: ctx, req: scrapeRequest{raw: raw, canon: canon, hash: canon.Hash(), reason: reason},

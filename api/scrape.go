@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,7 +26,7 @@ var errPrivate = errors.New("URL host is a private address")
 
 // canonicalURL validates raw and returns its canonical form, or a reason fit
 // for a 400 response.
-func canonicalURL(raw string, allowLoopback bool) (shopurl.Canonical, string, error) {
+func canonicalURL(raw string, local localShops) (shopurl.Canonical, string, error) {
 	c, err := shopurl.Canonicalize(raw)
 	if err != nil {
 		kind := "invalid-url"
@@ -46,7 +49,10 @@ func canonicalURL(raw string, allowLoopback bool) (shopurl.Canonical, string, er
 	if err != nil {
 		return c, "invalid-url", shopurl.ErrInvalid
 	}
-	if fetch.CheckHost(u.Hostname(), allowLoopback) != nil {
+	// The fetcher's own host rule (fetch.CheckHost), and for loopback the
+	// dev shop's port (DDOKSO_DEV_SHOP), so the API admits exactly what the
+	// fetcher may reach.
+	if fetch.CheckHost(u.Hostname(), local.allow) != nil || (loopbackHost(u.Hostname()) && !local.admits(u)) {
 		return c, "private-address", errPrivate
 	}
 	return c, "", nil
@@ -133,7 +139,7 @@ type submitResult struct {
 
 // submit resolves url to a recently checked product or starts (or joins) a scrape.
 func (s *server) submit(c *gin.Context, raw string) (*submitResult, bool) {
-	canon, kind, err := canonicalURL(raw, s.cfg.AllowLoopback)
+	canon, kind, err := canonicalURL(raw, s.cfg.localShops())
 	if err != nil {
 		fail(c, http.StatusBadRequest, kind, err.Error())
 		return nil, false
@@ -299,4 +305,44 @@ func (s *server) loadScrape(ctx context.Context, id int64) (*Scrape, error) {
 		sc.Product = p
 	}
 	return &sc, nil
+}
+
+// localShops is which loopback shop URLs the API admits (Config.AllowLoopback
+// and Config.LoopbackPorts): the same ones the fetcher may reach.
+type localShops struct {
+	allow bool
+	ports []int
+}
+
+func (c Config) localShops() localShops { return localShops{c.AllowLoopback, c.LoopbackPorts} }
+
+// admits reports a loopback URL on an admitted port (any port when ports is
+// empty).
+func (l localShops) admits(u *url.URL) bool {
+	if !l.allow || !loopbackHost(u.Hostname()) {
+		return false
+	}
+	if len(l.ports) == 0 {
+		return true
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return slices.Contains(l.ports, atoiOr(port, -1))
+}
+
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// loopbackHost reports a 127.0.0.0/8 or ::1 literal (what the test-only
+// AllowLoopback setting admits; never other private ranges).
+func loopbackHost(host string) bool {
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -26,7 +26,7 @@ func (s *server) searchProducts(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "invalid-parameter", "url takes no other parameters")
 		return
 	}
-	canon, kind, err := canonicalURL(raw, s.cfg.AllowLoopback)
+	canon, kind, err := canonicalURL(raw, s.cfg.localShops())
 	if err != nil {
 		fail(c, http.StatusBadRequest, kind, err.Error())
 		return

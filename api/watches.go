@@ -196,7 +196,7 @@ func (s *server) createWatch(c *gin.Context) {
 	}
 	var req *scrapeRequest
 	if nw.url != "" {
-		canon, kind, err := canonicalURL(nw.url, s.cfg.AllowLoopback)
+		canon, kind, err := canonicalURL(nw.url, s.cfg.localShops())
 		if err != nil {
 			fail(c, http.StatusBadRequest, kind, err.Error())
 			return

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,7 +46,18 @@ type Base struct {
 	LocalSESEvents   string        `envconfig:"LOCAL_SES_EVENTS" desc:"moto only: its endpoint URL; run publishes an SES Send event per mail moto accepted to the ses-events topic, as the configuration set does on AWS (make run sets it)"`
 	RelayInterval    time.Duration `envconfig:"RELAY_INTERVAL" default:"200ms" desc:"outbox relay poll interval"`
 	SweepInterval    time.Duration `envconfig:"NOTIFY_SWEEP_INTERVAL" default:"1m" desc:"how often deferred and stuck notifications are retried"`
+	DevShop          string        `envconfig:"DEV_SHOP" desc:"DEV ONLY: host:port of a loopback shop (ddokso dev shop, make demo) that the API admits and the fetcher may reach; the one setting for a local shop"`
 	Fetch            Fetch         `envconfig:"FETCH"`
+}
+
+// DevShopPort is the port of DevShop (0 when unset); Validate checked it.
+func (b Base) DevShopPort() int {
+	if b.DevShop == "" {
+		return 0
+	}
+	_, p, _ := net.SplitHostPort(b.DevShop)
+	n, _ := strconv.Atoi(p)
+	return n
 }
 
 // Fetch configures the scrap worker's fetcher.
@@ -83,6 +95,14 @@ func (b *Base) Validate() error {
 	if b.LocalSESEvents != "" {
 		if u, err := url.Parse(b.LocalSESEvents); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("DDOKSO_LOCAL_SES_EVENTS: %q is not an http(s) URL", b.LocalSESEvents)
+		}
+	}
+	if b.DevShop != "" {
+		host, port, err := net.SplitHostPort(b.DevShop)
+		ip := net.ParseIP(host)
+		n, perr := strconv.Atoi(port)
+		if err != nil || ip == nil || !ip.IsLoopback() || perr != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("DDOKSO_DEV_SHOP: %q is not a loopback ip:port such as 127.0.0.1:8765", b.DevShop)
 		}
 	}
 	if b.Concurrency < 1 || b.Pollers < 1 {

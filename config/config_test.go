@@ -38,6 +38,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"DDOKSO_LOCAL_SCHEDULER":  "sometimes",
 		"DDOKSO_LOCAL_SES_EVENTS": "127.0.0.1:4566",
 		"DDOKSO_SHUTDOWN_TIMEOUT": "soon",
+		"DDOKSO_WORKER_WAIT_TIME": "30s",
+		"DDOKSO_DEV_SHOP":         "10.0.0.5:8765",
 	} {
 		t.Run(k, func(t *testing.T) {
 			setup(t)
@@ -48,6 +50,14 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 			require.NotContains(t, err.Error(), "\n")
 		})
 	}
+}
+
+func TestDevShopPort(t *testing.T) {
+	setup(t)
+	t.Setenv("DDOKSO_DEV_SHOP", "127.0.0.1:8765")
+	b, err := config.LoadBase()
+	require.NoError(t, err)
+	require.Equal(t, 8765, b.DevShopPort())
 }
 
 func TestSecretsAreRequired(t *testing.T) {

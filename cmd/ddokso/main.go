@@ -25,6 +25,7 @@ Usage:
   ddokso extract [--url URL] FILE|URL  print the product extracted from a page as JSON
   ddokso parse-price [--currency-hint C] TEXT | --jsonl
   ddokso config                      print every environment variable as a Markdown table
+  ddokso dev shop|set-price|set-stock|token|mail   local try-out helpers (ddokso dev help)
 `
 
 func main() {
@@ -78,6 +79,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return cmdParsePrice(rest, stdin, stdout)
 	case "config":
 		return cmdConfig(stdout)
+	case "dev":
+		return cmdDev(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

@@ -176,6 +176,11 @@ func (a *app) apiComponent(kick func()) (component, error) {
 	if err != nil {
 		return nil, err
 	}
+	if port := a.base.DevShopPort(); port != 0 {
+		// DDOKSO_DEV_SHOP: admit that loopback port only, which the
+		// fetcher is allowed to reach too (scrapWorker).
+		apiCfg.AllowLoopback, apiCfg.LoopbackPorts = true, []int{port}
+	}
 	notifyCfg, err := config.LoadNotify()
 	if err != nil {
 		return nil, err
@@ -256,6 +261,11 @@ func (a *app) scrapWorker() (*scrap.Worker, error) {
 	fc := fetch.Config{
 		UserAgent: a.base.Fetch.UserAgent, AllowLoopback: a.base.Fetch.AllowLoopback,
 		Ports: a.base.Fetch.Ports, IgnoreRobots: a.base.Fetch.IgnoreRobots, Logger: a.log,
+	}
+	if port := a.base.DevShopPort(); port != 0 {
+		// The same local shop the API admits (apiComponent).
+		fc.AllowLoopback = true
+		fc.Ports = append(slices.Clone(fc.Ports), port)
 	}
 	if a.base.Fetch.HostInterval > 0 {
 		fc.Limiter = fetch.NewMySQLLimiter(a.db, a.base.Fetch.HostInterval)
