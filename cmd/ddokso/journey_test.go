@@ -50,14 +50,15 @@ func TestDemoJourney(t *testing.T) {
 		"DEV_MOTO_FILE="+filepath.Join(t.TempDir(), "moto"),
 	)
 	var demoOut bytes.Buffer
-	demo.Stdout, demo.Stderr = &lockedWriter{w: &demoOut}, &lockedWriter{w: &demoOut}
+	lw := &lockedWriter{w: &demoOut}
+	demo.Stdout, demo.Stderr = lw, lw
 	require.NoError(t, demo.Start())
 	demoDone := make(chan error, 1)
 	go func() { demoDone <- demo.Wait() }()
 	t.Cleanup(func() {
 		_ = demo.Process.Kill()
 		if t.Failed() {
-			t.Logf("make demo output:\n%s", tail(demoOut.String(), 6000))
+			t.Logf("make demo output:\n%s", tail(lw.String(), 6000))
 		}
 	})
 	require.Eventually(t, func() bool {
