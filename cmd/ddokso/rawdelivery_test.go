@@ -117,5 +117,5 @@ func TestRunHandlesSubscriptionsWithoutRawDelivery(t *testing.T) {
 			require.Equal(t, "0", attrs.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)], name)
 		}
 	}
-	require.NotContains(t, s.logs(), "dead-letter", "nothing was dead-lettered")
+	require.NotContains(t, s.stderr.String(), "dead-letter", "nothing was dead-lettered")
 }
