@@ -114,6 +114,11 @@ func (q *MemoryQueue) wakeLocked() {
 }
 
 // Receive implements Queue.
+//
+// Complexity (above 20): one pass over the messages under one lock does
+// what SQS does in one call (hand out visible ones, redrive exhausted ones,
+// find when the next becomes visible); split, the passes would have to
+// drop and retake the lock between them.
 func (q *MemoryQueue) Receive(ctx context.Context, maxN int, wait time.Duration) ([]*Message, error) {
 	if maxN < 1 || maxN > 10 {
 		return nil, fmt.Errorf("receive from %s: max must be 1..10, got %d", q.cfg.Name, maxN)

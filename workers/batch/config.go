@@ -48,6 +48,8 @@ type Config struct {
 }
 
 // Validate applies defaults to zero fields and checks ranges.
+//
+// Complexity (above 20): one default and one check per setting.
 func (c *Config) Validate() error {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {

@@ -80,6 +80,8 @@ func DefaultConfig(secret string) Config {
 }
 
 // Validate reports invalid settings.
+//
+// Complexity (above 20): one check per setting.
 func (c Config) Validate() error {
 	var errs []error
 	if c.Sender == "" {

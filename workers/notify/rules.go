@@ -37,6 +37,9 @@ type verdict struct {
 
 // evaluate applies a watch rule to a price change. cur is the change's
 // currency (for the minimum absolute move).
+//
+// Complexity (above 20): one case per rule plus the target rule's re-arm
+// hysteresis; the rules read best side by side.
 func (c Config) evaluate(w watchRule, ch events.PriceChange, cur string) verdict {
 	v := verdict{Armed: w.Armed}
 	if w.Rule == RuleBackInStock {
