@@ -43,8 +43,21 @@ func Reindex(ctx context.Context, tx Execer, id int64) error {
 	if of.Valid && of.String == h {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM product_terms WHERE product_id = ?`, id); err != nil {
-		return fmt.Errorf("search: clear terms of %d: %w", id, err)
+	// A DELETE that matches nothing still takes a next-key lock on the gap
+	// of idx_product_terms_product; for new products (ids at the end of the
+	// index) that is one gap every scrap transaction then waited on, which
+	// serialised the workers (issue 18, row 5). A plain read finds whether
+	// there is anything to clear: the caller holds the product row, the
+	// only writers of its terms lock it too, and a stale read can only make
+	// the INSERT below fail on its primary key, never lose terms.
+	var has bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM product_terms WHERE product_id = ?)`, id).Scan(&has); err != nil {
+		return fmt.Errorf("search: read terms of %d: %w", id, err)
+	}
+	if has {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM product_terms WHERE product_id = ?`, id); err != nil {
+			return fmt.Errorf("search: clear terms of %d: %w", id, err)
+		}
 	}
 	terms := Terms(title.String, brand.String)
 	if len(terms) > 0 {
