@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ddokso/ddokso/events"
@@ -43,10 +42,6 @@ type scrapeBatcher struct {
 	mu      sync.Mutex
 	queue   []*pendingScrape
 	running int // transactions running or handed over
-
-	// hasReturning: 0 not known yet, 1 INSERT ... RETURNING works (MariaDB
-	// 10.5+), 2 it does not (MySQL).
-	hasReturning atomic.Int32
 }
 
 // pendingScrape is one caller waiting for its request to commit.
@@ -222,8 +217,10 @@ func (b *scrapeBatcher) run(batch []*pendingScrape) []scrapeOutcome {
 // insertBatch records the requests batch[rest] in tx with multi-row
 // statements: it inserts the requests of the URLs that had no pending
 // request when the batch was resolved (pendingIDs, read before the
-// transaction), learns their ids (from INSERT ... RETURNING on MariaDB,
-// else by reading them back) and adds one outbox event per new request.
+// transaction), learns their ids by reading them back (one indexed read;
+// INSERT ... RETURNING on MariaDB saved it without a measurable
+// end-to-end gain, see BENCHMARKS.md row 4) and adds one outbox event per
+// new request.
 // The pending read takes no locks (a locking read would also lock the
 // index gaps of the absent URLs, on which concurrent batches deadlock); a
 // request for one of the URLs inserted meanwhile by anyone else makes the
@@ -244,8 +241,6 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 		}
 	}
 	slices.Sort(fresh)
-	returning := b.returning(ctx)
-	newIDs := make(map[string]int64, len(fresh))
 	for c := fresh; len(c) > 0; {
 		k := rowChunk(len(c))
 		args := make([]any, 0, 7*k)
@@ -253,24 +248,14 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 			r := batch[first[h]].req
 			args = append(args, r.raw, r.canon.URL, r.hash, r.hash, nullString(r.userID), r.reason, nullInt(r.productID))
 		}
-		if returning {
-			rows, err := b.s.stmts.queryTx(ctx, tx, insertScrapesSQL(k)+` RETURNING in_flight_hash, id`, args...)
-			if err != nil {
-				return fmt.Errorf("insert %d scrape requests: %w", k, err)
-			}
-			if err := scanIDs(rows, newIDs); err != nil {
-				return fmt.Errorf("insert %d scrape requests: %w", k, err)
-			}
-		} else if _, err := b.s.stmts.execTx(ctx, tx, insertScrapesSQL(k), args...); err != nil {
+		if _, err := b.s.stmts.execTx(ctx, tx, insertScrapesSQL(k), args...); err != nil {
 			return fmt.Errorf("insert %d scrape requests: %w", k, err)
 		}
 		c = c[k:]
 	}
-	if !returning {
-		var err error
-		if newIDs, err = b.inFlight(ctx, tx, fresh); err != nil {
-			return err
-		}
+	newIDs, err := b.inFlight(ctx, tx, fresh)
+	if err != nil {
+		return err
 	}
 	envs := make([]store.OutboxRow, 0, len(fresh))
 	for _, h := range fresh {
@@ -301,42 +286,6 @@ func (b *scrapeBatcher) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pe
 		envs = envs[k:]
 	}
 	return nil
-}
-
-// returning reports whether the server has INSERT ... RETURNING (MariaDB
-// 10.5 and later), asking it once per process; until it has answered,
-// and on MySQL, the ids of new requests are read back instead.
-func (b *scrapeBatcher) returning(ctx context.Context) bool {
-	switch b.hasReturning.Load() {
-	case 1:
-		return true
-	case 2:
-		return false
-	}
-	var v string
-	if err := b.s.db.QueryRowContext(ctx, `SELECT VERSION()`).Scan(&v); err != nil {
-		return false // asked again by the next batch
-	}
-	ok := mariaDBReturning(v)
-	if ok {
-		b.hasReturning.Store(1)
-	} else {
-		b.hasReturning.Store(2)
-	}
-	return ok
-}
-
-// mariaDBReturning reports whether a VERSION() string is MariaDB 10.5 or
-// later, the first with INSERT ... RETURNING.
-func mariaDBReturning(version string) bool {
-	if !strings.Contains(version, "MariaDB") {
-		return false
-	}
-	var major, minor int
-	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
-		return false
-	}
-	return major > 10 || major == 10 && minor >= 5
 }
 
 // scanIDs reads (URL hash, id) rows into ids and closes rows.

@@ -152,54 +152,31 @@ func TestGroupCommitPanicAnswersEveryCaller(t *testing.T) {
 }
 
 // TestGroupCommitJoinsPendingRequests commits two batches, the second
-// with a URL of the first: it joins the pending request, with INSERT ...
-// RETURNING (MariaDB) and with the ids read back (MySQL's path).
+// with a URL of the first: it joins the pending request.
 func TestGroupCommitJoinsPendingRequests(t *testing.T) {
 	t.Parallel()
-	for _, returning := range []bool{true, false} {
-		t.Run(fmt.Sprintf("returning=%v", returning), func(t *testing.T) {
-			t.Parallel()
-			hs := setup(t)
-			b := batcherFor(hs)
-			if !returning {
-				b.hasReturning.Store(2)
-			}
-			first := b.run([]*pendingScrape{
-				pending(t, "https://shop.example.com/x", "user", "c-x"),
-				pending(t, "https://shop.example.com/y", "user", "c-y"),
-			})
-			require.NoError(t, first[0].err)
-			require.NoError(t, first[1].err)
-			second := b.run([]*pendingScrape{
-				pending(t, "https://shop.example.com/z", "user", "c-z"),
-				pending(t, "https://shop.example.com/y?utm_source=again", "user", "c-y2"),
-				pending(t, "https://shop.example.com/w", "watch", "c-w"),
-			})
-			for _, o := range second {
-				require.NoError(t, o.err)
-			}
-			require.Equal(t, first[1].id, second[1].id, "joins the pending request of its URL")
-			require.False(t, second[1].created)
-			require.True(t, second[0].created && second[2].created)
-			require.Equal(t, 4, hs.count(`SELECT COUNT(*) FROM scrape_requests`))
-			require.Equal(t, map[int64]string{first[0].id: "c-x", first[1].id: "c-y", second[0].id: "c-z", second[2].id: "c-w"}, scrapeEvents(t, hs))
-			var reason string
-			require.NoError(t, hs.db.QueryRow(`SELECT reason FROM scrape_requests WHERE id = ?`, second[2].id).Scan(&reason))
-			require.Equal(t, "watch", reason, "each id is its own URL's row")
-		})
+	hs := setup(t)
+	b := batcherFor(hs)
+	first := b.run([]*pendingScrape{
+		pending(t, "https://shop.example.com/x", "user", "c-x"),
+		pending(t, "https://shop.example.com/y", "user", "c-y"),
+	})
+	require.NoError(t, first[0].err)
+	require.NoError(t, first[1].err)
+	second := b.run([]*pendingScrape{
+		pending(t, "https://shop.example.com/z", "user", "c-z"),
+		pending(t, "https://shop.example.com/y?utm_source=again", "user", "c-y2"),
+		pending(t, "https://shop.example.com/w", "watch", "c-w"),
+	})
+	for _, o := range second {
+		require.NoError(t, o.err)
 	}
-}
-
-func TestMariaDBReturning(t *testing.T) {
-	t.Parallel()
-	for v, want := range map[string]bool{
-		"10.11.19-MariaDB-0+deb12u1": true,
-		"10.5.0-MariaDB":             true,
-		"11.4.2-MariaDB-log":         true,
-		"10.4.34-MariaDB":            false,
-		"8.4.3":                      false,
-		"5.5.5-10.11.6-MariaDB":      false, // the old replication prefix: not parsed, read back
-	} {
-		require.Equal(t, want, mariaDBReturning(v), v)
-	}
+	require.Equal(t, first[1].id, second[1].id, "joins the pending request of its URL")
+	require.False(t, second[1].created)
+	require.True(t, second[0].created && second[2].created)
+	require.Equal(t, 4, hs.count(`SELECT COUNT(*) FROM scrape_requests`))
+	require.Equal(t, map[int64]string{first[0].id: "c-x", first[1].id: "c-y", second[0].id: "c-z", second[2].id: "c-w"}, scrapeEvents(t, hs))
+	var reason string
+	require.NoError(t, hs.db.QueryRow(`SELECT reason FROM scrape_requests WHERE id = ?`, second[2].id).Scan(&reason))
+	require.Equal(t, "watch", reason, "each id is its own URL's row")
 }
