@@ -70,6 +70,8 @@ type Fetch struct {
 }
 
 // Validate checks the base settings.
+//
+// Complexity (above 20): one check per setting.
 func (b *Base) Validate() error {
 	if b.MySQLDSN == "" {
 		return errors.New("DDOKSO_MYSQL_DSN: must be set")
