@@ -19,6 +19,7 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/infra"
+	"github.com/ddokso/ddokso/internal/iamcheck"
 )
 
 const templatePath = "cloudformation/ddokso.yaml"
@@ -45,7 +46,7 @@ func loadTemplate(t *testing.T, params map[string]string) cfnTemplate {
 	require.NoError(t, err)
 	var doc yaml.Node
 	require.NoError(t, yaml.Unmarshal(b, &doc))
-	raw, err := decodeCFN(&doc)
+	raw, err := iamcheck.DecodeCFN(&doc)
 	require.NoError(t, err)
 	root, ok := raw.(map[string]any)
 	require.True(t, ok, "template root is not a mapping")
@@ -71,64 +72,6 @@ func loadTemplate(t *testing.T, params map[string]string) cfnTemplate {
 		tmpl.Resources[id] = cfnResource{Type: m["Type"].(string), Properties: props}
 	}
 	return tmpl
-}
-
-// decodeCFN turns a YAML node into plain Go values, rewriting the
-// CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...) to their long
-// forms ({"Ref": x}, {"Fn::Sub": x}, {"Fn::GetAtt": [id, attr]}).
-func decodeCFN(n *yaml.Node) (any, error) {
-	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		fn := strings.TrimPrefix(n.Tag, "!")
-		plain := *n
-		plain.Tag = ""
-		if plain.Kind == yaml.ScalarNode {
-			plain.Tag = "!!str"
-		}
-		v, err := decodeCFN(&plain)
-		if err != nil {
-			return nil, err
-		}
-		if fn == "Ref" {
-			return map[string]any{"Ref": v}, nil
-		}
-		if s, ok := v.(string); ok && fn == "GetAtt" {
-			id, attr, _ := strings.Cut(s, ".")
-			v = []any{id, attr}
-		}
-		return map[string]any{"Fn::" + fn: v}, nil
-	}
-	switch n.Kind {
-	case yaml.DocumentNode:
-		return decodeCFN(n.Content[0])
-	case yaml.AliasNode:
-		return decodeCFN(n.Alias)
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := decodeCFN(n.Content[i+1])
-			if err != nil {
-				return nil, err
-			}
-			m[n.Content[i].Value] = v
-		}
-		return m, nil
-	case yaml.SequenceNode:
-		l := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := decodeCFN(c)
-			if err != nil {
-				return nil, err
-			}
-			l = append(l, v)
-		}
-		return l, nil
-	default:
-		var v any
-		if err := n.Decode(&v); err != nil {
-			return nil, fmt.Errorf("line %d: %w", n.Line, err)
-		}
-		return v, nil
-	}
 }
 
 type evaluator struct {
@@ -620,7 +563,7 @@ func TestDecodeCFNShortTags(t *testing.T) {
 	src := "a: !Ref P\nb: !GetAtt Q.Arn\nc: !Sub \"${P}-x-${Q.Arn}-${AWS::Region}\"\nd: !Not [!Equals [!Ref P, \"\"]]\n"
 	var n yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(src), &n))
-	raw, err := decodeCFN(&n)
+	raw, err := iamcheck.DecodeCFN(&n)
 	require.NoError(t, err)
 	ev := evaluator{params: map[string]any{"P": "pre"}, resources: map[string]bool{"Q": true}}
 	got := ev.eval(raw).(map[string]any)

@@ -38,7 +38,7 @@ func LoadTemplate(file string, env Env) (*Template, error) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("load template %s: %w", file, err)
 	}
-	raw, err := decodeCFN(&doc)
+	raw, err := DecodeCFN(&doc)
 	if err != nil {
 		return nil, fmt.Errorf("load template %s: %w", file, err)
 	}
@@ -67,9 +67,10 @@ func LoadTemplate(file string, env Env) (*Template, error) {
 	return t, nil
 }
 
-// decodeCFN turns a YAML node into plain Go values, rewriting the
-// short-form tags (!Ref, !Sub, !GetAtt, ...) to their long forms.
-func decodeCFN(n *yaml.Node) (any, error) {
+// DecodeCFN turns a YAML node of a CloudFormation template into plain Go
+// values, rewriting the short-form tags (!Ref, !Sub, !GetAtt, ...) to their
+// long forms ({"Ref": x}, {"Fn::Sub": x}, {"Fn::GetAtt": [id, attr]}).
+func DecodeCFN(n *yaml.Node) (any, error) {
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
 		fn := strings.TrimPrefix(n.Tag, "!")
 		plain := *n
@@ -77,7 +78,7 @@ func decodeCFN(n *yaml.Node) (any, error) {
 		if plain.Kind == yaml.ScalarNode {
 			plain.Tag = "!!str"
 		}
-		v, err := decodeCFN(&plain)
+		v, err := DecodeCFN(&plain)
 		if err != nil {
 			return nil, err
 		}
@@ -92,13 +93,13 @@ func decodeCFN(n *yaml.Node) (any, error) {
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
-		return decodeCFN(n.Content[0])
+		return DecodeCFN(n.Content[0])
 	case yaml.AliasNode:
-		return decodeCFN(n.Alias)
+		return DecodeCFN(n.Alias)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := decodeCFN(n.Content[i+1])
+			v, err := DecodeCFN(n.Content[i+1])
 			if err != nil {
 				return nil, err
 			}
@@ -108,7 +109,7 @@ func decodeCFN(n *yaml.Node) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := decodeCFN(c)
+			v, err := DecodeCFN(c)
 			if err != nil {
 				return nil, err
 			}
