@@ -5,34 +5,17 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/telemetry"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestAccessLogOneLinePerRequest(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &process.Buffer{}
 	hs := setup(t, func(d *Deps) { d.Logger = telemetry.NewLogger(logs, "info") })
 
 	ok := hs.do("GET", "/api/v1/products", nil, withHeader("X-Request-ID", "req-ok-1"))

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -25,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
 )
@@ -67,7 +67,7 @@ type system struct {
 	api    string
 	admin  string
 	db     *sql.DB
-	stderr *lockedWriter
+	stderr *process.Buffer
 	done   chan error
 }
 
@@ -100,7 +100,7 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 		"AWS_EC2_METADATA_DISABLED=true",
 	)
 	cmd.Env = append(cmd.Env, env...)
-	stderr := &lockedWriter{w: &bytes.Buffer{}}
+	stderr := &process.Buffer{}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	s := &system{cmd: cmd, api: "http://" + httpAddr, admin: "http://" + adminAddr, stderr: stderr, done: make(chan error, 1)}
@@ -129,26 +129,6 @@ func (s *system) waitReady(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
-}
-
-// lockedWriter is a child process's stderr that tests may read while the
-// process still writes it.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-// String returns what was written so far.
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.String()
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func tail(s string, n int) string {

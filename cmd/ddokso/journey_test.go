@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/internal/awstest"
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/internal/storetest"
 )
 
@@ -49,8 +49,7 @@ func TestDemoJourney(t *testing.T) {
 		"AWS_ENDPOINT_URL="+awstest.Endpoint(t),
 		"DEV_MOTO_FILE="+filepath.Join(t.TempDir(), "moto"),
 	)
-	var demoOut bytes.Buffer
-	lw := &lockedWriter{w: &demoOut}
+	lw := &process.Buffer{}
 	demo.Stdout, demo.Stderr = lw, lw
 	require.NoError(t, demo.Start())
 	demoDone := make(chan error, 1)

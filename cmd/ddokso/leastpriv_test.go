@@ -26,6 +26,7 @@ import (
 	"github.com/ddokso/ddokso/infra"
 	"github.com/ddokso/ddokso/internal/awstest"
 	"github.com/ddokso/ddokso/internal/iamcheck"
+	"github.com/ddokso/ddokso/internal/process"
 	"github.com/ddokso/ddokso/internal/storetest"
 	"github.com/ddokso/ddokso/store"
 )
@@ -108,7 +109,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 		cmd := exec.Command(bin, k.args...)
 		cmd.Env = append(env, "DDOKSO_HTTP_ADDR="+addr, "DDOKSO_ADMIN_ADDR="+admin,
 			iamcheck.EnvCallLog+"="+filepath.Join(dir, k.name+".jsonl"))
-		stderr := &lockedWriter{w: &bytes.Buffer{}}
+		stderr := &process.Buffer{}
 		cmd.Stderr = stderr
 		require.NoError(t, cmd.Start())
 		done := make(chan struct{})

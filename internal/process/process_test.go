@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,23 +12,6 @@ import (
 
 	"github.com/ddokso/ddokso/internal/process"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestFreePortCanBeListenedOn(t *testing.T) {
 	t.Parallel()
@@ -52,7 +34,7 @@ func TestMemoryOfThisProcess(t *testing.T) {
 
 func TestProcessRunsStopsAndKills(t *testing.T) {
 	t.Parallel()
-	var out syncBuffer
+	var out process.Buffer
 	p, err := process.Start(process.Spec{Name: "echo", Bin: "/bin/sh", Args: []string{"-c", "echo hello $WHO"}, Env: []string{"WHO=proc"}, Output: &out})
 	require.NoError(t, err)
 	<-p.Done()
