@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Product is one demo product's state.
@@ -163,17 +166,10 @@ func page(p Product) string {
 		name, p.SKU, ld, won(p.Price), label)
 }
 
-func won(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	var b strings.Builder
-	for j, c := range s {
-		if j > 0 && (len(s)-j)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// won writes v with Korean thousands separators (12,900).
+func won(v int64) string { return wonPrinter.Sprintf("%d", v) }
+
+var wonPrinter = message.NewPrinter(language.Korean)
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

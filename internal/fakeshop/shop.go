@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Kind is how a product page behaves.
@@ -329,14 +332,7 @@ func productPage(i int, st State) string {
 		i, st.Price, avail, won(st.Price), label)
 }
 
-func won(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	var b strings.Builder
-	for j, c := range s {
-		if j > 0 && (len(s)-j)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// won writes v with Korean thousands separators (12,900).
+func won(v int64) string { return wonPrinter.Sprintf("%d", v) }
+
+var wonPrinter = message.NewPrinter(language.Korean)
