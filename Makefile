@@ -14,7 +14,7 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 help:
 	@echo "make run    - the whole system on local MariaDB + moto (API on :8080)"
 	@echo "make test   - vet, go mod tidy -diff, staticcheck, cfn-lint, actionlint, shellcheck and go test -short -race with MariaDB + moto"
-	@echo "make test-long - the long system runs make test skips (TestLong*: chaos, 1,000x2 on moto)"
+	@echo "make test-long - the long system runs make test skips (TestLong*: chaos, 1,000x2 on moto; bench smoke)"
 	@echo "make fuzz   - every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make demo   - make run plus the demo shop: README \"Try it in five minutes\""
 	@echo "make build  - bin/ddokso"
@@ -47,14 +47,16 @@ lint: tools
 .PHONY: test
 test: db lint
 	scripts/dev/with-moto.sh $(GO) test -short -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
-	scripts/dev/with-moto.sh $(GO) run ./internal/cmd/ddokso-bench -smoke -out $$(mktemp -t bench-smoke.XXXXXX.md)
 
 # The long system runs: every test named TestLong* skips itself under -short
 # (make test) and runs here: the chaos short profile and the 1,000 x 2
-# exactly-once consumer run over moto. .ci/run runs it after make test.
+# exactly-once consumer run over moto; then the benchmarks' smoke run (every
+# stage at tiny sizes, with moto and fauxqs: 1.5 minutes on a quiet
+# machine). .ci/run runs it after make test.
 .PHONY: test-long
 test-long: db
 	scripts/dev/with-moto.sh $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '^TestLong' $(PKGS)
+	scripts/dev/with-moto.sh $(GO) run ./internal/cmd/ddokso-bench -smoke -out $$(mktemp -t bench-smoke.XXXXXX.md)
 
 .PHONY: run
 run: db build
