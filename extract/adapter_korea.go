@@ -61,20 +61,40 @@ func (p *page) gmarket() *candidate {
 	return c
 }
 
+// musinsaState is the decoded object of window.__MSS__.product.state,
+// else of the __NEXT_DATA__ script; nil when the page has neither.
+func (p *page) musinsaState() any {
+	if s := p.scriptContaining("__MSS__.product.state"); s != "" {
+		if m := decodeObject(objectAfter(s, "__MSS__.product.state")); m != nil {
+			return m
+		}
+	}
+	if m := decodeObject(strings.TrimSpace(p.scriptByID("__NEXT_DATA__"))); m != nil {
+		return m
+	}
+	return nil
+}
+
+// musinsaAvailability reads a Musinsa goods object's sold-out flags and
+// sale type; a priced goods without either is in stock, else "".
+func musinsaAvailability(g map[string]any, priced bool) Availability {
+	switch {
+	case truthy(g["isSoldOut"]) || truthy(g["soldOut"]) || truthy(g["isOutOfStock"]):
+		return OutOfStock
+	case strings.EqualFold(first(g, "goodsSaleType"), "SOLDOUT") || strings.EqualFold(first(g, "goodsSaleType"), "STOP_SALE"):
+		return OutOfStock
+	case strings.EqualFold(first(g, "goodsSaleType"), "PRE_ORDER"):
+		return PreOrder
+	case priced:
+		return InStock
+	}
+	return ""
+}
+
 // musinsa reads Musinsa goods pages from window.__MSS__.product.state or
 // the Next.js __NEXT_DATA__ payload.
 func (p *page) musinsa() *candidate {
-	var root any
-	if s := p.scriptContaining("__MSS__.product.state"); s != "" {
-		if m := decodeObject(objectAfter(s, "__MSS__.product.state")); m != nil {
-			root = m
-		}
-	}
-	if root == nil {
-		if m := decodeObject(strings.TrimSpace(p.scriptByID("__NEXT_DATA__"))); m != nil {
-			root = m
-		}
-	}
+	root := p.musinsaState()
 	if root == nil {
 		return nil
 	}
@@ -109,16 +129,7 @@ func (p *page) musinsa() *candidate {
 	if normal > sale {
 		c.listPrice = krw(normal)
 	}
-	switch {
-	case truthy(g["isSoldOut"]) || truthy(g["soldOut"]) || truthy(g["isOutOfStock"]):
-		c.availability = OutOfStock
-	case strings.EqualFold(first(g, "goodsSaleType"), "SOLDOUT") || strings.EqualFold(first(g, "goodsSaleType"), "STOP_SALE"):
-		c.availability = OutOfStock
-	case strings.EqualFold(first(g, "goodsSaleType"), "PRE_ORDER"):
-		c.availability = PreOrder
-	case c.price != nil:
-		c.availability = InStock
-	}
+	c.availability = musinsaAvailability(g, c.price != nil)
 	if fee, ok := num(path(g, "deliveryInfo", "deliveryFee")); ok && fee >= 0 {
 		c.shipping = &price.Amount{Minor: fee, Currency: "KRW"}
 	}

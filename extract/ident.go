@@ -39,10 +39,7 @@ func (v *visibleSignals) idLabel(n *html.Node, pos int, t string) {
 	if t == "" {
 		return
 	}
-	switch c := t[0]; {
-	case c == 's' || c == 'S' || c == 'i' || c == 'I' || c == 'p' || c == 'P' || c == 'a' || c == 'A' || c == 'm' || c == 'M' ||
-		c == 'r' || c == 'R' || c >= 0x80:
-	default:
+	if !mayStartIDLabel(t[0]) {
 		return
 	}
 	t = clean(t)
@@ -54,21 +51,12 @@ func (v *visibleSignals) idLabel(n *html.Node, pos int, t string) {
 	if m[2] != "" {
 		kind = idMPN
 	}
-	if l := strings.ToLower(m[1]); strings.HasPrefix(l, "ref") || strings.HasPrefix(l, "réf") {
-		// "Reference: X" names an article; "Reference #18.6f3c" on an error
-		// page names a request.
-		if rest := strings.TrimSpace(t[len(m[1]):]); !strings.HasPrefix(rest, ":") {
-			return
-		}
+	if unlabelledRef(t, m[1]) {
+		return
 	}
-	val := strings.TrimSpace(m[3])
-	if val != "" {
-		if f := strings.Fields(val); len(f) > 0 {
-			val = strings.Trim(f[0], ",;)(")
-		}
-		if !validID(val) {
-			return
-		}
+	val, ok := idValue(m[3])
+	if !ok {
+		return
 	}
 	// The innermost element holding the label wins: drop one recorded for
 	// a descendant with the same text.
@@ -78,6 +66,38 @@ func (v *visibleSignals) idLabel(n *html.Node, pos int, t string) {
 		}
 	}
 	v.idLabels = append(v.idLabels, idLabel{node: n, pos: pos, kind: kind, value: val})
+}
+
+// mayStartIDLabel reports whether an identifier label can start with byte
+// c: the first letters of idLabelRE's Latin labels, or any non-ASCII byte.
+// It saves the regexp on most texts.
+func mayStartIDLabel(c byte) bool {
+	return strings.IndexByte("sSiIpPaAmMrR", c) >= 0 || c >= 0x80
+}
+
+// unlabelledRef reports whether label, which starts text t, is a
+// "Reference" not followed by a colon: "Reference: X" names an article,
+// "Reference #18.6f3c" on an error page names a request.
+func unlabelledRef(t, label string) bool {
+	l := strings.ToLower(label)
+	if !strings.HasPrefix(l, "ref") && !strings.HasPrefix(l, "réf") {
+		return false
+	}
+	return !strings.HasPrefix(strings.TrimSpace(t[len(label):]), ":")
+}
+
+// idValue returns the identifier after a label: its first word without
+// punctuation around it. It is "" (ok) when the label stands alone, and
+// ok is false when the word does not look like an identifier.
+func idValue(rest string) (string, bool) {
+	val := strings.TrimSpace(rest)
+	if val == "" {
+		return "", true
+	}
+	if f := strings.Fields(val); len(f) > 0 {
+		val = strings.Trim(f[0], ",;)(")
+	}
+	return val, validID(val)
 }
 
 func validID(s string) bool {

@@ -60,6 +60,10 @@ func decodeAll(b []byte) ([]any, error) {
 
 // repairJSON removes JavaScript comments and trailing commas outside
 // strings and escapes raw control characters inside strings.
+//
+// Complexity (above 20): one byte scanner; whether a byte is inside a
+// string decides what it means, and escapes and comments move the shared
+// index, so the two states' cases stay in one loop.
 func repairJSON(s string) []byte {
 	out := make([]byte, 0, len(s))
 	inStr := false
@@ -101,14 +105,9 @@ func repairJSON(s string) []byte {
 				i += end + 3
 			}
 		case c == ',':
-			j := i + 1
-			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\r' || s[j] == '\t') {
-				j++
+			if !trailingComma(s, i) {
+				out = append(out, c)
 			}
-			if j < len(s) && (s[j] == '}' || s[j] == ']') {
-				continue
-			}
-			out = append(out, c)
 		case c == ';' && strings.TrimSpace(s[i+1:]) == "":
 			i = len(s)
 		default:
@@ -116,6 +115,16 @@ func repairJSON(s string) []byte {
 		}
 	}
 	return out
+}
+
+// trailingComma reports whether the comma at s[i] is followed, after
+// white space, by a closing brace or bracket.
+func trailingComma(s string, i int) bool {
+	j := i + 1
+	for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\r' || s[j] == '\t') {
+		j++
+	}
+	return j < len(s) && (s[j] == '}' || s[j] == ']')
 }
 
 // schemaType strips a schema.org prefix: "http://schema.org/Product" -> "Product".

@@ -237,13 +237,7 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 		return s, false, false
 	}
 	before := labelBefore(ps.node)
-	if !ps.marked {
-		// "€" written in its own element before the number.
-		if cur, ok := price.Parse("1 "+before, ""); ok && cur.Currency != "" && len(strings.TrimSpace(before)) <= 4 {
-			ps.text = before + " " + ps.text
-			ps.marked = true
-		}
-	}
+	ps = withCurrencyBefore(ps, before)
 	if !ps.marked && (z&zPrice == 0 || l.hint == "") {
 		return s, false, false
 	}
@@ -275,44 +269,84 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	} else if containsAny(label, saleLabels) {
 		score += 2
 	}
-	if l.heading != nil {
-		d := ps.pos - l.heading.pos
-		switch {
-		case d > 0 && d <= 15:
-			score += 5
-		case d > 0 && d <= 40:
-			score += 4
-		case d > 0 && d <= 120:
-			score += 3
-		case d > 0 && d <= 300:
-			score++
-		case d > 0 && d <= 800:
-		case d < 0 && d >= -40:
-			score += 2
-		default:
-			score -= 2
-		}
-		switch size := l.blockSize(ps.node); {
-		case size <= 0:
-		case size <= 120:
-			score += 2
-		case size <= 500:
-			score++
-		}
+	score += l.placeScore(ps)
+	if l.nearBuyButton(ps.pos) {
+		score++ // the buy box: the price just before its buy button
 	}
-	for _, c := range l.p.seen.controls {
-		if d := c.pos - ps.pos; c.buy && !c.form && d > 0 && d <= 60 {
-			score++ // the buy box: the price just before its buy button
-			break
-		}
-	}
-	for _, k := range l.known {
-		if k != nil && k.Minor == a.Minor && k.Currency == a.Currency {
-			score += 3
-			break
-		}
+	if l.isKnown(a) {
+		score += 3
 	}
 	return scored{amount: a, score: score, pos: ps.pos, node: ps.node}, isList, true
+}
+
+// withCurrencyBefore marks an unmarked price whose label before it is a
+// currency written in its own element ("€" before the number), prefixing
+// the label to its text.
+func withCurrencyBefore(ps priceSeen, before string) priceSeen {
+	if ps.marked {
+		return ps
+	}
+	if cur, ok := price.Parse("1 "+before, ""); ok && cur.Currency != "" && len(strings.TrimSpace(before)) <= 4 {
+		ps.text = before + " " + ps.text
+		ps.marked = true
+	}
+	return ps
+}
+
+// placeScore rates where a visible price sits relative to the main
+// heading: close after it, or in a small block shared with it, scores
+// higher; far from it scores lower. It is 0 without a main heading.
+func (l *locator) placeScore(ps priceSeen) int {
+	if l.heading == nil {
+		return 0
+	}
+	score := 0
+	d := ps.pos - l.heading.pos
+	switch {
+	case d > 0 && d <= 15:
+		score += 5
+	case d > 0 && d <= 40:
+		score += 4
+	case d > 0 && d <= 120:
+		score += 3
+	case d > 0 && d <= 300:
+		score++
+	case d > 0 && d <= 800:
+	case d < 0 && d >= -40:
+		score += 2
+	default:
+		score -= 2
+	}
+	switch size := l.blockSize(ps.node); {
+	case size <= 0:
+	case size <= 120:
+		score += 2
+	case size <= 500:
+		score++
+	}
+	return score
+}
+
+// nearBuyButton reports whether a buy button (disabled or not; not a cart
+// form) follows position pos within 60 elements.
+func (l *locator) nearBuyButton(pos int) bool {
+	for _, c := range l.p.seen.controls {
+		if d := c.pos - pos; c.buy && !c.form && d > 0 && d <= 60 {
+			return true
+		}
+	}
+	return false
+}
+
+// isKnown reports whether a equals one of the prices the page's metadata
+// states.
+func (l *locator) isKnown(a price.Amount) bool {
+	for _, k := range l.known {
+		if k != nil && k.Minor == a.Minor && k.Currency == a.Currency {
+			return true
+		}
+	}
+	return false
 }
 
 // blockSize is the number of elements in the smallest subtree holding both
@@ -387,6 +421,11 @@ func labelBefore(n *html.Node) string {
 // visibleAvailability reads the stock state from the buy controls and
 // stock labels near the main title. It returns "" when the page shows no
 // clear signal.
+//
+// Complexity (above 20): one tally per control kind, then one switch whose
+// case order is the precedence between conflicting signals (pre-order, a
+// buy button beside a sold-out sign ...); split, the precedence would be
+// read across functions.
 func (p *page) visibleAvailability(titles ...string) Availability {
 	h := p.mainHeading(titles...)
 	near := func(pos int) bool {
@@ -414,18 +453,8 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 			buy++
 		}
 	}
-	labels := 0
-	for _, l := range p.seen.soldOut {
-		if near(l.pos) {
-			labels++
-		}
-	}
-	inLabels := 0
-	for _, l := range p.seen.inStock {
-		if near(l.pos) {
-			inLabels++
-		}
-	}
+	labels := countNear(p.seen.soldOut, near)
+	inLabels := countNear(p.seen.inStock, near)
 	switch {
 	case pre > 0 && buy == 0 && soldOut == 0:
 		return PreOrder
@@ -441,6 +470,17 @@ func (p *page) visibleAvailability(titles ...string) Availability {
 		return InStock
 	}
 	return ""
+}
+
+// countNear counts the labels at a position near reports true for.
+func countNear(labels []textLabel, near func(pos int) bool) int {
+	n := 0
+	for _, l := range labels {
+		if near(l.pos) {
+			n++
+		}
+	}
+	return n
 }
 
 // commerceNear reports whether the page shows a buy, notify or sold-out

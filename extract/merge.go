@@ -29,21 +29,7 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 		return ""
 	}
 
-	listing := false
-	for _, c := range cands {
-		if c.isProduct {
-			out.IsProduct = true
-		}
-		if c.listing && c.source != SourceOpenGraph {
-			listing = true
-		}
-	}
-	if listing && (adapter == nil || !adapter.isProduct) {
-		out.IsProduct = false
-	}
-	if !out.IsProduct && !listing && vis != nil && vis.isProduct {
-		out.IsProduct = true
-	}
+	out.IsProduct = isProductPage(cands, adapter, vis)
 	// The visible page is a source of its own, after the structured ones.
 	// A structured source stating the visible price keeps the credit.
 	all := cands
@@ -65,25 +51,9 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 		out.Sources[FieldSKU] = out.Sources[FieldMPN]
 	}
 	out.GTIN = pickString(FieldGTIN, func(c *candidate) string { return c.gtin })
-	out.UnitPrice = pickString(FieldUnitPrice, func(c *candidate) string { return c.unitPrice })
-	for _, c := range cands {
-		if c.unitPrice != "" {
-			out.UnitPriceAmount = c.unitPriceAmount
-			break
-		}
-	}
+	mergeUnitPrice(out, cands)
 
-	if p.canonical != "" {
-		out.CanonicalURL = p.abs(p.canonical)
-		out.Sources[FieldCanonicalURL] = SourceMeta
-	}
-	if out.CanonicalURL == "" {
-		out.CanonicalURL = p.abs(pickString(FieldCanonicalURL, func(c *candidate) string { return c.canonical }))
-	}
-	if out.CanonicalURL == "" && info.canonical != "" {
-		out.CanonicalURL = info.canonical
-		out.Sources[FieldCanonicalURL] = SourceURL
-	}
+	mergeCanonical(p, out, info, cands)
 
 	out.ShopProductID = info.productID
 	if out.ShopProductID != "" {
@@ -108,18 +78,7 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 			break
 		}
 	}
-	for _, c := range cands {
-		if len(c.variants) > 0 {
-			out.Variants = c.variants
-			out.Sources[FieldVariants] = c.source
-			break
-		}
-	}
-	for i := range out.Variants {
-		if !higher(out.Variants[i].ListPrice, out.Variants[i].Price) {
-			out.Variants[i].ListPrice = nil
-		}
-	}
+	mergeVariants(out, cands)
 	for _, c := range cands {
 		if c.currency != "" && out.Currency == "" {
 			out.Currency = c.currency
@@ -132,15 +91,90 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	}
 
 	if !out.IsProduct {
-		out.Blocked = p.blocked()
-		clearCommerce(out)
-		if out.Sources[FieldSKU] == SourceVisible {
-			out.SKU, out.MPN = "", "" // a labelled number on a page that sells nothing
-			delete(out.Sources, FieldSKU)
-			delete(out.Sources, FieldMPN)
-		}
+		clearNonProduct(p, out)
 	}
 	return out
+}
+
+// isProductPage decides whether the page sells one product: a candidate
+// says so, unless a structured source other than OpenGraph calls the page
+// a listing and the adapter does not say product; with no verdict either
+// way the visible page's decides.
+func isProductPage(cands []*candidate, adapter, vis *candidate) bool {
+	isProduct, listing := false, false
+	for _, c := range cands {
+		if c.isProduct {
+			isProduct = true
+		}
+		if c.listing && c.source != SourceOpenGraph {
+			listing = true
+		}
+	}
+	if listing && (adapter == nil || !adapter.isProduct) {
+		return false
+	}
+	if !isProduct && !listing && vis != nil && vis.isProduct {
+		return true
+	}
+	return isProduct
+}
+
+// mergeCanonical sets CanonicalURL: the page's <link rel=canonical>, else
+// the first candidate's, else the one the shop's URL rules build.
+func mergeCanonical(p *page, out *Product, info shopInfo, cands []*candidate) {
+	if p.canonical != "" {
+		out.CanonicalURL = p.abs(p.canonical)
+		out.Sources[FieldCanonicalURL] = SourceMeta
+	}
+	if out.CanonicalURL == "" {
+		out.CanonicalURL = p.abs(pickStringOf(out, cands, FieldCanonicalURL, func(c *candidate) string { return c.canonical }))
+	}
+	if out.CanonicalURL == "" && info.canonical != "" {
+		out.CanonicalURL = info.canonical
+		out.Sources[FieldCanonicalURL] = SourceURL
+	}
+}
+
+// mergeUnitPrice takes the unit price text of the first candidate that
+// states one, with that candidate's parsed amount.
+func mergeUnitPrice(out *Product, cands []*candidate) {
+	out.UnitPrice = pickStringOf(out, cands, FieldUnitPrice, func(c *candidate) string { return c.unitPrice })
+	for _, c := range cands {
+		if c.unitPrice != "" {
+			out.UnitPriceAmount = c.unitPriceAmount
+			break
+		}
+	}
+}
+
+// mergeVariants takes the variants of the first candidate that has any,
+// dropping each variant's list price unless it is above that variant's
+// price.
+func mergeVariants(out *Product, cands []*candidate) {
+	for _, c := range cands {
+		if len(c.variants) > 0 {
+			out.Variants = c.variants
+			out.Sources[FieldVariants] = c.source
+			break
+		}
+	}
+	for i := range out.Variants {
+		if !higher(out.Variants[i].ListPrice, out.Variants[i].Price) {
+			out.Variants[i].ListPrice = nil
+		}
+	}
+}
+
+// clearNonProduct strips a page that sells nothing of its commerce fields
+// and of visible SKU/MPN labels, and records whether it was blocked.
+func clearNonProduct(p *page, out *Product) {
+	out.Blocked = p.blocked()
+	clearCommerce(out)
+	if out.Sources[FieldSKU] == SourceVisible {
+		out.SKU, out.MPN = "", "" // a labelled number on a page that sells nothing
+		delete(out.Sources, FieldSKU)
+		delete(out.Sources, FieldMPN)
+	}
 }
 
 // preferHeading reports whether the page's main heading is a better title
@@ -196,6 +230,33 @@ func pickStringOf(out *Product, cands []*candidate, field string, get func(*cand
 // visible page shows a lower selling price with the structured amount
 // struck through as its list price; else the visible price.
 func mergePrice(p *page, out *Product, cands []*candidate, adapter, vis *candidate) {
+	chosen := choosePrice(p, cands, adapter, vis)
+	if chosen == nil || chosen.price.Currency == "" {
+		return
+	}
+	out.Price = chosen.price
+	out.Sources[FieldPrice] = chosen.source
+	list, listSrc := chosen.listPrice, chosen.source
+	if !higher(list, out.Price) {
+		list = nil
+		// A list price stated by another source still applies when it is above the price.
+		for _, c := range append([]*candidate{vis}, cands...) {
+			if c != nil && higher(c.listPrice, out.Price) {
+				list, listSrc = c.listPrice, c.source
+				break
+			}
+		}
+	}
+	if list != nil {
+		out.ListPrice = list
+		out.Sources[FieldListPrice] = listSrc
+	}
+}
+
+// choosePrice returns the candidate whose price mergePrice takes (nil when
+// none has one). Its cases stay together: their order is the precedence
+// between the adapter, structured data and the visible page.
+func choosePrice(p *page, cands []*candidate, adapter, vis *candidate) *candidate {
 	var chosen *candidate
 	switch {
 	case adapter != nil && adapter.price != nil:
@@ -230,26 +291,7 @@ func mergePrice(p *page, out *Product, cands []*candidate, adapter, vis *candida
 			}
 		}
 	}
-	if chosen == nil || chosen.price.Currency == "" {
-		return
-	}
-	out.Price = chosen.price
-	out.Sources[FieldPrice] = chosen.source
-	list, listSrc := chosen.listPrice, chosen.source
-	if !higher(list, out.Price) {
-		list = nil
-		// A list price stated by another source still applies when it is above the price.
-		for _, c := range append([]*candidate{vis}, cands...) {
-			if c != nil && higher(c.listPrice, out.Price) {
-				list, listSrc = c.listPrice, c.source
-				break
-			}
-		}
-	}
-	if list != nil {
-		out.ListPrice = list
-		out.Sources[FieldListPrice] = listSrc
-	}
+	return chosen
 }
 
 // higher reports whether list is a real list price for p: same currency, larger.

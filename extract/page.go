@@ -71,32 +71,7 @@ func (p *page) walk(n *html.Node, st walkState) shortText {
 	if n.Type == html.ElementNode {
 		p.seen.order++
 		if !st.hidden {
-			switch n.DataAtom {
-			case atom.Html:
-				p.htmlLang = attr(n, "lang")
-			case atom.Meta:
-				p.addMeta(n.Attr, st.inItem)
-			case atom.Link:
-				p.addLink(n.Attr)
-			case atom.Base:
-				p.addBase(n.Attr)
-			case atom.Title:
-				if p.title == "" && !inSVG(n) {
-					p.addTitle(nodeText(n))
-				}
-			case atom.Script:
-				if p.addScript(n.Attr, nodeText(n)) {
-					st.hidden = true
-				}
-			case atom.Style, atom.Noscript, atom.Template:
-				st.hidden = true
-			}
-			if !st.inItem && !st.hidden {
-				if _, ok := attrOK(n, "itemscope"); ok {
-					p.items = append(p.items, n)
-					st.inItem = true
-				}
-			}
+			st = p.indexElement(n, st)
 		}
 		if !st.hidden {
 			own = classify(n)
@@ -122,6 +97,40 @@ func (p *page) walk(n *html.Node, st walkState) shortText {
 		return shortText{} // a person does not read hidden text
 	}
 	return text
+}
+
+// indexElement indexes the page-level data element n carries (lang, meta,
+// links, base, title, scripts, microdata items) and returns the state for
+// its subtree: hidden below scripts, styles and templates, inItem below an
+// itemscope.
+func (p *page) indexElement(n *html.Node, st walkState) walkState {
+	switch n.DataAtom {
+	case atom.Html:
+		p.htmlLang = attr(n, "lang")
+	case atom.Meta:
+		p.addMeta(n.Attr, st.inItem)
+	case atom.Link:
+		p.addLink(n.Attr)
+	case atom.Base:
+		p.addBase(n.Attr)
+	case atom.Title:
+		if p.title == "" && !inSVG(n) {
+			p.addTitle(nodeText(n))
+		}
+	case atom.Script:
+		if p.addScript(n.Attr, nodeText(n)) {
+			st.hidden = true
+		}
+	case atom.Style, atom.Noscript, atom.Template:
+		st.hidden = true
+	}
+	if !st.inItem && !st.hidden {
+		if _, ok := attrOK(n, "itemscope"); ok {
+			p.items = append(p.items, n)
+			st.inItem = true
+		}
+	}
+	return st
 }
 
 // addMeta indexes a meta element's content under its property, name and

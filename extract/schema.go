@@ -59,7 +59,27 @@ func (p *page) offerOf(m map[string]any, cur string) offer {
 		o.currency = cur
 	}
 	o.price = p.amountOf(m["price"], o.currency)
-	for _, sv := range asList(m["priceSpecification"]) {
+	p.priceSpecs(&o, m["priceSpecification"])
+	if o.currency == "" && o.price != nil {
+		o.currency = o.price.Currency
+	}
+	if o.currency == "" && o.price != nil {
+		p.currencyFromPriceText(&o, m)
+	}
+	o.availability = parseAvailability(first(m, "availability"))
+	o.sku = first(m, "sku")
+	o.name = first(m, "name")
+	o.id = offerID(m)
+	o.shipping = p.shippingOf(m["shippingDetails"], o.currency)
+	return o
+}
+
+// priceSpecs reads an offer's priceSpecification entries: a list price
+// type fills an empty listPrice, a sale price (or an untyped one when the
+// offer has no price) fills price; a currency-less offer takes the first
+// entry's currency.
+func (p *page) priceSpecs(o *offer, specs any) {
+	for _, sv := range asList(specs) {
 		spec, ok := sv.(map[string]any)
 		if !ok {
 			continue
@@ -88,48 +108,55 @@ func (p *page) offerOf(m map[string]any, cur string) offer {
 			}
 		}
 	}
-	if o.currency == "" && o.price != nil {
-		o.currency = o.price.Currency
+}
+
+// currencyFromPriceText reprices an offer without a currency from the
+// price element's text, which in microdata may name the currency its
+// content attribute leaves out (content="12.99">$12.99).
+func (p *page) currencyFromPriceText(o *offer, m map[string]any) {
+	t := first(m, "@priceText")
+	if t == "" {
+		return
 	}
-	if o.currency == "" && o.price != nil {
-		// Microdata: the price element's text may name the currency its
-		// content attribute leaves out (content="12.99">$12.99).
-		if t := first(m, "@priceText"); t != "" {
-			if a, ok := price.Parse(t, ""); ok && a.Currency != "" {
-				if fixed := p.amountOf(m["price"], a.Currency); fixed != nil {
-					o.price, o.currency = fixed, a.Currency
-				}
-			}
+	if a, ok := price.Parse(t, ""); ok && a.Currency != "" {
+		if fixed := p.amountOf(m["price"], a.Currency); fixed != nil {
+			o.price, o.currency = fixed, a.Currency
 		}
 	}
-	o.availability = parseAvailability(first(m, "availability"))
-	o.sku = first(m, "sku")
-	o.name = first(m, "name")
-	o.id = first(m, "@id", "identifier", "productID")
-	if o.id == "" {
-		if u := first(m, "url"); u != "" {
-			if pu, err := url.Parse(u); err == nil {
-				o.id = pu.Query().Get("variant")
-			}
+}
+
+// offerID is the offer's own id, else the variant query parameter of its
+// URL.
+func offerID(m map[string]any) string {
+	if id := first(m, "@id", "identifier", "productID"); id != "" {
+		return id
+	}
+	if u := first(m, "url"); u != "" {
+		if pu, err := url.Parse(u); err == nil {
+			return pu.Query().Get("variant")
 		}
 	}
-	for _, sd := range asList(m["shippingDetails"]) {
+	return ""
+}
+
+// shippingOf is the rate of the first shipping detail that states one, in
+// cur unless the rate names its currency; a zero rate is free shipping.
+func (p *page) shippingOf(details any, cur string) *price.Amount {
+	for _, sd := range asList(details) {
 		if sm, ok := sd.(map[string]any); ok {
 			if rate, ok := sm["shippingRate"].(map[string]any); ok {
 				rc := strings.ToUpper(first(rate, "currency", "priceCurrency"))
 				if rc == "" {
-					rc = o.currency
+					rc = cur
 				}
 				if v := str(rate["value"]); v == "0" || v == "0.0" || v == "0.00" {
-					o.shipping = &price.Amount{Currency: rc}
-				} else {
-					o.shipping = p.amountOf(rate["value"], rc)
+					return &price.Amount{Currency: rc}
 				}
-				break
+				return p.amountOf(rate["value"], rc)
 			}
 		}
 	}
-	return o
+	return nil
 }
 
 // single returns the one price all priced offers agree on, or nil when

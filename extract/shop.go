@@ -76,6 +76,37 @@ func isAmazon(host string) bool {
 	return i >= 0 && (i == 0 || host[i-1] == '.')
 }
 
+// currencyOfTLD maps a country-code top-level domain to its currency.
+var currencyOfTLD = map[string]string{
+	"kr": "KRW",
+	"jp": "JPY",
+	"de": "EUR", "fr": "EUR", "it": "EUR", "es": "EUR", "nl": "EUR", "at": "EUR", "be": "EUR", "fi": "EUR", "ie": "EUR", "pt": "EUR",
+	"gr": "EUR", "sk": "EUR", "si": "EUR", "ee": "EUR", "lv": "EUR", "lt": "EUR", "lu": "EUR", "hr": "EUR",
+	"uk": "GBP",
+	"ca": "CAD",
+	"au": "AUD",
+	"cn": "CNY",
+	"tw": "TWD",
+	"in": "INR",
+	"ch": "CHF",
+	"us": "USD",
+	"cl": "CLP",
+	"mx": "MXN",
+	"ar": "ARS",
+	"co": "COP",
+	"br": "BRL",
+	"nz": "NZD",
+	"sg": "SGD",
+	"hk": "HKD",
+	"se": "SEK",
+	"no": "NOK",
+	"dk": "DKK",
+	"pl": "PLN",
+	"cz": "CZK",
+	"ru": "RUB",
+	"tr": "TRY",
+}
+
 // currencyByTLD guesses the currency of bare numbers from the host.
 func currencyByTLD(host string) string {
 	host = strings.ToLower(host)
@@ -86,59 +117,8 @@ func currencyByTLD(host string) string {
 	if i := strings.LastIndexByte(host, '.'); i >= 0 {
 		tld = host[i+1:]
 	}
-	switch tld {
-	case "kr":
-		return "KRW"
-	case "jp":
-		return "JPY"
-	case "de", "fr", "it", "es", "nl", "at", "be", "fi", "ie", "pt", "gr", "sk", "si", "ee", "lv", "lt", "lu", "hr":
-		return "EUR"
-	case "uk":
-		return "GBP"
-	case "ca":
-		return "CAD"
-	case "au":
-		return "AUD"
-	case "cn":
-		return "CNY"
-	case "tw":
-		return "TWD"
-	case "in":
-		return "INR"
-	case "ch":
-		return "CHF"
-	case "us":
-		return "USD"
-	case "cl":
-		return "CLP"
-	case "mx":
-		return "MXN"
-	case "ar":
-		return "ARS"
-	case "co":
-		return "COP"
-	case "br":
-		return "BRL"
-	case "nz":
-		return "NZD"
-	case "sg":
-		return "SGD"
-	case "hk":
-		return "HKD"
-	case "se":
-		return "SEK"
-	case "no":
-		return "NOK"
-	case "dk":
-		return "DKK"
-	case "pl":
-		return "PLN"
-	case "cz":
-		return "CZK"
-	case "ru":
-		return "RUB"
-	case "tr":
-		return "TRY"
+	if cur, ok := currencyOfTLD[tld]; ok {
+		return cur
 	}
 	switch {
 	case hostIs(host, "coupang.com"), hostIs(host, "musinsa.com"), strings.HasSuffix(host, ".naver.com"):

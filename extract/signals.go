@@ -42,10 +42,8 @@ func (t shortText) join(c shortText, child *html.Node) shortText {
 	}
 	if isBlock {
 		c.s, c.block = " "+c.s+" ", true
-	} else if child.Type == html.ElementNode && child.DataAtom == atom.Sup && len(t.s) > 0 && isDigit(t.s[len(t.s)-1]) {
-		if d := strings.TrimSpace(c.s); len(d) == 2 && isDigit(d[0]) && isDigit(d[1]) {
-			c.s = "." + d // "19<sup>99</sup>" reads 19.99
-		}
+	} else {
+		c.s = supCents(t.s, child, c.s)
 	}
 	if len(t.s)+len(c.s) > maxShort {
 		r := newShortText(strings.TrimSpace(t.s) + " " + strings.TrimSpace(c.s))
@@ -56,6 +54,19 @@ func (t shortText) join(c shortText, child *html.Node) shortText {
 		return c
 	}
 	return shortText{s: t.s + c.s, block: t.block || c.block}
+}
+
+// supCents returns the text s of child, read as the decimals of the price
+// before it when child is a two-digit <sup> after a digit:
+// "19<sup>99</sup>" reads 19.99.
+func supCents(prev string, child *html.Node, s string) string {
+	if child.Type != html.ElementNode || child.DataAtom != atom.Sup || len(prev) == 0 || !isDigit(prev[len(prev)-1]) {
+		return s
+	}
+	if d := strings.TrimSpace(s); len(d) == 2 && isDigit(d[0]) && isDigit(d[1]) {
+		return "." + d
+	}
+	return s
 }
 
 func blockElement(a atom.Atom) bool {
@@ -116,24 +127,7 @@ func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, m
 	if z&zInvisible != 0 {
 		return
 	}
-	switch {
-	case n.DataAtom == atom.H1:
-		if raw, ok := boundedText(n, 600); ok && z&zBad == 0 {
-			t := clean(raw)
-			if t == "" {
-				break
-			}
-			v.headings = append(v.headings, textLabel{node: n, pos: pos, text: t})
-		}
-	case n.DataAtom == atom.H2 && z&zBad == 0 && !text.long:
-		if t := clean(text.s); t != "" {
-			v.subheads = append(v.subheads, textLabel{node: n, pos: pos, text: t})
-		}
-	case z&zBad == 0 && !text.long && titleLike(n):
-		if t := clean(text.s); t != "" && !hasOnlyDigits(t) {
-			v.titles = append(v.titles, textLabel{node: n, pos: pos, text: t})
-		}
-	}
+	v.title(n, z, pos, text)
 	if v.control(n, z, pos, text) {
 		return
 	}
@@ -142,12 +136,7 @@ func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, m
 	}
 	t := text.s
 	if !hasDigit(t) {
-		if len(t) <= 60 && z&(zOption|zBad) == 0 && len(strings.TrimSpace(t)) > 2 {
-			v.stockLabel(n, pos, t)
-		}
-		if n.FirstChild != nil && len(t) <= 40 && z&zBad == 0 {
-			v.idLabel(n, pos, t)
-		}
+		v.wordLabels(n, z, pos, t)
 		return
 	}
 	if len(t) > maxShort {
@@ -164,13 +153,52 @@ func (v *visibleSignals) element(p *page, n *html.Node, z zone, own zone, pos, m
 	if !ok && z&zPrice == 0 {
 		return
 	}
-	// This element's text is one price: it replaces the pieces found inside
-	// it ("$", "12", ".99"), inheriting their price vocabulary.
+	v.onePrice(n, z, pos, mark, ct, ok && a.Currency != "")
+}
+
+// wordLabels records a short text without digits as a stock label or as
+// the label of an identifier that follows it.
+func (v *visibleSignals) wordLabels(n *html.Node, z zone, pos int, t string) {
+	if len(t) <= 60 && z&(zOption|zBad) == 0 && len(strings.TrimSpace(t)) > 2 {
+		v.stockLabel(n, pos, t)
+	}
+	if n.FirstChild != nil && len(t) <= 40 && z&zBad == 0 {
+		v.idLabel(n, pos, t)
+	}
+}
+
+// title records n as a main heading (h1), a subhead (h2) or another
+// title-like element.
+func (v *visibleSignals) title(n *html.Node, z zone, pos int, text shortText) {
+	switch {
+	case n.DataAtom == atom.H1:
+		if raw, ok := boundedText(n, 600); ok && z&zBad == 0 {
+			t := clean(raw)
+			if t == "" {
+				return
+			}
+			v.headings = append(v.headings, textLabel{node: n, pos: pos, text: t})
+		}
+	case n.DataAtom == atom.H2 && z&zBad == 0 && !text.long:
+		if t := clean(text.s); t != "" {
+			v.subheads = append(v.subheads, textLabel{node: n, pos: pos, text: t})
+		}
+	case z&zBad == 0 && !text.long && titleLike(n):
+		if t := clean(text.s); t != "" && !hasOnlyDigits(t) {
+			v.titles = append(v.titles, textLabel{node: n, pos: pos, text: t})
+		}
+	}
+}
+
+// onePrice records element n whose text ct is one price: it replaces the
+// pieces found inside it ("$", "12", ".99"; the prices from mark on),
+// inheriting their price vocabulary.
+func (v *visibleSignals) onePrice(n *html.Node, z zone, pos, mark int, ct string, marked bool) {
 	var inner zone
 	for _, c := range v.prices[mark:] {
 		inner |= c.zone & (zPrice | zSale | zStrike)
 	}
-	v.prices = append(v.prices[:mark], priceSeen{node: n, pos: pos, zone: z | inner, text: ct, marked: ok && a.Currency != ""})
+	v.prices = append(v.prices[:mark], priceSeen{node: n, pos: pos, zone: z | inner, text: ct, marked: marked})
 }
 
 // numberGroups counts the numbers in s: runs of digits joined by single
@@ -272,10 +300,7 @@ func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) 
 	case atom.Button, atom.Input, atom.A:
 	case atom.Form:
 		if z&zBad == 0 {
-			a := strings.ToLower(attr(n, "action") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "class"))
-			if containsAny(a, cartFormWords) {
-				v.controls = append(v.controls, control{node: n, pos: pos, form: true})
-			}
+			v.cartForm(n, pos)
 		}
 		return false
 	default:
@@ -286,12 +311,62 @@ func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) 
 	if z&(zBad|zOption) != 0 {
 		return false
 	}
-	caption := ""
+	caption, ok := controlCaption(n, text)
+	if !ok {
+		return false
+	}
+	names := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "data-action") + " " + attr(n, "onclick"))
+	c := control{node: n, pos: pos}
+	c.kindByCaption(caption)
+	if !c.buy && !c.soldOut && !c.notify {
+		if !containsAny(names, controlWords) || n.DataAtom == atom.A && caption == "" {
+			return false
+		}
+		c.kindByNames(names)
+	}
+	c.disabled = controlDisabled(n, names)
+	v.controls = append(v.controls, c)
+	return true
+}
+
+// kindByCaption sets what control c does from its short caption.
+func (c *control) kindByCaption(caption string) {
+	c.soldOut = caption != "" && len(caption) <= 60 && containsAny(caption, soldOutWords)
+	c.notify = caption != "" && len(caption) <= 60 && containsAny(caption, notifyWords)
+	c.preorder = caption != "" && len(caption) <= 40 && containsAny(caption, preorderWords) && !c.soldOut
+	c.buy = caption != "" && len(caption) <= 40 && (c.preorder || containsAny(caption, buyWords)) && !c.soldOut && !c.notify
+}
+
+// kindByNames sets what control c does from its class/id/name words, for a
+// control whose caption said nothing: sold out, notify me, else buy.
+func (c *control) kindByNames(names string) {
+	if strings.Contains(names, "soldout") || strings.Contains(names, "sold-out") || strings.Contains(names, "sold_out") {
+		c.soldOut = true
+	} else if strings.Contains(names, "notify") || strings.Contains(names, "restock") {
+		c.notify = true
+	} else {
+		c.buy = true
+	}
+}
+
+// cartForm records form n when its action or names say it adds to the
+// cart (commerce evidence only, not a buy control).
+func (v *visibleSignals) cartForm(n *html.Node, pos int) {
+	a := strings.ToLower(attr(n, "action") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "class"))
+	if containsAny(a, cartFormWords) {
+		v.controls = append(v.controls, control{node: n, pos: pos, form: true})
+	}
+}
+
+// controlCaption returns the lower-cased caption a person reads on control
+// n: an input's value or alt, else its text, else its image's alt. ok is
+// false for an <input> that is not a button.
+func controlCaption(n *html.Node, text shortText) (caption string, ok bool) {
 	if n.DataAtom == atom.Input {
 		switch strings.ToLower(attr(n, "type")) {
 		case "submit", "button", "image":
 		default:
-			return false
+			return "", false
 		}
 		caption = attr(n, "value")
 		if caption == "" {
@@ -303,31 +378,14 @@ func (v *visibleSignals) control(n *html.Node, z zone, pos int, text shortText) 
 	if strings.TrimSpace(caption) == "" {
 		caption = imageAlt(n)
 	}
-	caption = strings.ToLower(clean(caption))
-	names := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "name") + " " + attr(n, "data-action") + " " + attr(n, "onclick"))
-	c := control{node: n, pos: pos}
-	c.soldOut = caption != "" && len(caption) <= 60 && containsAny(caption, soldOutWords)
-	c.notify = caption != "" && len(caption) <= 60 && containsAny(caption, notifyWords)
-	c.preorder = caption != "" && len(caption) <= 40 && containsAny(caption, preorderWords) && !c.soldOut
-	c.buy = caption != "" && len(caption) <= 40 && (c.preorder || containsAny(caption, buyWords)) && !c.soldOut && !c.notify
-	if !c.buy && !c.soldOut && !c.notify {
-		if !containsAny(names, controlWords) || n.DataAtom == atom.A && caption == "" {
-			return false
-		}
-		if strings.Contains(names, "soldout") || strings.Contains(names, "sold-out") || strings.Contains(names, "sold_out") {
-			c.soldOut = true
-		} else if strings.Contains(names, "notify") || strings.Contains(names, "restock") {
-			c.notify = true
-		} else {
-			c.buy = true
-		}
-	}
-	if _, ok := attrOK(n, "disabled"); ok || strings.EqualFold(attr(n, "aria-disabled"), "true") ||
-		strings.Contains(names, "disabled") {
-		c.disabled = true
-	}
-	v.controls = append(v.controls, c)
-	return true
+	return strings.ToLower(clean(caption)), true
+}
+
+// controlDisabled reports whether control n is disabled: the disabled
+// attribute, aria-disabled="true", or "disabled" among its names.
+func controlDisabled(n *html.Node, names string) bool {
+	_, ok := attrOK(n, "disabled")
+	return ok || strings.EqualFold(attr(n, "aria-disabled"), "true") || strings.Contains(names, "disabled")
 }
 
 // stockLabel records short texts that say sold out or in stock.

@@ -101,50 +101,67 @@ var vocab = map[string]uint16{
 var vocabAttrs = []string{"class", "id", "itemprop", "data-testid", "data-test", "data-qa", "data-price-type",
 	"data-automation-id", "data-auto-id", "data-component", "data-role", "name"}
 
-// classify returns an element's own zone.
+// classify returns an element's own zone: its tag's and its attributes'.
 func classify(n *html.Node) zone {
-	var z zone
-	switch n.DataAtom {
-	case atom.Html, atom.Body:
+	if n.DataAtom == atom.Html || n.DataAtom == atom.Body {
 		return 0 // their classes name the page's type ("review-product-list"), not a region
+	}
+	z := tagZone(n)
+	for _, a := range n.Attr {
+		z |= attrZone(a)
+	}
+	return z
+}
+
+// tagZone is the zone an element's tag says: struck-through text, a page
+// header/footer/nav (unless named for the product), an option list or a
+// button.
+func tagZone(n *html.Node) zone {
+	switch n.DataAtom {
 	case atom.Del, atom.S, atom.Strike:
-		z |= zStrike
+		return zStrike
 	case atom.Header, atom.Footer, atom.Nav:
 		cls := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
 		if !strings.Contains(cls, "product") && !strings.Contains(cls, "entry") && !strings.Contains(cls, "item") &&
 			!strings.Contains(cls, "goods") && !strings.Contains(cls, "summary") && !strings.Contains(cls, "detail") {
-			z |= zBad
+			return zBad
 		}
 	case atom.Select, atom.Option, atom.Optgroup, atom.Datalist:
-		z |= zOption
+		return zOption
 	case atom.Button:
-		z |= zButton
+		return zButton
 	}
-	for _, a := range n.Attr {
-		switch {
-		case a.Key == "hidden":
+	return 0
+}
+
+// attrZone is the zone one attribute says: hidden, an inline style that
+// hides or strikes through, a price-named data-* attribute, or the names
+// in a vocabulary attribute (class, id, itemprop ...).
+func attrZone(a html.Attribute) zone {
+	var z zone
+	switch {
+	case a.Key == "hidden":
+		z |= zInvisible
+	case a.Key == "style":
+		if s := strings.ToLower(a.Val); strings.Contains(s, "display:none") || strings.Contains(s, "display: none") ||
+			strings.Contains(s, "visibility:hidden") || strings.Contains(s, "visibility: hidden") {
 			z |= zInvisible
-		case a.Key == "style":
-			if s := strings.ToLower(a.Val); strings.Contains(s, "display:none") || strings.Contains(s, "display: none") ||
-				strings.Contains(s, "visibility:hidden") || strings.Contains(s, "visibility: hidden") {
-				z |= zInvisible
-			}
-			if strings.Contains(strings.ToLower(a.Val), "line-through") {
-				z |= zStrike
-			}
-		case strings.HasPrefix(a.Key, "data-"):
-			// data-price, data-sale-price; other data-* names
-			// (data-recommendation-type) configure scripts, not regions.
-			z |= nameZone(a.Key[5:]) & (zPrice | zSale | zStrike)
-			if a.Key == "data-price-type" || a.Key == "data-testid" || a.Key == "data-test" || a.Key == "data-qa" {
+		}
+		if strings.Contains(strings.ToLower(a.Val), "line-through") {
+			z |= zStrike
+		}
+	case strings.HasPrefix(a.Key, "data-"):
+		// data-price, data-sale-price; other data-* names
+		// (data-recommendation-type) configure scripts, not regions.
+		z |= nameZone(a.Key[5:]) & (zPrice | zSale | zStrike)
+		if a.Key == "data-price-type" || a.Key == "data-testid" || a.Key == "data-test" || a.Key == "data-qa" {
+			z |= valueZone(a.Val)
+		}
+	default:
+		for _, k := range vocabAttrs {
+			if a.Key == k {
 				z |= valueZone(a.Val)
-			}
-		default:
-			for _, k := range vocabAttrs {
-				if a.Key == k {
-					z |= valueZone(a.Val)
-					break
-				}
+				break
 			}
 		}
 	}

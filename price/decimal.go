@@ -105,35 +105,49 @@ func parseDec(s string) (dec, error) {
 		return dec{}, ErrSyntax
 	}
 	if i < len(s) {
-		if s[i] != 'e' && s[i] != 'E' {
-			return dec{}, ErrSyntax
+		e, err := exponentScale(s[i:])
+		if err != nil {
+			return dec{}, err
 		}
+		d.scale += e
+	}
+	return d.normalize()
+}
+
+// exponentScale parses an exponent "(e|E)[+-]digits", clamped at 1000,
+// and returns what it adds to a decimal's scale.
+func exponentScale(s string) (int, error) {
+	if s[0] != 'e' && s[0] != 'E' {
+		return 0, ErrSyntax
+	}
+	i := 1
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
 		i++
-		neg := false
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			neg = s[i] == '-'
-			i++
+	}
+	if i == len(s) {
+		return 0, ErrSyntax
+	}
+	e := 0
+	for ; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, ErrSyntax
 		}
-		if i == len(s) {
-			return dec{}, ErrSyntax
-		}
-		e := 0
-		for ; i < len(s); i++ {
-			if !isDigit(s[i]) {
-				return dec{}, ErrSyntax
-			}
-			if e = e*10 + int(s[i]-'0'); e > 1000 {
-				e = 1000 // clamp; range checks below reject or zero it
-			}
-		}
-		if neg {
-			d.scale += e
-		} else {
-			d.scale -= e
+		if e = e*10 + int(s[i]-'0'); e > 1000 {
+			e = 1000 // clamp; range checks in normalize reject or zero it
 		}
 	}
-	// Normalize: strip trailing zeros from the fraction, turn a negative
-	// scale into an integer.
+	if neg {
+		return e, nil
+	}
+	return -e, nil
+}
+
+// normalize strips trailing zeros from d's fraction and turns a negative
+// scale into an integer, rejecting results out of range or finer than
+// maxExp digits.
+func (d dec) normalize() (dec, error) {
 	for d.scale > 0 && d.mant != 0 && d.mant%10 == 0 {
 		d.mant /= 10
 		d.scale--

@@ -109,6 +109,10 @@ func twoDigitsAt(s string, i int) bool {
 //
 // s[i] may also be a '.' or ',' directly followed by a digit: a number
 // written without its integer part (".5 €" is 0.50 EUR).
+//
+// Complexity (above 20): one byte scanner; whether a separator or blank
+// continues the number depends on the digit run and separators seen so far
+// in the same pass.
 func scanChunk(s string, i int) chunk {
 	c := chunk{start: i}
 	run := 0        // length of the current digit run
@@ -199,6 +203,10 @@ func (c chunk) decimalSep(exp int) byte {
 // value interprets s[c.start:c.end] with the given decimal separator,
 // validating digit grouping (interior groups of 2 or 3 digits, the group
 // before the decimal point or end of 3 digits).
+//
+// Complexity (above 20): accumulating the digits and checking the grouping
+// share one pass, since a group's validity depends on where the decimal
+// separator fell.
 func (c chunk) value(s string, decSep byte) (dec, bool) {
 	if c.start < c.end && !isDigit(s[c.start]) && s[c.start] != decSep {
 		return dec{}, false // ".123.456" is no number

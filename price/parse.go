@@ -171,17 +171,44 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 	}
 
 	// Percentages are never prices ("23%", "23 %").
-	if !u.used {
-		if j := skipSpaces(text, u.end); j < len(text) {
-			if r, _ := utf8.DecodeRuneInString(text[j:]); r == '%' || r == '％' {
-				return candidate{}, next, false
-			}
-		}
+	if !u.used && percentAt(text, u.end) {
+		return candidate{}, next, false
 	}
 
 	// The amount's extent in the text, currency included.
-	from, to := first.start, u.end
-	m := markerBefore(text, first.start)
+	m, from, to := markerAround(text, first, u)
+	if !m.found() && (!plainNumber(text, first.start, u.end) || measureOrLabel(text, first.start, u.end)) {
+		return candidate{}, next, false
+	}
+	if notItsPrice(text, from, to) {
+		return candidate{}, next, false
+	}
+	cur := hint
+	if m.found() {
+		cur = m.resolve(hint)
+	} else if u.hangul && cur == "" {
+		cur = "KRW"
+	}
+	exp := Exponent(cur)
+
+	minor, ok := minorOf(text, first, u, exp)
+	if !ok {
+		return candidate{}, next, false
+	}
+	if minor == 0 && !m.found() && (u.used || first.decimalSep(exp) == 0) {
+		return candidate{}, next, false // a bare "0" is a count, "0,00" a price
+	}
+	return candidate{amount: Amount{Minor: minor, Currency: cur}, marked: m.found()}, next, true
+}
+
+// markerAround finds the currency marker of the number from first to
+// u.end and the amount's extent [from, to) in text, currency included: a
+// marker before the number (a weak one only where the number fits it),
+// else one after it unless the number is glued to letters, else the one
+// after the high end of a range the number starts.
+func markerAround(text string, first chunk, u units) (m marker, from, to int) {
+	from, to = first.start, u.end
+	m = markerBefore(text, first.start)
 	if m.found() {
 		from = m.at
 		if m.weak && !weakNumberOK(text, first, u.end, skipSpacesBack(text, first.start) != first.start) {
@@ -205,38 +232,31 @@ func candidateAt(text string, i int, hint string) (cand candidate, next int, ok 
 		// end: "35,000 ~ 45,000원", "3만~5만원".
 		m = rangeMarker(text, u.end)
 	}
-	if !m.found() && (!plainNumber(text, first.start, u.end) || measureOrLabel(text, first.start, u.end)) {
-		return candidate{}, next, false
-	}
-	if notItsPrice(text, from, to) {
-		return candidate{}, next, false
-	}
-	cur := hint
-	if m.found() {
-		cur = m.resolve(hint)
-	} else if u.hangul && cur == "" {
-		cur = "KRW"
-	}
-	exp := Exponent(cur)
+	return m, from, to
+}
 
-	var minor int64
+// percentAt reports whether a percent sign follows position i, after
+// spaces.
+func percentAt(text string, i int) bool {
+	j := skipSpaces(text, i)
+	if j >= len(text) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(text[j:])
+	return r == '%' || r == '％'
+}
+
+// minorOf is the amount in minor units of a currency with exponent exp:
+// the numeral-unit total when units were used, else the number first.
+func minorOf(text string, first chunk, u units, exp int) (int64, bool) {
 	if u.used {
-		if minor, ok = mulOK(u.major, pow10[exp]); !ok {
-			return candidate{}, next, false
-		}
-	} else {
-		d, ok := first.value(text, first.decimalSep(exp))
-		if !ok {
-			return candidate{}, next, false
-		}
-		if minor, ok = d.minor(exp); !ok {
-			return candidate{}, next, false
-		}
+		return mulOK(u.major, pow10[exp])
 	}
-	if minor == 0 && !m.found() && (u.used || first.decimalSep(exp) == 0) {
-		return candidate{}, next, false // a bare "0" is a count, "0,00" a price
+	d, ok := first.value(text, first.decimalSep(exp))
+	if !ok {
+		return 0, false
 	}
-	return candidate{amount: Amount{Minor: minor, Currency: cur}, marked: m.found()}, next, true
+	return d.minor(exp)
 }
 
 // units is the result of reading a numeral-unit chain.
@@ -251,6 +271,11 @@ type units struct {
 // "12만 9천", "1억 2천만", "1.5만", "3만 5000". Units must decrease; a trailing
 // plain number must be smaller than the last unit. ok is false when a unit
 // is applied to an invalid number or the result overflows.
+//
+// Complexity (above 20): the chain's grammar lives in one loop; the running
+// total, the current section, the last big and small unit and the pending
+// number are state every step reads and updates, and each step's overflow
+// check must stop the chain.
 func readUnits(text string, first chunk) (units, bool) {
 	var (
 		u                  = units{end: first.end}
