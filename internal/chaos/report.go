@@ -3,8 +3,10 @@ package chaos
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -52,11 +54,11 @@ func (r *Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "# ddokso chaos run — %s\n\nDuration %s, %d submissions, seed %d.\n\n", verdict, r.Duration, r.Profile.Submissions, r.Profile.Seed)
 	b.WriteString("## Load\n\n| what | value |\n|---|---|\n")
-	for _, k := range sortedKeys(r.Load) {
+	for _, k := range slices.Sorted(maps.Keys(r.Load)) {
 		fmt.Fprintf(&b, "| %s | %v |\n", k, r.Load[k])
 	}
 	b.WriteString("\n## Faults injected\n\n| fault | count |\n|---|---|\n")
-	for _, k := range sortedKeys(r.Faults) {
+	for _, k := range slices.Sorted(maps.Keys(r.Faults)) {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, r.Faults[k])
 	}
 	b.WriteString("\n## Invariants\n\n| invariant | checked | violations | detail |\n|---|---|---|---|\n")
@@ -68,25 +70,12 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "| %s %s | %d | %d | %s |\n", mark, in.Name, in.Checked, in.Violations, strings.ReplaceAll(in.Detail, "|", "/"))
 	}
 	b.WriteString("\n## Submit-to-outcome latency\n\n| percentile | latency |\n|---|---|\n")
-	for _, k := range sortedKeys(r.Latency) {
+	for _, k := range slices.Sorted(maps.Keys(r.Latency)) {
 		fmt.Fprintf(&b, "| %s | %s |\n", k, r.Latency[k])
 	}
 	b.WriteString("\n## Processes\n\n| process | detail |\n|---|---|\n")
-	for _, k := range sortedKeys(r.Resources) {
+	for _, k := range slices.Sorted(maps.Keys(r.Resources)) {
 		fmt.Fprintf(&b, "| %s | %v |\n", k, r.Resources[k])
 	}
 	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
