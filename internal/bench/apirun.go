@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -237,13 +238,8 @@ func (l *lockWaits) add(o lockWaits) {
 func (l lockWaits) String() string {
 	s := fmt.Sprintf("%d of %d samples saw a wait (most at once: %d)", l.withWaits, l.samples, l.max)
 	if len(l.on) > 0 {
-		keys := make([]string, 0, len(l.on))
-		for k := range l.on {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var parts []string
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(l.on)) {
 			parts = append(parts, fmt.Sprintf("%s ×%d", k, l.on[k]))
 		}
 		s += ", waiting on: " + strings.Join(parts, "; ")

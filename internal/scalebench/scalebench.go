@@ -11,9 +11,9 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -127,7 +127,7 @@ func (l *latencies) pct(p float64) time.Duration {
 		return 0
 	}
 	s := slices.Clone(l.d)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
 
@@ -179,13 +179,8 @@ func (r *Result) Markdown() string {
 	b.WriteString(Begin + "\n\n## At ddokso.com's size (issue 18): `make bench-scale`\n\n")
 	m := r.Marker
 	fmt.Fprintf(&b, "Data set (`internal/cmd/ddokso-seed`, seed %d, scale %g, anchor %s): ", m.Seed, m.Scale, m.Anchor.Format(time.RFC3339))
-	var names []string
-	for t := range m.Rows {
-		names = append(names, t)
-	}
-	sort.Strings(names)
 	var parts []string
-	for _, t := range names {
+	for _, t := range slices.Sorted(maps.Keys(m.Rows)) {
 		parts = append(parts, fmt.Sprintf("%s %d", t, m.Rows[t]))
 	}
 	fmt.Fprintf(&b, "%s rows; seeded in %.0f s, %.2f GB data+index. Measured %s (%s), 2 shared vCPUs, MariaDB 10.11 with a 2 GiB buffer pool.\n\n",
