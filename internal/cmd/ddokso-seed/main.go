@@ -9,9 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/ddokso/ddokso/internal/seed"
@@ -81,11 +82,7 @@ func run(ctx context.Context, log *slog.Logger, dsn string, scale float64, seedN
 		return err
 	}
 	secs := time.Since(start).Seconds()
-	tables := make([]string, 0, len(st))
-	for t := range st {
-		tables = append(tables, t)
-	}
-	sort.Strings(tables)
+	tables := slices.Sorted(maps.Keys(st))
 	for _, t := range tables {
 		if _, err := db.ExecContext(ctx, "ANALYZE TABLE "+t); err != nil {
 			return err
