@@ -22,25 +22,18 @@ type currencyWord struct {
 	weak bool
 }
 
-// prefixWords are currency words written before the number, longest first
-// where one is the prefix of another ("Rs." before "Rs" before "R").
-var prefixWords = [...]currencyWord{
-	{word: "Rs.", code: "INR", fam: famRupee},
-	{word: "Rs", code: "INR", fam: famRupee},
-	{word: "RS.", code: "INR", fam: famRupee},
-	{word: "Rp.", code: "IDR"},
-	{word: "Rp", code: "IDR"},
-	{word: "RM", code: "MYR"},
+// bothWays are currency words written before or after the number alike.
+// Within each list below a word only has to precede another it is a prefix
+// (suffixWords) or suffix (prefixWords) of, so this block can sit anywhere.
+var bothWays = []currencyWord{
 	{word: "KD", code: "KWD", weak: true},
 	{word: "BD", code: "BHD", weak: true},
 	{word: "JD", code: "JOD", weak: true},
-	{word: "R.O.", code: "OMR"},
 	{word: "RO", code: "OMR", weak: true},
 	{word: "LD", code: "LYD", weak: true},
 	{word: "DT", code: "TND", weak: true},
-	{word: "S/.", code: "PEN"},
-	{word: "S/", code: "PEN"},
 	{word: "TL", code: "TRY"},
+	{word: "RM", code: "MYR"},
 	{word: "kr.", code: unknownCode, fam: famKrona},
 	{word: "kr", code: unknownCode, fam: famKrona},
 	{word: "د.ك", code: "KWD"},
@@ -52,12 +45,25 @@ var prefixWords = [...]currencyWord{
 	{word: "ل.د", code: "LYD"},
 	{word: "د.إ", code: "AED"},
 	{word: "ر.س", code: "SAR"},
-	{word: "R", code: "ZAR", weak: true},
-	{word: "Q", code: "GTQ", weak: true},
 }
 
+// prefixWords are currency words written before the number, longest first
+// where one is the prefix of another ("Rs." before "Rs" before "R").
+var prefixWords = append([]currencyWord{
+	{word: "Rs.", code: "INR", fam: famRupee},
+	{word: "Rs", code: "INR", fam: famRupee},
+	{word: "RS.", code: "INR", fam: famRupee},
+	{word: "Rp.", code: "IDR"},
+	{word: "Rp", code: "IDR"},
+	{word: "R.O.", code: "OMR"},
+	{word: "S/.", code: "PEN"},
+	{word: "S/", code: "PEN"},
+	{word: "R", code: "ZAR", weak: true},
+	{word: "Q", code: "GTQ", weak: true},
+}, bothWays...)
+
 // suffixWords are currency words written after the number.
-var suffixWords = [...]currencyWord{
+var suffixWords = append([]currencyWord{
 	{word: "달러", code: "USD"},
 	{word: "유로", code: "EUR"},
 	{word: "엔", code: "JPY"},
@@ -68,21 +74,11 @@ var suffixWords = [...]currencyWord{
 	{word: "euro", code: "EUR", fold: true},
 	{word: "dollars", code: "USD", fam: famDollar, fold: true},
 	{word: "rupees", code: "INR", fam: famRupee, fold: true},
-	{word: "KD", code: "KWD", weak: true},
-	{word: "BD", code: "BHD", weak: true},
-	{word: "JD", code: "JOD", weak: true},
 	{word: "R.O.", code: "OMR", weak: true},
-	{word: "RO", code: "OMR", weak: true},
-	{word: "LD", code: "LYD", weak: true},
-	{word: "DT", code: "TND", weak: true},
-	{word: "TL", code: "TRY"},
-	{word: "RM", code: "MYR"},
 	{word: "zł", code: "PLN"},
 	{word: "Kč", code: "CZK"},
 	{word: "Ft", code: "HUF"},
 	{word: "lei", code: "RON"},
-	{word: "kr.", code: unknownCode, fam: famKrona},
-	{word: "kr", code: unknownCode, fam: famKrona},
 	{word: "рублей", code: "RUB"},
 	{word: "рубля", code: "RUB"},
 	{word: "рубль", code: "RUB"},
@@ -93,16 +89,7 @@ var suffixWords = [...]currencyWord{
 	{word: "грн", code: "UAH"},
 	{word: "лв.", code: "BGN"},
 	{word: "лв", code: "BGN"},
-	{word: "د.ك", code: "KWD"},
-	{word: "د.ب", code: "BHD"},
-	{word: "ر.ع.", code: "OMR"},
-	{word: "د.ا", code: "JOD"},
-	{word: "د.ت", code: "TND"},
-	{word: "ع.د", code: "IQD"},
-	{word: "ل.د", code: "LYD"},
-	{word: "د.إ", code: "AED"},
-	{word: "ر.س", code: "SAR"},
-}
+}, bothWays...)
 
 // hasPrefixFold is strings.HasPrefix, ASCII case-insensitive when fold.
 func hasPrefixFold(s, prefix string, fold bool) bool {
