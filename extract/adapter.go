@@ -39,8 +39,7 @@ func (p *page) findSel(s *sel) []*html.Node {
 
 // sel is a compiled selector group.
 type sel struct {
-	text string
-	css  goquery.Matcher
+	css goquery.Matcher // nil when cascadia rejects the selector
 }
 
 // selCache holds the selectors compiled so far.
@@ -51,7 +50,7 @@ func selector(text string) *sel {
 	if s, ok := selCache.Load(text); ok {
 		return s.(*sel)
 	}
-	s := &sel{text: text}
+	s := &sel{}
 	if css, err := cascadia.Compile(text); err == nil {
 		s.css = css
 	}
