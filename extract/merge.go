@@ -19,15 +19,6 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 		Availability: Unknown,
 		Sources:      map[string]Source{},
 	}
-	pickString := func(field string, get func(*candidate) string) string {
-		for _, c := range cands {
-			if v := get(c); v != "" {
-				out.Sources[field] = c.source
-				return v
-			}
-		}
-		return ""
-	}
 
 	out.IsProduct = isProductPage(cands, adapter, vis)
 	// The visible page is a source of its own, after the structured ones.
@@ -37,20 +28,20 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 		all = append(append([]*candidate(nil), cands...), vis)
 	}
 
-	out.Title = pickString(FieldTitle, func(c *candidate) string { return c.title })
+	out.Title = pickStringOf(out, cands, FieldTitle, func(c *candidate) string { return c.title })
 	if vis != nil && vis.title != "" && preferHeading(out.Sources[FieldTitle], out.Title, vis.title) {
 		out.Title = vis.title
 		out.Sources[FieldTitle] = SourceVisible
 	}
-	out.Brand = pickString(FieldBrand, func(c *candidate) string { return c.brand })
-	out.Image = pickString(FieldImage, func(c *candidate) string { return c.image })
+	out.Brand = pickStringOf(out, cands, FieldBrand, func(c *candidate) string { return c.brand })
+	out.Image = pickStringOf(out, cands, FieldImage, func(c *candidate) string { return c.image })
 	out.SKU = pickStringOf(out, all, FieldSKU, func(c *candidate) string { return c.sku })
 	out.MPN = pickStringOf(out, all, FieldMPN, func(c *candidate) string { return c.mpn })
 	if out.SKU == "" && out.MPN != "" {
 		out.SKU = out.MPN
 		out.Sources[FieldSKU] = out.Sources[FieldMPN]
 	}
-	out.GTIN = pickString(FieldGTIN, func(c *candidate) string { return c.gtin })
+	out.GTIN = pickStringOf(out, cands, FieldGTIN, func(c *candidate) string { return c.gtin })
 	mergeUnitPrice(out, cands)
 
 	mergeCanonical(p, out, info, cands)
@@ -59,7 +50,7 @@ func merge(p *page, info shopInfo, cands []*candidate, adapter, vis *candidate) 
 	if out.ShopProductID != "" {
 		out.Sources[FieldProductID] = SourceURL
 	} else {
-		out.ShopProductID = pickString(FieldProductID, func(c *candidate) string { return c.productID })
+		out.ShopProductID = pickStringOf(out, cands, FieldProductID, func(c *candidate) string { return c.productID })
 	}
 
 	mergePrice(p, out, cands, adapter, vis)
