@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"math"
 	"net/url"
 	"strings"
 
@@ -287,21 +288,8 @@ func nodeText(n *html.Node) string {
 	if n.FirstChild != nil && n.FirstChild == n.LastChild && n.FirstChild.Type == html.TextNode {
 		return n.FirstChild.Data
 	}
-	var b strings.Builder
-	var f func(*html.Node)
-	f = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			switch {
-			case c.Type == html.TextNode:
-				b.WriteString(c.Data)
-			case c.Type == html.ElementNode && (c.DataAtom == atom.Script || c.DataAtom == atom.Style):
-			default:
-				f(c)
-			}
-		}
-	}
-	f(n)
-	return b.String()
+	t, _ := boundedText(n, math.MaxInt)
+	return t
 }
 
 // boundedText is nodeText cut off once it exceeds limit bytes (then it
