@@ -138,13 +138,14 @@ func (p *page) extract(info shopInfo) *Product {
 // fromVisible reads what a person sees: the visible price, the stock state
 // shown by buy controls and labels, and labelled identifiers.
 func (p *page) fromVisible(known []*price.Amount, titles []string) *candidate {
-	c := p.visiblePrice(p.currencyHint, known, titles...)
+	h := p.mainHeading(titles...)
+	c := p.visiblePrice(p.currencyHint, known, h)
 	if c == nil {
 		c = &candidate{source: SourceVisible}
 	}
-	c.availability = p.visibleAvailability(titles...)
+	c.availability = p.visibleAvailability(h)
 	c.sku, c.mpn = p.labelledIDs()
-	if h := p.mainHeading(titles...); h != nil {
+	if h != nil {
 		c.title = h.text
 		// A price under a heading is a product page only with something to
 		// buy: a buy, notify or sold-out control or a stock label (news,

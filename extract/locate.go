@@ -145,12 +145,13 @@ type locator struct {
 }
 
 // visiblePrice runs the locator. known are the prices metadata states
-// (they raise matching candidates); titles are the structured titles.
-func (p *page) visiblePrice(hint string, known []*price.Amount, titles ...string) *candidate {
+// (they raise matching candidates); heading is the page's main heading
+// (mainHeading), or nil.
+func (p *page) visiblePrice(hint string, known []*price.Amount, heading *textLabel) *candidate {
 	if len(p.seen.prices) == 0 {
 		return nil
 	}
-	l := &locator{p: p, heading: p.mainHeading(titles...), known: known, hint: hint, sizes: map[*html.Node]int{}}
+	l := &locator{p: p, heading: heading, known: known, hint: hint, sizes: map[*html.Node]int{}}
 	if l.heading != nil {
 		l.anc = map[*html.Node]bool{}
 		for a := l.heading.node; a != nil; a = a.Parent {
@@ -419,15 +420,14 @@ func labelBefore(n *html.Node) string {
 }
 
 // visibleAvailability reads the stock state from the buy controls and
-// stock labels near the main title. It returns "" when the page shows no
-// clear signal.
+// stock labels near the main heading h (anywhere when h is nil). It returns
+// "" when the page shows no clear signal.
 //
 // Complexity (above 20): one tally per control kind, then one switch whose
 // case order is the precedence between conflicting signals (pre-order, a
 // buy button beside a sold-out sign ...); split, the precedence would be
 // read across functions.
-func (p *page) visibleAvailability(titles ...string) Availability {
-	h := p.mainHeading(titles...)
+func (p *page) visibleAvailability(h *textLabel) Availability {
 	near := func(pos int) bool {
 		if h == nil {
 			return true
