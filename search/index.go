@@ -18,17 +18,14 @@ type Execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// termsOf is the hash of what a product's terms were made from.
-func termsOf(title, brand string) string {
+// TermsOf is what products.search_terms_of holds once a product's terms
+// were made from title and brand: a hash of both (also for tools that
+// write product_terms in bulk, such as the scale data set).
+func TermsOf(title, brand string) string {
 	h := fnv.New64a()
 	h.Write([]byte(version + "\x1f" + title + "\x1f" + brand))
 	return fmt.Sprintf("%016x", h.Sum64())
 }
-
-// TermsOf is what products.search_terms_of holds once a product's terms
-// were made from title and brand (for tools that write product_terms in
-// bulk, such as the scale data set).
-func TermsOf(title, brand string) string { return termsOf(title, brand) }
 
 // Reindex rewrites product id's terms from its current title and brand,
 // unless they are what the terms were made from. Call it in the
@@ -39,7 +36,7 @@ func Reindex(ctx context.Context, tx Execer, id int64) error {
 	if err != nil {
 		return fmt.Errorf("search: read product %d: %w", id, err)
 	}
-	h := termsOf(title.String, brand.String)
+	h := TermsOf(title.String, brand.String)
 	if of.Valid && of.String == h {
 		return nil
 	}
