@@ -89,24 +89,23 @@ func (uc userChannels) pushState() ChannelState {
 // refuse returns the 422 for the first requested channel that cannot
 // deliver, so no watch is created whose alerts would vanish.
 func (uc userChannels) refuse(cs channelSet) error {
+	unavailable := func(format string, args ...any) error {
+		return clientErr(http.StatusUnprocessableEntity, "channel-unavailable", format, args...)
+	}
 	if cs.email {
 		switch uc.emailState().State {
 		case stateNoAddress:
-			return clientErr(http.StatusUnprocessableEntity, "channel-unavailable",
-				"channel email: your sign-in gives no email address; set one with PATCH /api/v1/me or choose push")
+			return unavailable("channel email: your sign-in gives no email address; set one with PATCH /api/v1/me or choose push")
 		case stateSuppressed:
-			return clientErr(http.StatusUnprocessableEntity, "channel-unavailable",
-				"channel email: mail to %s was refused (%s) and is no longer sent; set another address or choose push", uc.email, uc.suppression)
+			return unavailable("channel email: mail to %s was refused (%s) and is no longer sent; set another address or choose push", uc.email, uc.suppression)
 		}
 	}
 	if cs.push {
 		switch uc.pushState().State {
 		case statePushOff:
-			return clientErr(http.StatusUnprocessableEntity, "channel-unavailable",
-				"channel push: Web Push is not available on this server; choose email")
+			return unavailable("channel push: Web Push is not available on this server; choose email")
 		case stateNoSubscription:
-			return clientErr(http.StatusUnprocessableEntity, "channel-unavailable",
-				"channel push: no push subscription; register one with POST /api/v1/me/push-subscriptions first")
+			return unavailable("channel push: no push subscription; register one with POST /api/v1/me/push-subscriptions first")
 		}
 	}
 	return nil
