@@ -34,6 +34,15 @@ func requestID() gin.HandlerFunc {
 	}
 }
 
+// routeOf is the matched route pattern of a request, or "unmatched": the
+// label both the access log and the metrics use.
+func routeOf(c *gin.Context) string {
+	if r := c.FullPath(); r != "" {
+		return r
+	}
+	return "unmatched"
+}
+
 // accessLog writes one line per request: method, route (the pattern, so
 // ids do not explode the cardinality), status, latency and the request id
 // (as correlation_id, from the context). 5xx log at error, 4xx at warn.
@@ -41,10 +50,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "unmatched"
-		}
+		route := routeOf(c)
 		status := c.Writer.Status()
 		level := slog.LevelInfo
 		switch {
@@ -89,10 +95,7 @@ func (m *httpMetrics) middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "unmatched"
-		}
+		route := routeOf(c)
 		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
 		m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
 	}
