@@ -31,12 +31,15 @@ func (s *server) searchProducts(c *gin.Context) {
 		fail(c, http.StatusBadRequest, kind, err.Error())
 		return
 	}
+	notTracked := func() {
+		fail(c, http.StatusNotFound, "not-tracked", fmt.Sprintf("%s is not tracked yet; submit it with POST /api/v1/scrapes", canon.URL))
+	}
 	ctx := c.Request.Context()
 	var id int64
 	err = s.db.QueryRowContext(ctx, `SELECT id FROM products WHERE url_hash = ? AND last_checked_at IS NOT NULL
 		AND check_status NOT IN ('new', 'not_a_product')`, canon.Hash()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		fail(c, http.StatusNotFound, "not-tracked", fmt.Sprintf("%s is not tracked yet; submit it with POST /api/v1/scrapes", canon.URL))
+		notTracked()
 		return
 	}
 	if err != nil {
@@ -46,7 +49,7 @@ func (s *server) searchProducts(c *gin.Context) {
 	e, err := s.products.get(ctx, id, s.loadProduct)
 	if err != nil {
 		if errors.Is(err, errNotFound) {
-			fail(c, http.StatusNotFound, "not-tracked", fmt.Sprintf("%s is not tracked yet; submit it with POST /api/v1/scrapes", canon.URL))
+			notTracked()
 			return
 		}
 		s.failErr(c, err)
