@@ -1,8 +1,6 @@
 package events_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,16 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/internal/awstest"
 )
-
-// fixture reads one of the bodies AWS documents, written from AWS's
-// documentation into testdata/aws (named for the form).
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "aws", name))
-	require.NoError(t, err)
-	return b
-}
 
 // TestAWSDocumentedSNSNotificationDecodes: a queue subscribed with raw
 // message delivery on gets the envelope as its body, one with raw
@@ -28,9 +18,9 @@ func fixture(t *testing.T, name string) []byte {
 // with SNS's message id in the reason.
 func TestAWSDocumentedSNSNotificationDecodes(t *testing.T) {
 	t.Parallel()
-	raw, err := events.DecodeEnvelope(fixture(t, "sns-raw-delivery-on-scrape-requested.json"))
+	raw, err := events.DecodeEnvelope(awstest.Documented(t, "sns-raw-delivery-on-scrape-requested.json"))
 	require.NoError(t, err)
-	wrapped, err := events.DecodeEnvelope(fixture(t, "sns-raw-delivery-off-scrape-requested.json"))
+	wrapped, err := events.DecodeEnvelope(awstest.Documented(t, "sns-raw-delivery-off-scrape-requested.json"))
 	require.NoError(t, err)
 	require.Equal(t, raw, wrapped)
 	require.Equal(t, events.TypeScrapeRequested, wrapped.Type)
@@ -40,11 +30,11 @@ func TestAWSDocumentedSNSNotificationDecodes(t *testing.T) {
 	require.Equal(t, events.ScrapeRequested{ScrapeID: 42, URL: "https://shop.example/p/1", Reason: "user"}, p)
 
 	// The batch queue's decoder unwraps it too.
-	sched, err := events.DecodeScheduled(fixture(t, "sns-raw-delivery-off-scrape-requested.json"))
+	sched, err := events.DecodeScheduled(awstest.Documented(t, "sns-raw-delivery-off-scrape-requested.json"))
 	require.NoError(t, err)
 	require.Equal(t, raw.ID, sched.ID)
 
-	_, err = events.DecodeEnvelope(fixture(t, "sns-subscription-confirmation.json"))
+	_, err = events.DecodeEnvelope(awstest.Documented(t, "sns-subscription-confirmation.json"))
 	require.True(t, events.IsPermanent(err))
 	require.ErrorContains(t, err, "SubscriptionConfirmation")
 }
@@ -54,7 +44,7 @@ func TestAWSDocumentedSNSNotificationDecodes(t *testing.T) {
 // substituted.
 func TestAWSDocumentedSchedulerInputDecodes(t *testing.T) {
 	t.Parallel()
-	body := fixture(t, "scheduler-sqs-target-input.json")
+	body := awstest.Documented(t, "scheduler-sqs-target-input.json")
 	filled := strings.NewReplacer("<aws.scheduler.execution-id>", "d32c5kddcf5bb8c3",
 		"<aws.scheduler.scheduled-time>", "2022-03-22T18:50:00Z").Replace(events.ScheduleInput(events.TypeRescrapeDue))
 	require.JSONEq(t, filled, string(body), "the fixture is ScheduleInput as Scheduler fills it")
@@ -71,7 +61,7 @@ func TestAWSDocumentedSchedulerInputDecodes(t *testing.T) {
 // schedule, are refused permanently with the reason.
 func TestAWSDocumentedEventBridgeRuleDecodes(t *testing.T) {
 	t.Parallel()
-	env, err := events.DecodeScheduled(fixture(t, "eventbridge-rule-scheduled-event.json"))
+	env, err := events.DecodeScheduled(awstest.Documented(t, "eventbridge-rule-scheduled-event.json"))
 	require.NoError(t, err)
 	require.Equal(t, events.TypeDigestDaily, env.Type)
 	var tick events.DigestDaily
@@ -80,22 +70,22 @@ func TestAWSDocumentedEventBridgeRuleDecodes(t *testing.T) {
 	require.Equal(t, at, tick.ScheduledAt)
 	require.Equal(t, events.NewTick(events.TypeDigestDaily, at).Key(), env.Key())
 
-	_, err = events.DecodeScheduled(fixture(t, "eventbridge-rule-scheduled-event-other-rule.json"))
+	_, err = events.DecodeScheduled(awstest.Documented(t, "eventbridge-rule-scheduled-event-other-rule.json"))
 	require.True(t, events.IsPermanent(err))
 	require.ErrorContains(t, err, "names no ddokso schedule")
 
-	other := strings.Replace(string(fixture(t, "eventbridge-rule-scheduled-event.json")), `"Scheduled Event"`, `"EC2 Instance State-change Notification"`, 1)
+	other := strings.Replace(string(awstest.Documented(t, "eventbridge-rule-scheduled-event.json")), `"Scheduled Event"`, `"EC2 Instance State-change Notification"`, 1)
 	other = strings.Replace(other, `"aws.events"`, `"aws.ec2"`, 1)
 	_, err = events.DecodeScheduled([]byte(other))
 	require.True(t, events.IsPermanent(err))
 	require.ErrorContains(t, err, "is not a schedule")
 
 	// A tool's PutEvents entry (a source outside the reserved aws.*).
-	env, err = events.DecodeScheduled(fixture(t, "eventbridge-putevents-custom-source.json"))
+	env, err = events.DecodeScheduled(awstest.Documented(t, "eventbridge-putevents-custom-source.json"))
 	require.NoError(t, err)
 	require.Equal(t, events.TypeCleanupDaily, env.Type)
 	require.Equal(t, events.NewTick(events.TypeCleanupDaily, time.Date(2026, 11, 28, 19, 30, 0, 0, time.UTC)).Key(), env.Key())
-	bad := strings.Replace(string(fixture(t, "eventbridge-putevents-custom-source.json")), `"cleanup.daily"`, `"scrape.requested"`, 1)
+	bad := strings.Replace(string(awstest.Documented(t, "eventbridge-putevents-custom-source.json")), `"cleanup.daily"`, `"scrape.requested"`, 1)
 	_, err = events.DecodeScheduled([]byte(bad))
 	require.True(t, events.IsPermanent(err))
 	require.ErrorContains(t, err, "not a ddokso tick")

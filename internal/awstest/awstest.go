@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -113,4 +114,16 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// Documented reads a body written from AWS's documentation: the test's
+// testdata/aws/name (named for the form; name may climb to another
+// package's testdata).
+func Documented(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "aws", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -2,14 +2,13 @@ package batch
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/internal/awstest"
 )
 
 // TestAWSDocumentedScheduleFormsRunTheTick: the body EventBridge Scheduler
@@ -24,12 +23,7 @@ func TestAWSDocumentedScheduleFormsRunTheTick(t *testing.T) {
 	now := time.Now().UTC()
 	seed(t, db, []product{{shop: "a.example", status: "ok", next: ptr(now.Add(-time.Hour)), createdAt: now.Add(-48 * time.Hour)}})
 
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", "aws", name))
-		require.NoError(t, err)
-		return b
-	}
-	body := read("scheduler-sqs-target-input-rescrape-due.json")
+	body := awstest.Documented(t, "scheduler-sqs-target-input-rescrape-due.json")
 	env, err := events.DecodeScheduled(body)
 	require.NoError(t, err)
 	require.NoError(t, w.Handle(ctx, env, &events.Message{Body: body}))
@@ -39,7 +33,7 @@ func TestAWSDocumentedScheduleFormsRunTheTick(t *testing.T) {
 	// though the product's lease is cleared.
 	_, err = db.ExecContext(ctx, `UPDATE products SET lease_until = NULL`)
 	require.NoError(t, err)
-	body = read("eventbridge-rule-scheduled-event-rescrape-due.json")
+	body = awstest.Documented(t, "eventbridge-rule-scheduled-event-rescrape-due.json")
 	rule, err := events.DecodeScheduled(body)
 	require.NoError(t, err)
 	require.Equal(t, events.TypeRescrapeDue, rule.Type)
@@ -47,6 +41,6 @@ func TestAWSDocumentedScheduleFormsRunTheTick(t *testing.T) {
 	require.NoError(t, w.Handle(ctx, rule, &events.Message{Body: body}))
 	require.Len(t, enq.productIDs(t), 1)
 
-	_, err = events.DecodeScheduled(read("../../../../events/testdata/aws/eventbridge-rule-scheduled-event-other-rule.json"))
+	_, err = events.DecodeScheduled(awstest.Documented(t, "../../../../events/testdata/aws/eventbridge-rule-scheduled-event-other-rule.json"))
 	require.True(t, events.IsPermanent(err))
 }

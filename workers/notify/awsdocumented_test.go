@@ -4,23 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/internal/awstest"
 )
-
-// awsFixture reads a body written from AWS's documentation (testdata/aws,
-// named for the form).
-func awsFixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "aws", name))
-	require.NoError(t, err)
-	return b
-}
 
 // snsWrapped is msg as SNS puts it on a queue whose subscription has raw
 // message delivery off: the documented notification document of
@@ -28,7 +18,7 @@ func awsFixture(t *testing.T, name string) []byte {
 func snsWrapped(t *testing.T, msg []byte) []byte {
 	t.Helper()
 	var doc map[string]any
-	require.NoError(t, json.Unmarshal(awsFixture(t, "sns-raw-delivery-off-ses-event-bounce.json"), &doc))
+	require.NoError(t, json.Unmarshal(awstest.Documented(t, "sns-raw-delivery-off-ses-event-bounce.json"), &doc))
 	doc["Message"] = string(msg)
 	b, err := json.Marshal(doc)
 	require.NoError(t, err)
@@ -76,7 +66,7 @@ func TestAWSDocumentedSESEventsHaveTheirEffect(t *testing.T) {
 				_, err := f.db.Exec(`INSERT INTO notifications (id, user_id, rule, channel, status, dedupe_key, alert_key, local_day, claimed_at)
 					VALUES (?, ?, 'any_drop', 'email', 'queued', SHA2('documented', 256), SHA2('documented', 256), CURRENT_DATE, NOW(6))`, documentedRow, f.userID)
 				require.NoError(t, err)
-				body := awsFixture(t, c.file)
+				body := awstest.Documented(t, c.file)
 				if wrap {
 					body = snsWrapped(t, body)
 				}
@@ -106,9 +96,9 @@ func TestAWSDocumentedSESEventsHaveTheirEffect(t *testing.T) {
 		}
 	}
 	// The documented wrapped bounce decodes to the same event as the raw one.
-	a, err := DecodeSESEvent(awsFixture(t, "sns-raw-delivery-off-ses-event-bounce.json"))
+	a, err := DecodeSESEvent(awstest.Documented(t, "sns-raw-delivery-off-ses-event-bounce.json"))
 	require.NoError(t, err)
-	b, err := DecodeSESEvent(awsFixture(t, "ses-event-bounce.json"))
+	b, err := DecodeSESEvent(awstest.Documented(t, "ses-event-bounce.json"))
 	require.NoError(t, err)
 	require.Equal(t, b.ID, a.ID)
 	require.JSONEq(t, string(b.Payload), string(a.Payload))

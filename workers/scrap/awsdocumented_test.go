@@ -2,12 +2,12 @@ package scrap_test
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/internal/awstest"
 )
 
 // TestAWSDocumentedSNSDeliveryReachesScrap: a scrape.requested as SNS
@@ -29,9 +29,7 @@ func TestAWSDocumentedSNSDeliveryReachesScrap(t *testing.T) {
 			require.NoError(t, err)
 			if !raw {
 				doc := map[string]any{}
-				b, err := os.ReadFile("../../events/testdata/aws/sns-raw-delivery-off-scrape-requested.json")
-				require.NoError(t, err)
-				require.NoError(t, json.Unmarshal(b, &doc))
+				require.NoError(t, json.Unmarshal(awstest.Documented(t, "../../../../events/testdata/aws/sns-raw-delivery-off-scrape-requested.json"), &doc))
 				doc["Message"] = string(body)
 				body, err = json.Marshal(doc)
 				require.NoError(t, err)
