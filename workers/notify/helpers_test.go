@@ -115,23 +115,21 @@ func (f *fixture) sentTo(addr string) []sentMail {
 // statuses returns the user's notification statuses by channel, in id order.
 func (f *fixture) statuses(channel string) []string {
 	f.t.Helper()
-	rows, err := f.db.Query(`SELECT status FROM notifications WHERE user_id = ? AND channel = ? AND rule <> 'digest' ORDER BY id`, f.userID, channel)
-	require.NoError(f.t, err)
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		require.NoError(f.t, rows.Scan(&s))
-		out = append(out, s)
-	}
-	return out
+	return f.column("status", channel)
 }
 
 // reasons returns the user's notification reasons (the error column, "" when
 // NULL) by channel, in id order.
 func (f *fixture) reasons(channel string) []string {
 	f.t.Helper()
-	rows, err := f.db.Query(`SELECT COALESCE(error, '') FROM notifications WHERE user_id = ? AND channel = ? AND rule <> 'digest' ORDER BY id`, f.userID, channel)
+	return f.column("COALESCE(error, '')", channel)
+}
+
+// column returns expr of the user's non-digest notifications on channel, in
+// id order.
+func (f *fixture) column(expr, channel string) []string {
+	f.t.Helper()
+	rows, err := f.db.Query(`SELECT `+expr+` FROM notifications WHERE user_id = ? AND channel = ? AND rule <> 'digest' ORDER BY id`, f.userID, channel)
 	require.NoError(f.t, err)
 	defer rows.Close()
 	var out []string
