@@ -71,26 +71,18 @@ func (c Config) stillTrue(w watchRule, old, alerted *int64, cur current, currenc
 // longer holds; otherwise it updates the row (and n) to the current price
 // and availability, so the message quotes them.
 func (w *Worker) recheck(ctx context.Context, n *storedNotification) (string, error) {
-	var rule watchRule
-	var target sql.NullInt64
-	var dropPct sql.NullFloat64
+	var s watchState
 	var active bool
 	err := w.db.QueryRowContext(ctx, `SELECT rule, target_price, drop_pct, active FROM watches WHERE id = ?`, n.WatchID.Int64).
-		Scan(&rule.Rule, &target, &dropPct, &active)
+		Scan(&s.Rule, &s.Target, &s.DropPct, &active)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !active) {
 		return reasonWatchInactive, nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("recheck watch %d: %w", n.WatchID.Int64, err)
 	}
-	if rule.Rule != n.Rule {
+	if s.Rule != n.Rule {
 		return reasonRuleChanged, nil
-	}
-	if target.Valid {
-		rule.TargetPrice = &target.Int64
-	}
-	if dropPct.Valid {
-		rule.DropPct = &dropPct.Float64
 	}
 	var price sql.NullInt64
 	var cur current
@@ -115,7 +107,7 @@ func (w *Worker) recheck(ctx context.Context, n *storedNotification) (string, er
 	if n.NewPrice.Valid {
 		alerted = &n.NewPrice.Int64
 	}
-	if ok, why := w.cfg.stillTrue(rule, old, alerted, cur, n.Currency.String); !ok {
+	if ok, why := w.cfg.stillTrue(s.rule(), old, alerted, cur, n.Currency.String); !ok {
 		return why, nil
 	}
 	if price != n.NewPrice || cur.Availability != n.NewAvail.String {
