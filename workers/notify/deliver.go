@@ -63,7 +63,9 @@ WHERE id = ? AND status = ? AND attempts < ? AND (claimed_at IS NULL OR claimed_
 		w.log.ErrorContext(ctx, "load notification", "notification_id", id, "err", err)
 		return
 	}
-	if n.DeliverAfter.Valid && n.WatchID.Valid && n.Rule != RuleDigest {
+	// An alert that waited for quiet hours (not a digest).
+	waited := n.DeliverAfter.Valid && n.WatchID.Valid && n.Rule != RuleDigest
+	if waited {
 		// It waited for quiet hours: send what is true now, or nothing.
 		reason, err := w.recheck(ctx, &n)
 		if err != nil {
@@ -97,7 +99,7 @@ WHERE id = ? AND status = ? AND attempts < ? AND (claimed_at IS NULL OR claimed_
 			return
 		}
 		w.log.InfoContext(ctx, "notification sent", "notification_id", id, "channel", n.Channel, "provider_message_id", providerID)
-		if n.DeliverAfter.Valid && n.WatchID.Valid && n.Rule != RuleDigest {
+		if waited {
 			// A deferred alert starts the watch's cooldown when it goes out.
 			if _, err := w.db.ExecContext(context.WithoutCancel(ctx), `
 UPDATE watches SET last_alert_at = ?, last_alert_price = ? WHERE id = ? AND (last_alert_at IS NULL OR last_alert_at < ?)`,
