@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,16 +24,6 @@ type eventBridgeEvent struct {
 
 // tickTypes are the event types a schedule may deliver.
 var tickTypes = []string{TypeRescrapeDue, TypeDigestDaily, TypeCleanupDaily}
-
-// isTickType reports whether typ is one of tickTypes.
-func isTickType(typ string) bool {
-	for _, t := range tickTypes {
-		if t == typ {
-			return true
-		}
-	}
-	return false
-}
 
 // ruleTickType maps the name of an EventBridge scheduled rule to the tick
 // type it names: a rule "<prefix>-rescrape-due" (the schedule names of
@@ -112,7 +103,7 @@ func decodeEventBridge(body []byte) (Envelope, error) {
 		}
 	case strings.HasPrefix(ev.Source, "aws."):
 		return Envelope{}, Permanent(fmt.Errorf("eventbridge event %s: %s %q is not a schedule", ev.ID, ev.Source, ev.DetailType))
-	case isTickType(ev.DetailType):
+	case slices.Contains(tickTypes, ev.DetailType):
 		typ = ev.DetailType
 	default:
 		return Envelope{}, Permanent(fmt.Errorf("eventbridge event %s from %s: detail-type %q is not a ddokso tick", ev.ID, ev.Source, ev.DetailType))
