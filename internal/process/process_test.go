@@ -15,11 +15,21 @@ import (
 
 func TestFreePortCanBeListenedOn(t *testing.T) {
 	t.Parallel()
-	addr, err := process.FreeAddr()
+	// A port is only free "a moment ago": another package's tests, running
+	// at the same time, may take it before the listen (seen in a CI run).
+	// Five tries in a row all lost would mean FreeAddr hands out used ports.
+	var err error
+	for range 5 {
+		var addr string
+		addr, err = process.FreeAddr()
+		require.NoError(t, err)
+		var l net.Listener
+		if l, err = net.Listen("tcp", addr); err == nil {
+			require.NoError(t, l.Close())
+			return
+		}
+	}
 	require.NoError(t, err)
-	l, err := net.Listen("tcp", addr)
-	require.NoError(t, err)
-	require.NoError(t, l.Close())
 }
 
 func TestMemoryOfThisProcess(t *testing.T) {
