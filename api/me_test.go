@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/workers/notify"
 )
 
 func TestMeSettings(t *testing.T) {
@@ -80,6 +82,7 @@ func TestMeNotifications(t *testing.T) {
 	add("alice", "push", "failed", 2, nil, nil, "push service: 410 Gone")
 	add("alice", "email", "capped", 3, nil, nil, nil)
 	add("bob", "email", "sent", 0, nil, base, nil)
+	add("carol", "push", notify.StatusSkipped, 0, nil, nil, "no push subscription")
 
 	page := decode[NotificationPage](t, hs.do("GET", "/api/v1/me/notifications?limit=3", nil, alice))
 	require.Len(t, page.Items, 3)
@@ -109,7 +112,13 @@ func TestMeNotifications(t *testing.T) {
 	require.Len(t, decode[NotificationPage](t, hs.do("GET", "/api/v1/me/notifications", nil, bob)).Items, 1, "bob sees only his own")
 	require.Empty(t, decode[NotificationPage](t, hs.do("GET", "/api/v1/me/notifications", nil, withToken(token(t, "eve")))).Items)
 
-	for _, q := range []string{"status=lost", "channel=sms", "limit=0", "cursor=garbage", "user_id=bob"} {
+	// Every status the notify worker writes is one a user can filter by.
+	carol := withToken(token(t, "carol"))
+	skipped := decode[NotificationPage](t, hs.do("GET", "/api/v1/me/notifications?status=skipped", nil, carol))
+	require.Len(t, skipped.Items, 1)
+	require.Equal(t, "no push subscription", skipped.Items[0].Reason)
+
+	for _, q := range []string{"status=lost", "status=suppressed", "channel=sms", "limit=0", "cursor=garbage", "user_id=bob"} {
 		requireProblem(t, hs.do("GET", "/api/v1/me/notifications?"+q, nil, alice), http.StatusBadRequest, "")
 	}
 }

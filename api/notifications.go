@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ddokso/ddokso/watch"
 )
 
 // Notification is one alert on one channel and what became of it.
@@ -16,7 +18,8 @@ type Notification struct {
 	WatchID int64  `json:"watch_id,omitempty"`
 	Rule    string `json:"rule"`
 	Channel string `json:"channel"`
-	// Status is queued, deferred, sent, failed, suppressed or capped.
+	// Status is queued, deferred, sent, failed, skipped or capped
+	// (package watch).
 	Status string `json:"status"`
 	// Reason says why a notification was not (yet) sent: the provider's
 	// error, "quiet_hours" for a deferred one, "daily_cap" for a capped one.
@@ -44,8 +47,6 @@ type NotificationPage struct {
 
 const notificationCursor = "notifications"
 
-var notificationStatuses = map[string]bool{"queued": true, "deferred": true, "sent": true, "failed": true, "suppressed": true, "capped": true}
-
 // notificationQuery is GET /me/notifications's parameters as SQL.
 func (s *server) notificationQuery(c *gin.Context, userID string) (string, []any, int, error) {
 	where, args := "user_id = ?", []any{userID}
@@ -58,8 +59,8 @@ func (s *server) notificationQuery(c *gin.Context, userID string) (string, []any
 		limit = n
 	}
 	if v := c.Query("status"); v != "" {
-		if !notificationStatuses[v] {
-			return "", nil, 0, clientErr(http.StatusBadRequest, "invalid-parameter", "status %q is not queued, deferred, sent, failed, suppressed or capped", v)
+		if !watch.ValidStatus(v) {
+			return "", nil, 0, clientErr(http.StatusBadRequest, "invalid-parameter", "status %q is not %s", v, watch.StatusList())
 		}
 		where += " AND status = ?"
 		args = append(args, v)

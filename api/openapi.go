@@ -139,7 +139,7 @@ func openAPIDoc(withUnsubscribe bool) obj {
 				obj{"200": resp("settings", ref("Me")), "400": bad, "401": unauth, "409": problem("email comes from the sign-in token")}), bearerSec),
 		},
 		"/api/v1/me/notifications": obj{"get": secured(op("The caller's notifications, newest first", []string{"me"}, []obj{
-			param("status", "query", "string", "queued, deferred, sent, failed, suppressed or capped", false),
+			param("status", "query", "string", watch.StatusList(), false),
 			param("channel", "query", "string", "email or push", false),
 			param("cursor", "query", "string", "next_cursor of the previous page", false),
 			param("limit", "query", "integer", "page size", false),

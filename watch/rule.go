@@ -1,7 +1,8 @@
 // Package watch names the alert rules a user can set on a product or
-// variant (watches.rule). The API accepts exactly these names and the
-// notify worker evaluates exactly these; both use this package, so the two
-// cannot drift apart.
+// variant (watches.rule) and the delivery statuses of the alerts they
+// cause (notifications.status). The API accepts exactly these names and
+// the notify worker evaluates and writes exactly these; both use this
+// package, so the two cannot drift apart.
 package watch
 
 import "slices"

@@ -26,3 +26,13 @@ func TestValid(t *testing.T) {
 		require.True(t, watch.Valid(r), r)
 	}
 }
+
+func TestValidStatus(t *testing.T) {
+	t.Parallel()
+	for _, s := range watch.Statuses() {
+		require.True(t, watch.ValidStatus(s), s)
+	}
+	require.False(t, watch.ValidStatus("suppressed"), "an address is suppressed; its alerts are skipped")
+	require.False(t, watch.ValidStatus(""))
+	require.Equal(t, "queued, deferred, sent, failed, skipped or capped", watch.StatusList())
+}

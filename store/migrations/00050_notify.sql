@@ -1,6 +1,6 @@
 -- +goose Up
 -- Delivery log of the notification worker: one row per alert and channel.
--- status: queued, sent, failed, suppressed, capped, deferred.
+-- status: see package watch (queued, deferred, sent, failed, skipped, capped).
 CREATE TABLE notifications (
     id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     user_id             VARCHAR(64)   NOT NULL,

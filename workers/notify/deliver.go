@@ -38,7 +38,7 @@ type storedNotification struct {
 }
 
 // deliver sends one queued row. It never returns an error: the outcome is
-// recorded on the row (sent, failed, suppressed, or still queued with the
+// recorded on the row (sent, failed, skipped, or still queued with the
 // error for the sweeper to retry). It claims the row before sending and
 // marks it after; the package doc explains the crash window between the
 // two and how SES Send events close it for email.

@@ -15,20 +15,21 @@ import (
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/store"
+	"github.com/ddokso/ddokso/watch"
 )
 
-// Notification statuses (notifications.status).
+// Notification statuses (notifications.status), named by package watch.
 const (
-	StatusQueued   = "queued"
-	StatusSent     = "sent"
-	StatusFailed   = "failed"
-	StatusCapped   = "capped"
-	StatusDeferred = "deferred"
+	StatusQueued   = watch.Queued
+	StatusSent     = watch.Sent
+	StatusFailed   = watch.Failed
+	StatusCapped   = watch.Capped
+	StatusDeferred = watch.Deferred
 	// StatusSkipped is an alert that could not be delivered on its channel
 	// (no push subscription, push off, no address, address suppressed,
 	// watch unsubscribed, or no longer true when its quiet hours ended);
 	// the row's error column holds the reason the user is shown.
-	StatusSkipped = "skipped"
+	StatusSkipped = watch.Skipped
 )
 
 // Channels (notifications.channel).
