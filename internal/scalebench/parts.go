@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +61,39 @@ const benchSecret = "bench-scale-secret"
 func bearer(sub string) string {
 	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": sub, "email": sub + "@example.com", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(benchSecret))
 	return "Bearer " + s
+}
+
+// floor measures what any request pays on this machine at this moment:
+// a round trip to the server (SELECT 1) and the smallest durable write (a
+// one-row INSERT and its COMMIT, which waits for the log's fsync), at
+// about 50 a second. The endpoints' figures are read beside it.
+func floor(ctx context.Context, db *sql.DB, _ Config, r *Result) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_floor (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, at DATETIME(6) NOT NULL)`); err != nil {
+		return fmt.Errorf("floor table: %w", err)
+	}
+	defer db.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS bench_floor`) //nolint:errcheck // a leftover is dropped by the next run's CREATE … IF NOT EXISTS reuse
+	var rtt, commit latencies
+	for range 300 {
+		start := time.Now()
+		if _, err := db.ExecContext(ctx, `SELECT 1`); err != nil {
+			return fmt.Errorf("floor round trip: %w", err)
+		}
+		rtt.add(time.Since(start))
+		start = time.Now()
+		if _, err := db.ExecContext(ctx, `INSERT INTO bench_floor (at) VALUES (NOW(6))`); err != nil { // autocommit: one fsync
+			return fmt.Errorf("floor commit: %w", err)
+		}
+		commit.add(time.Since(start))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	r.add("floor: a round trip (SELECT 1) and the smallest durable write (one-row INSERT, autocommit) on this machine now",
+		fmt.Sprintf("round trip p50 %s, p99 %s, max %s; write p50 %s, p99 %s, max %s (%d each)", ms(rtt.pct(0.5)), ms(rtt.pct(0.99)), ms(rtt.max()),
+			ms(commit.pct(0.5)), ms(commit.pct(0.99)), ms(commit.max()), rtt.n()), "informational: the lower bound of every row below", nil)
+	return nil
 }
 
 func apiReads(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
@@ -118,6 +154,9 @@ func apiReads(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 		}},
 	}
 	for _, ep := range eps {
+		if len(cfg.Endpoints) > 0 && !slices.ContainsFunc(cfg.Endpoints, func(s string) bool { return strings.Contains(ep.name, s) }) {
+			continue
+		}
 		var lat latencies
 		statuses := map[int]int{}
 		warm := max(cfg.Samples/10, 5)
@@ -241,23 +280,37 @@ func cleanupDay(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 }
 
 // pageFetcher answers every fetch with a product page whose price moves
-// on each call, as a shop would between checks.
-type pageFetcher struct{ n atomic.Int64 }
+// on each call, as a shop would between checks. A known product's page
+// keeps the product's name (titles maps its URL to it), as a re-check
+// finds it; any other URL gets a new name.
+type pageFetcher struct {
+	n      atomic.Int64
+	titles map[string]string
+}
 
 func (p *pageFetcher) Fetch(_ context.Context, req fetch.Request) (*fetch.Result, error) {
 	n := p.n.Add(1)
-	body := fmt.Sprintf(`<html><head><title>bench</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"벤치 상품 %d","sku":"B%d","offers":{"@type":"Offer","price":"%d","priceCurrency":"KRW","availability":"https://schema.org/InStock"}}</script></head><body><h1>벤치 상품</h1></body></html>`, n, n, 10000+10*(n%50))
+	name, ok := p.titles[req.URL]
+	if !ok {
+		name = fmt.Sprintf("벤치 상품 %d", n)
+	}
+	nameJSON, err := json.Marshal(name)
+	if err != nil {
+		return nil, err
+	}
+	body := fmt.Sprintf(`<html><head><title>bench</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":%s,"sku":"B%d","offers":{"@type":"Offer","price":"%d","priceCurrency":"KRW","availability":"https://schema.org/InStock"}}</script></head><body><h1>벤치 상품</h1></body></html>`, nameJSON, n, 10000+10*(n%50))
 	return &fetch.Result{FinalURL: req.URL, StatusCode: 200, Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, Body: []byte(body), Charset: "utf-8"}, nil
 }
 
 func scrapTx(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
-	w, err := scrap.New(db, &pageFetcher{}, scrap.Config{}, cfg.Logger)
+	pages := &pageFetcher{titles: map[string]string{}}
+	w, err := scrap.New(db, pages, scrap.Config{}, cfg.Logger)
 	if err != nil {
 		return err
 	}
 	// Products created in the first month of the two years, long-tail shops
 	// (plain URLs that canonicalise to themselves).
-	rows, err := db.QueryContext(ctx, `SELECT id, canonical_url FROM products WHERE created_at < ? AND shop LIKE 'shop%' ORDER BY id LIMIT 200`, r.Marker.Anchor.AddDate(0, 0, -seed.HistoryDays+60))
+	rows, err := db.QueryContext(ctx, `SELECT id, canonical_url, COALESCE(title, '') FROM products WHERE created_at < ? AND shop LIKE 'shop%' ORDER BY id LIMIT 200`, r.Marker.Anchor.AddDate(0, 0, -seed.HistoryDays+60))
 	if err != nil {
 		return err
 	}
@@ -267,11 +320,15 @@ func scrapTx(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 	}
 	var ps []prod
 	for rows.Next() {
-		var p prod
-		if err := rows.Scan(&p.id, &p.url); err != nil {
+		var (
+			p     prod
+			title string
+		)
+		if err := rows.Scan(&p.id, &p.url, &title); err != nil {
 			rows.Close()
 			return err
 		}
+		pages.titles[p.url] = title
 		ps = append(ps, p)
 	}
 	rows.Close()

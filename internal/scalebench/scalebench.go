@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -31,8 +33,12 @@ const (
 type Config struct {
 	// Samples per read endpoint (after a tenth as many warm-up requests).
 	Samples int
-	// Only runs the named parts (api, tick, cleanup, scrap, storage, ddl); empty = all.
+	// Only runs the named parts (storage, floor, api, scrap, tick, cleanup,
+	// ddl); empty = all. The floor runs whenever api or scrap does.
 	Only []string
+	// Endpoints, when set, limits the api part to the endpoints whose
+	// name contains one of these strings.
+	Endpoints []string
 	// EndpointBudget bounds the time spent on one API endpoint; an endpoint
 	// that slow reports the samples it took. Default 45 s.
 	EndpointBudget time.Duration
@@ -43,7 +49,12 @@ type Config struct {
 	Logger    *slog.Logger
 }
 
-func (c Config) on(part string) bool { return len(c.Only) == 0 || slices.Contains(c.Only, part) }
+func (c Config) on(part string) bool {
+	if part == "floor" && (c.on("api") || c.on("scrap")) {
+		return true
+	}
+	return len(c.Only) == 0 || slices.Contains(c.Only, part)
+}
 
 // Line is one measured figure with its goal.
 type Line struct {
@@ -55,8 +66,11 @@ type Result struct {
 	Marker  seed.Marker
 	Started time.Time
 	Elapsed time.Duration
-	Lines   []Line
-	Notes   []string
+	// Server describes the database server's settings that decide the
+	// figures (buffer pool, flush method, durability), as it reported them.
+	Server string
+	Lines  []Line
+	Notes  []string
 }
 
 func (r *Result) add(what, figure, goal string, ok *bool) {
@@ -84,23 +98,30 @@ func Run(ctx context.Context, db *sql.DB, m seed.Marker, cfg Config) (*Result, e
 		cfg.EndpointBudget = 45 * time.Second
 	}
 	r := &Result{Marker: m, Started: time.Now().UTC()}
+	var err error
+	if r.Server, err = serverSettings(ctx, db); err != nil {
+		return nil, err
+	}
 	steps := []struct {
 		name string
 		fn   func(context.Context, *sql.DB, Config, *Result) error
 	}{
-		{"storage", storage}, {"api", apiReads}, {"scrap", scrapTx}, {"tick", tickSelection}, {"cleanup", cleanupDay}, {"ddl", onlineDDL},
+		{"storage", storage}, {"floor", floor}, {"api", apiReads}, {"scrap", scrapTx}, {"tick", tickSelection}, {"cleanup", cleanupDay}, {"ddl", onlineDDL},
 	}
 	for _, s := range steps {
 		if !cfg.on(s.name) {
 			continue
 		}
 		start := time.Now()
-		cfg.Logger.Info("bench-scale part", "part", s.name)
+		loadBefore := loadAverage()
+		cfg.Logger.Info("bench-scale part", "part", s.name, "load", loadBefore)
 		if err := s.fn(ctx, db, cfg, r); err != nil {
 			r.add(s.name, "failed: "+err.Error(), "", ptr(false))
 			cfg.Logger.Error("bench-scale part failed", "part", s.name, "err", err)
 		}
-		cfg.Logger.Info("bench-scale part done", "part", s.name, "took", time.Since(start).Round(time.Millisecond).String())
+		loadAfter := loadAverage()
+		r.Notes = append(r.Notes, fmt.Sprintf("Load average (1, 5, 15 min; 2 vCPUs) around the %s part: %s before, %s after.", s.name, loadBefore, loadAfter))
+		cfg.Logger.Info("bench-scale part done", "part", s.name, "took", time.Since(start).Round(time.Millisecond).String(), "load", loadAfter)
 		r.Elapsed = time.Since(r.Started)
 		if cfg.AfterPart != nil {
 			if err := cfg.AfterPart(r); err != nil {
@@ -110,6 +131,42 @@ func Run(ctx context.Context, db *sql.DB, m seed.Marker, cfg Config) (*Result, e
 	}
 	r.Elapsed = time.Since(r.Started)
 	return r, nil
+}
+
+// serverSettings states the server's version and the settings the
+// figures depend on: how much of the data fits in memory (reads bypass the
+// OS page cache with O_DIRECT) and what a commit waits for.
+func serverSettings(ctx context.Context, db *sql.DB) (string, error) {
+	var (
+		version, flush    string
+		pool              int64
+		trxCommit, logBuf int64
+	)
+	err := db.QueryRowContext(ctx, `SELECT @@version, @@innodb_buffer_pool_size, @@innodb_flush_method, @@innodb_flush_log_at_trx_commit, @@innodb_log_file_size`).
+		Scan(&version, &pool, &flush, &trxCommit, &logBuf)
+	if err != nil {
+		return "", fmt.Errorf("server settings: %w", err)
+	}
+	durability := ""
+	if trxCommit == 1 {
+		durability = " (each commit waits for an fsync)"
+	}
+	return fmt.Sprintf("server %s, innodb_buffer_pool_size %.2f GiB, innodb_flush_method %s, innodb_flush_log_at_trx_commit %d%s, innodb_log_file_size %d MiB",
+		version, float64(pool)/(1<<30), flush, trxCommit, durability, logBuf>>20), nil
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load average ("?" where
+// /proc/loadavg is missing).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // latencies collects durations.
@@ -183,8 +240,8 @@ func (r *Result) Markdown() string {
 	for _, t := range slices.Sorted(maps.Keys(m.Rows)) {
 		parts = append(parts, fmt.Sprintf("%s %d", t, m.Rows[t]))
 	}
-	fmt.Fprintf(&b, "%s rows; seeded in %.0f s, %.2f GB data+index. Measured %s (%s), 2 shared vCPUs, MariaDB 10.11 with a 2 GiB buffer pool.\n\n",
-		strings.Join(parts, ", "), m.Seconds, float64(m.Bytes)/1e9, r.Started.Format(time.RFC3339), r.Elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "%s rows; seeded in %.0f s, %.2f GB data+index. Measured %s (%s) on %d shared vCPUs; %s.\n\n",
+		strings.Join(parts, ", "), m.Seconds, float64(m.Bytes)/1e9, r.Started.Format(time.RFC3339), r.Elapsed.Round(time.Second), runtime.NumCPU(), r.Server)
 	b.WriteString("| What | Measured | Goal | Holds |\n|---|---|---|---|\n")
 	for _, l := range r.Lines {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", l.What, strings.ReplaceAll(l.Figure, "|", "\\|"), l.Goal, l.Holds)

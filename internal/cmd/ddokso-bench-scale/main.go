@@ -6,12 +6,15 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/ddokso/ddokso/internal/bench"
 	"github.com/ddokso/ddokso/internal/scalebench"
@@ -24,18 +27,20 @@ func main() {
 	name := flag.String("db", "ddokso_scale", "database built by ddokso-seed")
 	out := flag.String("out", "BENCHMARKS.md", "report to update; - prints the section")
 	samples := flag.Int("samples", 1000, "requests per API endpoint")
-	only := flag.String("only", "", "comma-separated parts: storage,api,scrap,tick,cleanup,ddl")
+	only := flag.String("only", "", "comma-separated parts: storage,floor,api,scrap,tick,cleanup,ddl (floor runs with api and scrap)")
+	endpoints := flag.String("endpoints", "", "comma-separated substrings: only the API endpoints whose name contains one")
+	pool := flag.Int64("buffer-pool-mib", 2048, "set innodb_buffer_pool_size (MiB) for the run, so the share of the data that fits in memory is the same on every machine; 0 leaves the server's")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, log, *server+*name, *out, *samples, *only); err != nil {
+	if err := run(ctx, log, *server+*name, *out, *samples, *only, *endpoints, *pool<<20); err != nil {
 		log.Error("bench-scale failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, only string) error {
+func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, only, endpoints string, pool int64) error {
 	db, err := store.Open(ctx, store.Config{DSN: dsn, MaxOpenConns: 20})
 	if err != nil {
 		return err
@@ -52,9 +57,17 @@ func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, on
 	if err := store.MigrateUp(ctx, db, nil); err != nil {
 		return err
 	}
+	if pool > 0 {
+		if err := setBufferPool(ctx, log, db, pool); err != nil {
+			return err
+		}
+	}
 	cfg := scalebench.Config{Samples: samples, Logger: log}
 	if only != "" {
 		cfg.Only = strings.Split(only, ",")
+	}
+	if endpoints != "" {
+		cfg.Endpoints = strings.Split(endpoints, ",")
 	}
 	if out != "-" {
 		cfg.AfterPart = func(r *scalebench.Result) error { return write(out, r) }
@@ -68,6 +81,53 @@ func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, on
 		return err
 	}
 	return write(out, res)
+}
+
+// setBufferPool resizes the InnoDB buffer pool to size bytes (online, a
+// server-wide setting until the server restarts) and waits for the resize
+// to finish. MariaDB rounds the size to whole chunks.
+func setBufferPool(ctx context.Context, log *slog.Logger, db *sql.DB, size int64) error {
+	var cur int64
+	if err := db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_size`).Scan(&cur); err != nil {
+		return fmt.Errorf("buffer pool size: %w", err)
+	}
+	if cur == size {
+		return nil
+	}
+	log.Info("resizing the InnoDB buffer pool", "from_mib", cur>>20, "to_mib", size>>20)
+	if _, err := db.ExecContext(ctx, `SET GLOBAL innodb_buffer_pool_size = ?`, size); err != nil {
+		return fmt.Errorf("set innodb_buffer_pool_size: %w", err)
+	}
+	// The resize runs in the background: wait until the size reads back
+	// (to within a chunk) and the status no longer reports work.
+	var chunk int64
+	if err := db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_chunk_size`).Scan(&chunk); err != nil {
+		return fmt.Errorf("buffer pool chunk size: %w", err)
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		var name, status string
+		err := db.QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'`).Scan(&name, &status)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("buffer pool resize status: %w", err)
+		}
+		if err := db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_size`).Scan(&cur); err != nil {
+			return fmt.Errorf("buffer pool size: %w", err)
+		}
+		busy := strings.Contains(status, "esizing") && !strings.HasPrefix(status, "Completed")
+		if !busy && cur > size-chunk && cur < size+chunk {
+			log.Info("buffer pool resized", "mib", cur>>20, "status", status)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("buffer pool resize to %d MiB still running after 5 minutes (%d MiB, %q)", size>>20, cur>>20, status)
+		}
+	}
 }
 
 // write splices r's section into the report at out.
