@@ -107,6 +107,11 @@ func (s *server) loadWatchStated(ctx context.Context, u *User, id int64) (*Watch
 	return w, nil
 }
 
+// listWatchesSQL reads a user's watches, newest first: one range of the
+// primary key (user_id, id), so a user's watches are one page.
+const listWatchesSQL = `SELECT ` + watchCols + ` FROM watches w
+	LEFT JOIN products p ON p.id = w.product_id WHERE w.user_id = ? ORDER BY w.id DESC LIMIT 1000`
+
 func (s *server) listWatches(c *gin.Context) {
 	u := userFrom(c)
 	ctx := c.Request.Context()
@@ -115,8 +120,7 @@ func (s *server) listWatches(c *gin.Context) {
 		s.failErr(c, err)
 		return
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+watchCols+` FROM watches w
-		LEFT JOIN products p ON p.id = w.product_id WHERE w.user_id = ? ORDER BY w.id DESC LIMIT 1000`, u.ID)
+	rows, err := s.db.QueryContext(ctx, listWatchesSQL, u.ID)
 	if err != nil {
 		s.failErr(c, fmt.Errorf("list watches: %w", err))
 		return

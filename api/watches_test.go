@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/store"
 )
 
 func TestAuthFailures(t *testing.T) {
@@ -204,4 +207,42 @@ func TestPushSubscriptions(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, hs.do("DELETE", path, nil, alice).Code)
 	requireProblem(t, hs.do("DELETE", path, nil, alice), http.StatusNotFound, "not-found")
 	require.Equal(t, 0, hs.count(`SELECT COUNT(*) FROM push_subscriptions`))
+}
+
+// TestListWatchesReadsOneRangeOfTheUser: GET /me/watches returns the
+// caller's watches newest first, interleaved with other users' rows in id
+// order, and reads them as one range of the primary key (user_id, id)
+// with no sort (migration 00113), not a secondary index and a lookup per
+// watch.
+func TestListWatchesReadsOneRangeOfTheUser(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	var mine []int64
+	for i := range 6 {
+		pid := hs.insertProduct(product{url: fmt.Sprintf("https://a.example/l/%d", i), title: "p", price: 1000})
+		for _, u := range []string{"carol", "dave"} {
+			res, err := hs.db.Exec(`INSERT INTO watches (user_id, product_id, rule) VALUES (?, ?, 'any_drop')`, u, pid)
+			require.NoError(t, err)
+			if u == "carol" {
+				id, err := res.LastInsertId()
+				require.NoError(t, err)
+				mine = append([]int64{id}, mine...)
+			}
+		}
+	}
+	type list struct{ Items []Watch }
+	items := decode[list](t, hs.do("GET", "/api/v1/me/watches", nil, withToken(token(t, "carol")))).Items
+	var got []int64
+	for _, w := range items {
+		got = append(got, w.ID)
+	}
+	require.Equal(t, mine, got)
+
+	p, err := store.Explain(context.Background(), hs.db, store.PlanQuery{Name: "list watches", SQL: listWatchesSQL, Args: []any{"carol"}})
+	require.NoError(t, err)
+	t.Logf("%v %v", p.Columns, p.Rows)
+	require.Equal(t, "PRIMARY", p.Keys()[0], "watches read through the clustered key: %v", p.Rows)
+	for _, r := range p.Rows {
+		require.NotContains(t, strings.Join(r, " "), "filesort", "%v", p.Rows)
+	}
 }
