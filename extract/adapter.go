@@ -19,6 +19,8 @@ var adapters = map[string]func(p *page) *candidate{
 	"11st":    (*page).eleven,
 	"gmarket": (*page).gmarket,
 	"musinsa": (*page).musinsa,
+	"ssg":     (*page).ssg,
+	"kyobo":   (*page).kyobo,
 	"amazon":  (*page).amazon,
 }
 

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 
+	"golang.org/x/net/html"
+
 	"github.com/ddokso/ddokso/price"
 )
 
@@ -96,7 +98,7 @@ func musinsaAvailability(g map[string]any, priced bool) Availability {
 func (p *page) musinsa() *candidate {
 	root := p.musinsaState()
 	if root == nil {
-		return nil
+		return p.musinsaLegacy()
 	}
 	g := findMap(root, func(m map[string]any) bool { return has(m, "goodsNm", "goodsPrice") }, 0)
 	if g == nil {
@@ -134,4 +136,126 @@ func (p *page) musinsa() *candidate {
 		c.shipping = &price.Amount{Minor: fee, Currency: "KRW"}
 	}
 	return c
+}
+
+// musinsaLegacy reads the server-rendered Musinsa goods page of 2020-2023
+// (www.musinsa.com/app/goods/N): the goods sit in the script variable
+// stateAll.productInfo (goods_nm, price, normal_price) and the page shows
+// them in .product_title and #goods_price; sizes carry jaego_yn="Y" or "N".
+func (p *page) musinsaLegacy() *candidate {
+	state := decodeObject(objectAfter(p.scriptContaining("stateAll"), "stateAll"))
+	info := asMap(state["productInfo"])
+	if info == nil || first(info, "goods_nm") == "" {
+		return nil
+	}
+	c := &candidate{source: adapterSource("musinsa"), isProduct: true, currency: "KRW"}
+	c.title = p.firstText(".product_title em")
+	if c.title == "" {
+		c.title = first(info, "goods_nm")
+	}
+	c.productID = first(info, "goods_no")
+	c.brand = first(info, "brand_nm")
+	if img := first(info, "img"); strings.HasPrefix(img, "/") && !strings.HasPrefix(img, "//") {
+		c.image = "https://image.msscdn.net" + img
+	}
+	if v, ok := num(info["price"]); ok && v > 0 {
+		c.price = krw(v)
+	} else {
+		c.price = p.firstPrice("KRW", "#goods_price")
+	}
+	if normal, ok := num(info["normal_price"]); ok && c.price != nil && normal > c.price.Minor {
+		c.listPrice = krw(normal)
+	}
+	for _, li := range p.find(".product_article li") {
+		label := clean(nodeText(firstMatch(li, ".product_article_tit")))
+		if !strings.Contains(label, "품번") {
+			continue
+		}
+		v := clean(nodeText(firstMatch(li, ".product_article_contents")))
+		if i := strings.LastIndex(v, "/"); i >= 0 {
+			c.sku = strings.TrimSpace(v[i+1:])
+		}
+		break
+	}
+	// A size with stock (jaego_yn="Y") makes the goods buyable; every size
+	// marked "N" is sold out; a page without sizes says nothing here.
+	sizes, inStock := 0, 0
+	for _, o := range p.find("#buy_option_area option[jaego_yn]") {
+		sizes++
+		if strings.EqualFold(attr(o, "jaego_yn"), "Y") {
+			inStock++
+		}
+	}
+	switch {
+	case inStock > 0 && c.price != nil:
+		c.availability = InStock
+	case sizes > 0 && inStock == 0:
+		c.availability = OutOfStock
+	}
+	return c
+}
+
+// ssg reads SSG.COM item pages (www.ssg.com/item/itemView.ssg?itemId=N):
+// the headline price is .cdtl_new_price (최적가) with .cdtl_old_price
+// (판매가) struck through beside it. The order box below repeats the price
+// times the chosen quantity (합계, #totalPrc), which is not the price.
+func (p *page) ssg() *candidate {
+	c := &candidate{source: adapterSource("ssg"), currency: "KRW"}
+	c.title = p.firstText(".cdtl_info_tit .cdtl_info_tit_txt", "h2.cdtl_info_tit")
+	c.price = p.firstPrice("KRW", ".cdtl_optprice .cdtl_new_price .ssg_price", ".cdtl_new_price .ssg_price")
+	c.listPrice = p.firstPrice("KRW", ".cdtl_optprice .cdtl_old_price .ssg_price", ".cdtl_old_price .ssg_price")
+	c.brand = p.firstText(".cdtl_info_tit .cdtl_info_tit_link")
+	c.image = p.abs(p.firstAttr("src", "#mainImg", ".cdtl_item_image img"))
+	buy := p.firstText("#actionPayment", ".cdtl_btn_buy")
+	switch {
+	case strings.Contains(buy, "품절"):
+		c.availability = OutOfStock
+	case c.price != nil && buy != "":
+		c.availability = InStock
+	}
+	c.isProduct = c.title != "" && c.price != nil
+	if c.title == "" && c.price == nil {
+		return nil
+	}
+	return c
+}
+
+// kyobo reads Kyobo book product pages (product.kyobobook.co.kr/detail/S…):
+// .prod_price_box holds the sale price and the struck-through list price;
+// the eBook edition's price near the title is another product.
+func (p *page) kyobo() *candidate {
+	c := &candidate{source: adapterSource("kyobo"), currency: "KRW"}
+	c.title = p.firstText(".prod_title_box .prod_title", ".prod_title_area .prod_title")
+	c.price = p.firstPrice("KRW", ".prod_price_box .prod_price .price .val")
+	c.listPrice = p.firstPrice("KRW", ".prod_price_box .prod_price .sale_price .val")
+	buy := p.firstText("#prodBuyWrap #buy", "#buy")
+	switch {
+	case strings.Contains(buy, "품절") || strings.Contains(buy, "절판"):
+		c.availability = OutOfStock
+	case c.price != nil && strings.Contains(buy, "구매"):
+		c.availability = InStock
+	}
+	c.isProduct = c.title != "" && c.price != nil
+	if c.title == "" && c.price == nil {
+		return nil
+	}
+	return c
+}
+
+// firstMatch returns the first descendant of n matching the selector
+// group text, or nil.
+func firstMatch(n *html.Node, text string) *html.Node {
+	s := selector(text)
+	if s.css == nil || n == nil {
+		return nil
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if s.css.Match(c) {
+			return c
+		}
+		if m := firstMatch(c, text); m != nil {
+			return m
+		}
+	}
+	return nil
 }

@@ -20,6 +20,7 @@ var (
 	coupangPath = regexp.MustCompile(`^/v[pm]/products/(\d+)`)
 	elevenPath  = regexp.MustCompile(`^/(?:products|product)/(?:m/)?(\d+)`)
 	musinsaPath = regexp.MustCompile(`^/(?:app/)?(?:goods|products)/(\d+)`)
+	kyoboPath   = regexp.MustCompile(`^/detail/(S\d+)`)
 	amazonPath  = regexp.MustCompile(`/(?:dp|gp/product|gp/aw/d|exec/obidos/ASIN)/([A-Z0-9]{10})(?:[/?]|$)`)
 )
 
@@ -64,6 +65,10 @@ func shopFromURL(u *url.URL) shopInfo {
 		return shopInfo{shop: "gmarket", productID: queryCI(q, "goodscode")}
 	case hostIs(host, "musinsa.com"):
 		return shopInfo{shop: "musinsa", productID: submatch(musinsaPath, u.Path)}
+	case hostIs(host, "ssg.com"):
+		return shopInfo{shop: "ssg", productID: queryCI(q, "itemId")}
+	case hostIs(host, "kyobobook.co.kr"):
+		return shopInfo{shop: "kyobo", productID: submatch(kyoboPath, u.Path)}
 	case isAmazon(host):
 		return shopInfo{shop: "amazon", productID: submatch(amazonPath, u.Path)}
 	}
@@ -137,7 +142,9 @@ func shopIdentity(u *url.URL) shopInfo {
 		return own
 	}
 	info := shopInfo{shop: c.Shop, productID: c.ProductID, variantID: c.VariantID, canonical: c.URL}
-	if info.shop == "" {
+	// shopurl names shops without product rules by their host ("ssg.com");
+	// an adapter key of our own ("ssg", no dot) is the better name then.
+	if info.shop == "" || (strings.Contains(info.shop, ".") && !strings.Contains(own.shop, ".")) {
 		info.shop = own.shop
 	}
 	if info.productID == "" && info.shop == own.shop {
