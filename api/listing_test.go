@@ -1,0 +1,182 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
+)
+
+// listed is what the tag listing test knows of a product, to compute
+// every listing's expected order in Go.
+type listed struct {
+	id                         int64
+	shop, category, brand, tag string
+	price, listPrice, lastDrop int64 // 0 is NULL
+	inStock                    bool
+	checked                    time.Time
+}
+
+// key is the product's sort key under sortName (see productSorts).
+func (p listed) key(sortName string) int64 {
+	switch sortName {
+	case "recent":
+		return p.checked.UnixMicro()
+	case "price":
+		if p.price == 0 {
+			return 1<<63 - 1
+		}
+		return p.price
+	case "price_desc":
+		if p.price == 0 {
+			return -1
+		}
+		return p.price
+	case "discount":
+		if p.listPrice > 0 && p.price != 0 && p.listPrice > p.price {
+			return (p.listPrice - p.price) * 10000 / p.listPrice
+		}
+		return 0
+	default:
+		return p.lastDrop
+	}
+}
+
+// readAllPages pages through query (limit 3) with the given tag plan
+// threshold and returns every id in order.
+func readAllPages(t *testing.T, s *server, query string, walkMin int) []int64 {
+	t.Helper()
+	var ids []int64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 100, query)
+		q, err := url.ParseQuery(query)
+		require.NoError(t, err)
+		q.Set("limit", "3")
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+q.Encode(), nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err, query)
+		page, err := s.planAndRead(c, l, walkMin)
+		require.NoError(t, err, query)
+		for _, p := range page.Items {
+			ids = append(ids, p.ID)
+		}
+		if page.NextCursor == "" {
+			return ids
+		}
+		cursor = page.NextCursor
+	}
+}
+
+// TestTagListingPlans checks both ways a tag filter is read (sorting the
+// tagged products, or walking an index of products with FORCE INDEX) with
+// every sort, alone and with every other filter, page by page, against
+// the order computed in Go.
+func TestTagListingPlans(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	rng := rand.New(rand.NewPCG(18, 120))
+	base := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+	shops, cats, brands, tags := []string{"coupang", "musinsa"}, []string{"Laptop", "Phone", "Food"}, []string{"Acme", "Bolt"}, []string{"sale", "gift", ""}
+	var all []listed
+	for i := range 60 {
+		p := listed{
+			shop: shops[rng.IntN(len(shops))], category: cats[rng.IntN(len(cats))], brand: brands[rng.IntN(len(brands))],
+			tag: tags[rng.IntN(len(tags))], inStock: rng.IntN(4) > 0,
+			checked: base.Add(time.Duration(rng.IntN(20)) * time.Minute), // ties on the key
+		}
+		if rng.IntN(6) > 0 {
+			p.price = int64(1000 * (1 + rng.IntN(30)))
+			p.listPrice = p.price + int64(500*rng.IntN(4))
+		}
+		if rng.IntN(3) > 0 {
+			p.lastDrop = int64(100 * (1 + rng.IntN(8)))
+		}
+		avail := "in_stock"
+		if !p.inStock {
+			avail = "out_of_stock"
+		}
+		p.id = hs.insertProduct(product{url: fmt.Sprintf("https://t.example/%d", i), shop: p.shop, category: p.category, brand: p.brand,
+			price: p.price, listPrice: p.listPrice, lastDrop: p.lastDrop, availability: avail, checked: p.checked})
+		if p.tag != "" {
+			_, err := hs.db.Exec(`INSERT INTO product_tags (product_id, tag) VALUES (?, ?), (?, 'every')`, p.id, p.tag, p.id)
+			require.NoError(t, err)
+		}
+		all = append(all, p)
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	filters := []struct {
+		query string
+		keep  func(listed) bool
+	}{
+		{"", func(listed) bool { return true }},
+		{"shop=coupang", func(p listed) bool { return p.shop == "coupang" }},
+		{"category=Phone", func(p listed) bool { return p.category == "Phone" }},
+		{"brand=Acme&category=Food", func(p listed) bool { return p.brand == "Acme" && p.category == "Food" }},
+		{"min_price=5000&max_price=20000", func(p listed) bool { return p.price >= 5000 && p.price <= 20000 }},
+		{"in_stock=true", func(p listed) bool { return p.inStock }},
+		{"in_stock=false&shop=musinsa&max_price=15000", func(p listed) bool { return !p.inStock && p.shop == "musinsa" && p.price != 0 && p.price <= 15000 }},
+	}
+	for _, tag := range []string{"sale", "every", "none"} {
+		for sortName, spec := range productSorts {
+			for _, f := range filters {
+				var want []int64
+				var keep []listed
+				for _, p := range all {
+					if f.keep(p) && (p.tag == tag || (tag == "every" && p.tag != "")) {
+						keep = append(keep, p)
+					}
+				}
+				slices.SortFunc(keep, func(a, b listed) int {
+					c := cmp.Or(cmp.Compare(a.key(sortName), b.key(sortName)), cmp.Compare(a.id, b.id))
+					if spec.desc {
+						return -c
+					}
+					return c
+				})
+				for _, p := range keep {
+					want = append(want, p.id)
+				}
+				query := "tag=" + tag + "&sort=" + sortName + "&" + f.query
+				require.Equal(t, want, readAllPages(t, s, query, 1<<20), "tagged products sorted: %s", query)
+				require.Equal(t, want, readAllPages(t, s, query, 0), "an index of products walked: %s", query)
+			}
+		}
+	}
+}
+
+// TestSearchDrivesFromRarestGram: the name search walks the gram with the
+// fewest postings and looks the others up rarest first, whatever the
+// order of the words.
+func TestSearchDrivesFromRarestGram(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	for i := range 30 {
+		hs.insertProduct(product{url: fmt.Sprintf("https://r.example/%d", i), title: fmt.Sprintf("공통 상품 %d", i)})
+	}
+	rare := hs.insertProduct(product{url: "https://r.example/rare", title: "공통 희귀 상품"})
+	s := &server{db: hs.db, cfg: Config{PageSize: 20, MaxPageSize: 100}}
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest("GET", "/api/v1/products?q="+url.QueryEscape("공통 상품 희귀"), nil)
+	l, err := s.parseListing(c)
+	require.NoError(t, err)
+	require.NoError(t, s.pickDrive(context.Background(), l))
+	require.Equal(t, "희귀", l.drive)
+	require.ElementsMatch(t, []string{"공통", "상품"}, l.others)
+	page, err := s.readListing(c, l)
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, rare, page.Items[0].ID)
+}
