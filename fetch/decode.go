@@ -21,7 +21,8 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // otherwise a body that decodes cleanly as CP949 (a superset of EUC-KR, the
 // legacy encoding of Korean shops) is taken as CP949, else windows-1252.
 // A declared UTF-8 that is not valid UTF-8 but is clean CP949 is treated as
-// CP949 too, a common misconfiguration on older Korean sites.
+// CP949 too, a common misconfiguration on older Korean sites; a legacy charset
+// named only by a <meta> over a body of valid multi-byte UTF-8 is UTF-8.
 //
 // Non-text media types without a charset parameter are returned unchanged.
 func decodeBody(body []byte, contentType string) ([]byte, string) {
@@ -48,6 +49,12 @@ func decodeBody(body []byte, contentType string) ([]byte, string) {
 		if out, ok := decodeStrict(korean.EUCKR, body); ok {
 			return out, "euc-kr"
 		}
+	case !certain && name != "windows-1252" && utf8.Valid(body) && hasMultibyte(body):
+		// A <meta> naming a legacy charset (say euc-kr) over a body that is
+		// valid UTF-8 with multi-byte text is wrong: legacy CJK text is
+		// practically never valid UTF-8. Saved pages, whose HTTP header is
+		// lost, often keep such a stale declaration.
+		return bytes.TrimPrefix(body, utf8BOM), "utf-8"
 	case name == "windows-1252" && !certain:
 		// No (or a probably wrong latin-1) declaration: sniff the whole body.
 		if utf8.Valid(body) {
@@ -72,6 +79,16 @@ func decodeStrict(e encoding.Encoding, body []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// hasMultibyte reports whether body has a byte outside ASCII.
+func hasMultibyte(body []byte) bool {
+	for _, b := range body {
+		if b >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // isTextual reports whether a media type carries text that should be

@@ -79,6 +79,13 @@ func TestDecodeBody(t *testing.T) {
 		{"utf-8 bom stripped", append([]byte{0xEF, 0xBB, 0xBF}, "<p>정가</p>"...), "text/html", "<p>정가</p>", "utf-8"},
 		{"declared windows-1252", latin1, "text/html; charset=windows-1252", "<html><body>Crème brûlée 12,90 €</body></html>", "windows-1252"},
 		{"euc-kr plain text", eucKR(t, "정가 12,900원"), "text/plain; charset=euc-kr", "정가 12,900원", "euc-kr"},
+		// A saved Market Kurly page (2019) keeps <meta charset="euc-kr"> over
+		// UTF-8 bytes; the header that said UTF-8 is lost.
+		{"stale euc-kr meta over utf-8", []byte(`<meta charset="euc-kr" /><title>[미자언니네] 양념생깻잎</title>`), "",
+			`<meta charset="euc-kr" /><title>[미자언니네] 양념생깻잎</title>`, "utf-8"},
+		{"euc-kr meta over euc-kr", eucKR(t, `<meta charset="euc-kr"><p>정가 12,900원</p>`), "",
+			`<meta charset="euc-kr"><p>정가 12,900원</p>`, "euc-kr"},
+		{"header euc-kr wins", eucKR(t, "<p>정가</p>"), "text/html; charset=euc-kr", "<p>정가</p>", "euc-kr"},
 		{"json untouched", []byte(`{"name":"이어폰"}`), "application/json", `{"name":"이어폰"}`, ""},
 		{"binary untouched", []byte{0x89, 'P', 'N', 'G', 0xC1, 0xA4}, "image/png", "\x89PNG\xc1\xa4", ""},
 		{"empty", nil, "text/html", "", ""},
