@@ -21,6 +21,7 @@ var adapters = map[string]func(p *page) *candidate{
 	"musinsa": (*page).musinsa,
 	"ssg":     (*page).ssg,
 	"kyobo":   (*page).kyobo,
+	"kurly":   (*page).kurly,
 	"amazon":  (*page).amazon,
 }
 

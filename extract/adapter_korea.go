@@ -242,6 +242,23 @@ func (p *page) kyobo() *candidate {
 	return c
 }
 
+// kurly reads Market Kurly goods pages of the 2019 site
+// (www.kurly.com/shop/goods/goods_view.php?goodsno=N): the goods box is a
+// Vue component (goods-view-header) that the page's script fills from an API,
+// so the saved or fetched markup names the goods only in og:title and shows
+// no price of its own (the prices on it are the related-goods carousel's).
+// The page is still a product page: it says so, with the title and no price.
+func (p *page) kurly() *candidate {
+	if p.url == nil || queryCI(p.url.Query(), "goodsno") == "" || !p.exists("goods-view-header") {
+		return nil
+	}
+	title := p.firstAttr("content", `meta[property="og:title"]`)
+	if title == "" {
+		return nil
+	}
+	return &candidate{source: adapterSource("kurly"), isProduct: true, currency: "KRW", title: title}
+}
+
 // firstMatch returns the first descendant of n matching the selector
 // group text, or nil.
 func firstMatch(n *html.Node, text string) *html.Node {

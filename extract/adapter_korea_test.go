@@ -69,3 +69,26 @@ func TestSSGOrderTotalIsNotThePrice(t *testing.T) {
 	require.False(t, c.isProduct)
 	require.Empty(t, c.availability, "no price, no in-stock claim")
 }
+
+// TestKurly2019GoodsPageHasNoPrice: the 2019 Kurly goods page names its
+// goods only in og:title and fills the price box by script, so it is a
+// product page without a price; the related goods' prices are not its price.
+func TestKurly2019GoodsPageHasNoPrice(t *testing.T) {
+	t.Parallel()
+	p, err := Extract("https://www.kurly.com/shop/goods/goods_view.php?goodsno=31234", readPage(t, "kurly_goods_2019.html"))
+	require.NoError(t, err)
+	require.True(t, p.IsProduct, "is_product")
+	require.Equal(t, "[한끼반찬] 들기름 무나물", p.Title)
+	require.Nil(t, p.Price, "a related goods' price is not this page's price")
+	require.Equal(t, Unknown, p.Availability, "no buy box, no availability")
+	require.Equal(t, "kurly", p.Shop)
+	require.Equal(t, "31234", p.ShopProductID)
+
+	// The same page at a URL without goodsno (or without the goods box
+	// component) is not claimed by the adapter.
+	u, err := url.Parse("https://www.kurly.com/shop/main/index.php")
+	require.NoError(t, err)
+	pg, err := parsePage(u.String(), u, readPage(t, "kurly_goods_2019.html"))
+	require.NoError(t, err)
+	require.Nil(t, pg.kurly())
+}

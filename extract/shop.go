@@ -67,6 +67,8 @@ func shopFromURL(u *url.URL) shopInfo {
 		return shopInfo{shop: "musinsa", productID: submatch(musinsaPath, u.Path)}
 	case hostIs(host, "ssg.com"):
 		return shopInfo{shop: "ssg", productID: queryCI(q, "itemId")}
+	case hostIs(host, "kurly.com"):
+		return shopInfo{shop: "kurly", productID: queryCI(q, "goodsno")}
 	case hostIs(host, "kyobobook.co.kr"):
 		return shopInfo{shop: "kyobo", productID: submatch(kyoboPath, u.Path)}
 	case isAmazon(host):
