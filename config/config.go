@@ -35,6 +35,7 @@ type Base struct {
 	MySQLMaxConns    int           `envconfig:"MYSQL_MAX_CONNS" default:"20" desc:"connection pool size"`
 	HTTPAddr         string        `envconfig:"HTTP_ADDR" default:":8080" desc:"API listen address"`
 	AdminAddr        string        `envconfig:"ADMIN_ADDR" default:":9090" desc:"/healthz, /readyz and /metrics listen address of every command (the API port never serves /metrics)"`
+	PprofAddr        string        `envconfig:"PPROF_ADDR" desc:"opt-in: listen address of net/http/pprof (/debug/pprof/) for profiling; empty (the default) serves none. Bind it to loopback"`
 	LogLevel         string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	Prefix           string        `envconfig:"PREFIX" default:"ddokso" desc:"name prefix of the topic, queues and schedules"`
 	SchedulerRoleARN string        `envconfig:"SCHEDULER_ROLE_ARN" desc:"IAM role the EventBridge schedules assume; infra up skips schedules when empty"`

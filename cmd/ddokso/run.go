@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"net/mail"
 	"slices"
 	"time"
@@ -167,8 +168,33 @@ func (a *app) relay() (*store.Relay, error) {
 
 // adminComponent binds the admin address (/healthz, /readyz, /metrics) now.
 // Every mode serves it; the public API port never serves /metrics.
+// With DDOKSO_PPROF_ADDR set it also serves net/http/pprof there.
 func (a *app) adminComponent() (component, error) {
-	return listen(a.log, "admin", a.base.AdminAddr, telemetry.AdminMux(a.reg, a.checks()), 5*time.Second)
+	admin, err := listen(a.log, "admin", a.base.AdminAddr, telemetry.AdminMux(a.reg, a.checks()), 5*time.Second)
+	if err != nil || a.base.PprofAddr == "" {
+		return admin, err
+	}
+	prof, err := listen(a.log, "pprof", a.base.PprofAddr, pprofMux(), time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return admin(gctx) })
+		g.Go(func() error { return prof(gctx) })
+		return g.Wait()
+	}, nil
+}
+
+// pprofMux serves the runtime profiles of net/http/pprof under /debug/pprof/.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 func (a *app) apiComponent(kick func()) (component, error) {
