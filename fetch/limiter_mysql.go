@@ -4,21 +4,28 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ddokso/ddokso/store"
 )
 
 // MySQLLimiter is a [Limiter] shared by every process using the same
-// database. Each Wait reserves the next free slot for the host in one short
-// transaction on table fetch_host_rate (migration
+// database. Each Wait reserves the next free slot for the host with one
+// autocommitted statement on table fetch_host_rate (migration
 // store/migrations/00020_fetch_host_rate.sql) and then sleeps until that
-// slot. All times come from the database server's clock, so processes on
-// hosts with skewed clocks still agree.
+// slot. Slots are times of the database server's clock, so processes on
+// hosts with skewed clocks still agree; each limiter sleeps by its own
+// clock corrected by its estimate of the offset to the database's (one
+// SELECT a minute).
 type MySQLLimiter struct {
 	db       *sql.DB
 	interval time.Duration
 	opts     limiterOptions
+
+	mu       sync.Mutex
+	offset   time.Duration // database clock minus local clock
+	offsetAt time.Time     // when offset was measured (zero: never)
 }
 
 // NewMySQLLimiter returns a MySQLLimiter granting one slot per interval per
@@ -30,11 +37,15 @@ func NewMySQLLimiter(db *sql.DB, interval time.Duration, opts ...LimiterOption) 
 // Wait reserves the next slot for host and sleeps until it starts. If ctx is
 // done first the reserved slot is forfeited.
 func (l *MySQLLimiter) Wait(ctx context.Context, host string) error {
-	slot, now, err := l.reserve(ctx, host)
+	slot, err := l.reserve(ctx, host)
 	if err != nil {
 		return err
 	}
-	if err := sleepCtx(ctx, slot.Sub(now)); err != nil {
+	offset, err := l.clockOffset(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sleepCtx(ctx, slot.Sub(time.Now().Add(offset))); err != nil {
 		return fmt.Errorf("rate limit %s: %w", host, err)
 	}
 	return nil
@@ -44,18 +55,53 @@ func (l *MySQLLimiter) Wait(ctx context.Context, host string) error {
 // time (database clock, UTC). Successive reservations for the same bucket are
 // at least the bucket's interval apart, across all processes.
 func (l *MySQLLimiter) Reserve(ctx context.Context, host string) (time.Time, error) {
-	slot, _, err := l.reserve(ctx, host)
-	return slot, err
+	return l.reserve(ctx, host)
 }
 
-const dbTimeLayout = "2006-01-02 15:04:05.000000"
+// offsetTTL is how long a measured clock offset is used.
+const offsetTTL = time.Minute
 
-// reserve runs the reservation transaction, retrying on deadlocks and lock
-// wait timeouts. It returns the slot and the database's current time.
-func (l *MySQLLimiter) reserve(ctx context.Context, host string) (slot, now time.Time, err error) {
+// clockOffset returns the database clock minus the local clock, measured
+// at most once per offsetTTL (error: half the round trip of a SELECT).
+func (l *MySQLLimiter) clockOffset(ctx context.Context) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.offsetAt.IsZero() && time.Since(l.offsetAt) < offsetTTL {
+		return l.offset, nil
+	}
+	var us int64
+	t0 := time.Now()
+	if err := l.db.QueryRowContext(ctx, `SELECT TIMESTAMPDIFF(MICROSECOND, TIMESTAMP'1970-01-01 00:00:00', UTC_TIMESTAMP(6))`).Scan(&us); err != nil {
+		return 0, fmt.Errorf("read database clock: %w", err)
+	}
+	t1 := time.Now()
+	mid := t0.Add(t1.Sub(t0) / 2)
+	l.offset, l.offsetAt = time.UnixMicro(us).Sub(mid), t1
+	return l.offset, nil
+}
+
+// reserveSQL books a slot in one statement: the host's next_at becomes
+// the granted slot (the later of next_at and now) plus the interval, and
+// LAST_INSERT_ID(expr) hands the granted slot back in the OK packet, in
+// microseconds since 1970 of the database's UTC clock. The row lock lasts
+// as long as the statement, and no transaction spans two round trips.
+// LAST_INSERT_ID(expr) runs in VALUES first and again in the UPDATE on a
+// duplicate key; the last call sets the value returned.
+const reserveSQL = `INSERT INTO fetch_host_rate (host, next_at)
+VALUES (?, TIMESTAMP'1970-01-01 00:00:00' + INTERVAL (LAST_INSERT_ID(TIMESTAMPDIFF(MICROSECOND, TIMESTAMP'1970-01-01 00:00:00', UTC_TIMESTAMP(6))) + ?) MICROSECOND)
+ON DUPLICATE KEY UPDATE next_at = TIMESTAMP'1970-01-01 00:00:00' +
+	INTERVAL (LAST_INSERT_ID(TIMESTAMPDIFF(MICROSECOND, TIMESTAMP'1970-01-01 00:00:00', GREATEST(next_at, UTC_TIMESTAMP(6)))) + ?) MICROSECOND`
+
+// reserve books the next slot, retrying on deadlocks and lock wait
+// timeouts, and returns it (database clock, UTC).
+func (l *MySQLLimiter) reserve(ctx context.Context, host string) (time.Time, error) {
 	key, interval := l.opts.bucket(host, l.interval)
+	var (
+		res sql.Result
+		err error
+	)
 	for attempt := 0; ; attempt++ {
-		slot, now, err = l.reserveOnce(ctx, key, interval)
+		res, err = l.db.ExecContext(ctx, reserveSQL, key, interval.Microseconds(), interval.Microseconds())
 		if err == nil || attempt >= 4 || !isRetryableMySQL(err) {
 			break
 		}
@@ -64,49 +110,13 @@ func (l *MySQLLimiter) reserve(ctx context.Context, host string) (slot, now time
 		}
 	}
 	if err != nil {
-		return time.Time{}, time.Time{}, fmt.Errorf("reserve rate-limit slot for %s: %w", key, err)
+		return time.Time{}, fmt.Errorf("reserve rate-limit slot for %s: %w", key, err)
 	}
-	return slot, now, nil
-}
-
-func (l *MySQLLimiter) reserveOnce(ctx context.Context, key string, interval time.Duration) (slot, now time.Time, err error) {
-	tx, err := l.db.BeginTx(ctx, nil)
+	us, err := res.LastInsertId()
 	if err != nil {
-		return slot, now, fmt.Errorf("begin: %w", err)
+		return time.Time{}, fmt.Errorf("reserve rate-limit slot for %s: %w", key, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-
-	// Make sure the row exists; this also takes its exclusive lock.
-	if _, err = tx.ExecContext(ctx,
-		`INSERT INTO fetch_host_rate (host, next_at) VALUES (?, UTC_TIMESTAMP(6))
-		 ON DUPLICATE KEY UPDATE next_at = next_at`, key); err != nil {
-		return slot, now, fmt.Errorf("upsert: %w", err)
-	}
-	var slotStr, nowStr string
-	if err = tx.QueryRowContext(ctx,
-		`SELECT DATE_FORMAT(GREATEST(next_at, UTC_TIMESTAMP(6)), '%Y-%m-%d %H:%i:%s.%f'),
-		        DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s.%f')
-		 FROM fetch_host_rate WHERE host = ? FOR UPDATE`, key).Scan(&slotStr, &nowStr); err != nil {
-		return slot, now, fmt.Errorf("select: %w", err)
-	}
-	if slot, err = time.ParseInLocation(dbTimeLayout, slotStr, time.UTC); err != nil {
-		return slot, now, fmt.Errorf("parse slot %q: %w", slotStr, err)
-	}
-	if now, err = time.ParseInLocation(dbTimeLayout, nowStr, time.UTC); err != nil {
-		return slot, now, fmt.Errorf("parse now %q: %w", nowStr, err)
-	}
-	next := slot.Add(interval).Format(dbTimeLayout)
-	if _, err = tx.ExecContext(ctx, `UPDATE fetch_host_rate SET next_at = ? WHERE host = ?`, next, key); err != nil {
-		return slot, now, fmt.Errorf("update: %w", err)
-	}
-	if err = tx.Commit(); err != nil {
-		return slot, now, fmt.Errorf("commit: %w", err)
-	}
-	return slot, now, nil
+	return time.UnixMicro(us).UTC(), nil
 }
 
 // isRetryableMySQL reports deadlocks (1213) and lock wait timeouts (1205).
