@@ -2,7 +2,6 @@ package scrap
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,19 +14,15 @@ import (
 // errRetry marks a transient failure left to a redelivery.
 var errRetry = errors.New("transient fetch failure")
 
-// check fetches and extracts t. It returns an error (to be retried by the
-// queue) only for transient failures before the last attempt and for
-// database errors; every other result is an outcome to record.
-func (w *Worker) check(ctx context.Context, t target, attempt int) (outcome, error) {
-	var etag, lastMod sql.NullString
-	err := w.db.QueryRowContext(ctx, `SELECT etag, last_modified FROM products WHERE url_hash = ?`, t.hash).Scan(&etag, &lastMod)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return outcome{}, fmt.Errorf("load validators of %s: %w", t.url, err)
-	}
+// check fetches and extracts t, sending the stored validators v. It
+// returns an error (to be retried by the queue) only for transient
+// failures before the last attempt; every other result is an outcome to
+// record.
+func (w *Worker) check(ctx context.Context, t target, v validators, attempt int) (outcome, error) {
 	final := attempt >= w.cfg.MaxAttempts
 
 	fctx, cancel := context.WithTimeout(ctx, w.cfg.FetchTimeout)
-	res, err := w.f.Fetch(fctx, fetch.Request{URL: t.url, ETag: etag.String, LastModified: lastMod.String})
+	res, err := w.f.Fetch(fctx, fetch.Request{URL: t.url, ETag: v.etag.String, LastModified: v.lastModified.String})
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil { // shutting down: leave it to a redelivery

@@ -78,7 +78,12 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	}
 	log := w.log.With("event_id", env.ID, "scrape_id", req.ScrapeID, "url", req.URL)
 	key := env.Key()
-	done, err := w.processed(ctx, key)
+	t := target{raw: req.URL}
+	c, cerr := shopurl.Canonicalize(req.URL)
+	if cerr == nil {
+		t.url, t.hash, t.shop, t.spid = c.URL, c.Hash(), c.Shop, c.ProductID
+	}
+	done, v, err := w.processed(ctx, key, t.hash)
 	if err != nil {
 		return err
 	}
@@ -87,13 +92,11 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		return nil
 	}
 
-	t := target{raw: req.URL}
 	var oc outcome
-	if c, err := shopurl.Canonicalize(req.URL); err != nil {
-		oc = outcome{status: events.OutcomeFailed, reason: "invalid url: " + err.Error()}
+	if cerr != nil {
+		oc = outcome{status: events.OutcomeFailed, reason: "invalid url: " + cerr.Error()}
 	} else {
-		t.url, t.hash, t.shop, t.spid = c.URL, c.Hash(), c.Shop, c.ProductID
-		oc, err = w.check(ctx, t, attempt(msg, w.cfg.MaxAttempts))
+		oc, err = w.check(ctx, t, v, attempt(msg, w.cfg.MaxAttempts))
 		if err != nil {
 			log.WarnContext(ctx, "scrape will be retried", "err", err)
 			return err
@@ -123,18 +126,29 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	return nil
 }
 
+// validators are the stored HTTP validators of a product page.
+type validators struct {
+	etag, lastModified sql.NullString
+}
+
 // processed reports whether key was handled already, to skip a redundant
-// fetch on redelivery. store.Once still decides.
-func (w *Worker) processed(ctx context.Context, key string) (bool, error) {
-	var one int
-	err := w.db.QueryRowContext(ctx, `SELECT 1 FROM processed_messages WHERE consumer = ? AND dedup_key = ?`, w.cfg.ConsumerName, key).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("check processed %s: %w", key, err)
+// fetch on redelivery (store.Once still decides), and reads the validators
+// of the product with url hash (none when hash is "" or unknown) in the
+// same round trip.
+func (w *Worker) processed(ctx context.Context, key, hash string) (bool, validators, error) {
+	var (
+		done bool
+		v    validators
+	)
+	err := w.db.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM processed_messages WHERE consumer = ? AND dedup_key = ?),
+		(SELECT etag FROM products WHERE url_hash = ?),
+		(SELECT last_modified FROM products WHERE url_hash = ?)`,
+		w.cfg.ConsumerName, key, hash, hash).Scan(&done, &v.etag, &v.lastModified)
+	if err != nil {
+		return false, v, fmt.Errorf("check processed %s and validators of %s: %w", key, hash, err)
 	}
-	return true, nil
+	return done, v, nil
 }
 
 // attempt is the delivery count of msg; a missing message counts as the
