@@ -102,6 +102,28 @@ type E2EConfig struct {
 	Fast string
 	// Rates are submissions per second of the latency table.
 	Rates []float64
+	// FastRounds is how many ddokso runs on fauxqs alternate with the
+	// floor (floor, ddokso, floor, ... floor). Default 2.
+	FastRounds int
+	// FloorRuns is how many timed floor runs of URLs pages make one floor
+	// measurement (after a warm-up); its rate is their median. Default 3.
+	FloorRuns int
+	// ProfileDir, when set, receives CPU profiles of the ddokso processes
+	// of each fauxqs run (DDOKSO_PPROF_ADDR), ProfileFor long from the
+	// first submission.
+	ProfileDir string
+	// ProfileFor is the length of those profiles. Default 5s.
+	ProfileFor time.Duration
+}
+
+// e2eResult is one run of ddokso end to end.
+type e2eResult struct {
+	rate     float64
+	lat      Durations
+	outcomes map[string]int
+	mem      []MemSample
+	cost     cost
+	profiles []string
 }
 
 // MemSample is one process's RSS idle and its peak under load.
@@ -131,7 +153,8 @@ func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	var first float64
 	var curve []string
 	for _, n := range cfg.Workers {
-		rate, lat, outcomes, m, err := e2eRun(ctx, e, shop, n, cfg)
+		res, err := e2eRun(ctx, e, shop, n, cfg, "")
+		rate, lat, outcomes, m := res.rate, res.lat, res.outcomes, res.mem
 		if err != nil {
 			row.Err = fmt.Errorf("%d workers: %w", n, err)
 			return row, mem
@@ -217,13 +240,40 @@ func joinInts(v []int) string {
 	return strings.Join(s, ",")
 }
 
-// e2eRun is one point of the scaling curve.
-func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2EConfig) (float64, Durations, map[string]int, []MemSample, error) {
-	s, api, apiAddr, procs, err := startE2E(ctx, e, shop, workers)
+// e2eRun is one point of the scaling curve. With profile set (and
+// cfg.ProfileDir) it takes CPU profiles of the processes, named
+// profile-<process>.pprof.
+func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2EConfig, profile string) (e2eResult, error) {
+	var r e2eResult
+	rate, lat, outcomes, mem, err := e2eRunOnce(ctx, e, shop, workers, cfg, profile, &r)
+	r.rate, r.lat, r.outcomes, r.mem = rate, lat, outcomes, mem
+	return r, err
+}
+
+func e2eRunOnce(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2EConfig, profile string, r *e2eResult) (float64, Durations, map[string]int, []MemSample, error) {
+	withPprof := profile != "" && cfg.ProfileDir != ""
+	s, api, apiAddr, procs, err := startE2E(ctx, e, shop, workers, withPprof)
 	if err != nil {
 		return 0, nil, nil, nil, err
 	}
 	defer s.Close()
+	pids := []costPID{}
+	for _, p := range procs {
+		pids = append(pids, costPID{p.Name, p.child.PID()})
+	}
+	if pid := listenerPID(e.Messaging); e.Messaging != "" && pid != 0 {
+		pids = append(pids, costPID{"fauxqs", pid})
+	}
+	pids = append(pids, costPID{"mysqld", mysqldPid(ctx, s.DB)}, costPID{"bench (shop, clients)", 0})
+	var profWait func() []string
+	if withPprof {
+		profFor := cfg.ProfileFor
+		if profFor == 0 {
+			profFor = 5 * time.Second
+		}
+		profWait = profileProcs(procs, profFor, cfg.ProfileDir, profile)
+	}
+	probe := startCost(ctx, s.DB, pids)
 	mem := make([]MemSample, len(procs))
 	for i, p := range procs {
 		mem[i].Name = p.Name
@@ -322,6 +372,10 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 	}
 	close(stopSample)
 	<-sampled
+	r.cost = probe.stop(ctx)
+	if profWait != nil {
+		r.profiles = profWait()
+	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT status, TIMESTAMPDIFF(MICROSECOND, created_at, finished_at),
   (SELECT TIMESTAMPDIFF(MICROSECOND, MIN(created_at), MAX(finished_at)) FROM scrape_requests) FROM scrape_requests`)
 	if err != nil {
@@ -354,7 +408,8 @@ func e2eRun(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2ECon
 // startE2E starts a fresh system (database, topology) with one `ddokso
 // api`, one `ddokso relay` and workers `ddokso worker scrap` processes
 // pointed at shop, and waits until each is ready. The caller closes s.
-func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int) (s *System, api *Proc, apiAddr string, procs []*Proc, err error) {
+// With pprof each process serves net/http/pprof (Proc.PprofAddr).
+func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int, pprof bool) (s *System, api *Proc, apiAddr string, procs []*Proc, err error) {
 	s, err = e.NewSystem(ctx)
 	if err != nil {
 		return nil, nil, "", nil, err
@@ -367,13 +422,25 @@ func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int) (s *Syst
 	common := []string{"DDOKSO_FETCH_PORTS=" + shop.Port(), "DDOKSO_FETCH_HOST_INTERVAL=10ms",
 		"DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000", "DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000",
 		"DDOKSO_RELAY_INTERVAL=50ms"}
+	start := func(name string, env []string, args ...string) (*Proc, error) {
+		var addr string
+		if pprof {
+			addr, _ = process.FreeAddr()
+			env = append(env, "DDOKSO_PPROF_ADDR="+addr)
+		}
+		p, err := s.Start(name, append(common, env...), args...)
+		if err == nil {
+			p.PprofAddr = addr
+		}
+		return p, err
+	}
 	apiAddr, _ = process.FreeAddr()
-	api, err = s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
+	api, err = start("api", []string{"DDOKSO_HTTP_ADDR=" + apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"}, "api")
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
 	relayAdmin, _ := process.FreeAddr()
-	relay, err := s.Start("relay", append(common, "DDOKSO_ADMIN_ADDR="+relayAdmin), "relay")
+	relay, err := start("relay", []string{"DDOKSO_ADMIN_ADDR=" + relayAdmin}, "relay")
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -381,7 +448,7 @@ func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int) (s *Syst
 	waits := map[*Proc]string{api: "http://" + apiAddr + "/readyz", relay: "http://" + relayAdmin + "/readyz"}
 	for i := range workers {
 		adm, _ := process.FreeAddr()
-		w, err := s.Start(fmt.Sprintf("worker scrap #%d", i+1), append(common, "DDOKSO_ADMIN_ADDR="+adm), "worker", "scrap")
+		w, err := start(fmt.Sprintf("worker scrap #%d", i+1), []string{"DDOKSO_ADMIN_ADDR=" + adm}, "worker", "scrap")
 		if err != nil {
 			return nil, nil, "", nil, err
 		}

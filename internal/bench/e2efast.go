@@ -101,38 +101,124 @@ VALUES (?, 0, ?, ?, 'in_stock', 1, NOW(6))`, id, p.Price.Minor, p.Price.Currency
 	return nil
 }
 
-// e2eFast runs the fauxqs part of the end-to-end stage: the floor, one
-// scrap worker, the floor again (interleaved, so both see the same
-// machine), then the POST-to-visible-price latency at each rate. It fills
-// row's Ours/Baseline/Ratio/Holds and adds its details.
+// floorMeasure is one floor measurement: a warm-up, then runs timed runs
+// of n pages; its rate is the median run.
+type floorMeasure struct {
+	rates []float64
+	lat   Durations
+	cost  cost
+	pages int
+}
+
+func (f floorMeasure) rate() float64 { return median(f.rates) }
+
+// measureFloor warms up (n/5 pages, at least 50, not timed), then times
+// runs floor runs of n pages each.
+func measureFloor(ctx context.Context, db *sql.DB, shop *FakeShop, n, runs int) (floorMeasure, error) {
+	var f floorMeasure
+	if _, _, err := e2eFloor(ctx, db, shop, max(50, n/5)); err != nil {
+		return f, err
+	}
+	probe := startCost(ctx, db, []costPID{{"mysqld", mysqldPid(ctx, db)}, {"bench (shop, floor)", 0}})
+	for range runs {
+		r, lat, err := e2eFloor(ctx, db, shop, n)
+		if err != nil {
+			return f, err
+		}
+		f.rates = append(f.rates, r)
+		f.lat = append(f.lat, lat...)
+		f.pages += n
+	}
+	f.cost = probe.stop(ctx)
+	return f, nil
+}
+
+func fmtRates(v []float64) string {
+	s := make([]string, len(v))
+	for i, r := range v {
+		s[i] = fmt.Sprintf("%.1f", r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// e2eFast runs the fauxqs part of the end-to-end stage: floor and ddokso
+// (one scrap worker) alternate, FastRounds ddokso runs between
+// FastRounds+1 floor measurements, so both see the same machine; then the
+// POST-to-visible-price latency at each rate. It fills row's
+// Ours/Baseline/Ratio/Holds and adds its details.
 func e2eFast(ctx context.Context, e *Env, shop *FakeShop, cfg E2EConfig, row *Row) error {
+	rounds, runs := cfg.FastRounds, cfg.FloorRuns
+	if rounds <= 0 {
+		rounds = 2
+	}
+	if runs <= 0 {
+		runs = 3
+	}
 	fe := e.OnMessaging(cfg.Fast)
 	fs, err := fe.NewSystem(ctx)
 	if err != nil {
 		return err
 	}
 	defer fs.Close()
-	f1, fl1, err := e2eFloor(ctx, fs.DB, shop, cfg.URLs)
-	if err != nil {
-		return err
+	var floors []floorMeasure
+	var ours []e2eResult
+	for i := 0; i <= rounds; i++ {
+		f, err := measureFloor(ctx, fs.DB, shop, cfg.URLs, runs)
+		if err != nil {
+			return err
+		}
+		floors = append(floors, f)
+		if i == rounds {
+			break
+		}
+		prof := ""
+		if i == 0 {
+			prof = "row5"
+		}
+		res, err := e2eRun(ctx, fe, shop, 1, cfg, prof)
+		if err != nil {
+			return fmt.Errorf("fauxqs, 1 worker: %w", err)
+		}
+		ours = append(ours, res)
 	}
-	rate, lat, outcomes, _, err := e2eRun(ctx, fe, shop, 1, cfg)
-	if err != nil {
-		return fmt.Errorf("fauxqs, 1 worker: %w", err)
+	var floorRates, ourRates []float64
+	var fl Durations
+	var fcost cost
+	fpages := 0
+	for _, f := range floors {
+		floorRates = append(floorRates, f.rates...)
+		fl = append(fl, f.lat...)
+		fcost = fcost.add(f.cost)
+		fpages += f.pages
 	}
-	f2, fl2, err := e2eFloor(ctx, fs.DB, shop, cfg.URLs)
-	if err != nil {
-		return err
+	ok := true
+	var lat Durations
+	for _, o := range ours {
+		ourRates = append(ourRates, o.rate)
+		lat = append(lat, o.lat...)
+		ok = ok && o.outcomes["done"] == cfg.URLs
 	}
-	floor := (f1 + f2) / 2
-	fl := append(fl1, fl2...)
+	floor, rate := median(floorRates), median(ourRates)
 	r := rate / floor
-	ok := r >= 0.7 && outcomes["done"] == cfg.URLs
+	ok = ok && r >= 0.7
 	row.Details = append(row.Details, "",
-		fmt.Sprintf("**On fauxqs** (%s): one `ddokso worker scrap` (concurrency 8), one `ddokso api`, one `ddokso relay`, %d URLs as above, beside the **floor**: the same pages fetched and extracted by 8 goroutines in the bench process, each page then recorded in one transaction (INSERT the product, INSERT its price observation, COMMIT) on the same MariaDB and schema: no queue, no relay, no API. The floor ran before and after ddokso; its rate is the mean of the two.", fe.Endpoints(), cfg.URLs), "",
-		"| side | URLs/s | p50 | p99 | outcomes |", "|---|---|---|---|---|",
-		fmt.Sprintf("| ddokso, 1 worker (submit→outcome) | %.1f (%.2f× of the floor) | %s | %s | %v |", rate, r, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)), outcomes),
-		fmt.Sprintf("| floor (per page) | %.1f (runs: %.1f, %.1f) | %s | %s | |", floor, f1, f2, ms(fl.Quantile(0.5)), ms(fl.Quantile(0.99))))
+		fmt.Sprintf("**On fauxqs** (%s): one `ddokso worker scrap` (concurrency 8), one `ddokso api`, one `ddokso relay`, %d URLs per run, beside the **floor**: the same kind of pages fetched and extracted by 8 goroutines in the bench process, each page then recorded in one transaction (INSERT the product, INSERT its price observation, COMMIT) on the same MariaDB and schema: no queue, no relay, no API. Floor and ddokso alternate: %d floor measurements (each a warm-up of %d pages, then %d timed runs of %d pages) around %d ddokso runs (each a fresh database, topology and processes). Each side's rate is the median of its runs.", fe.Endpoints(), cfg.URLs, rounds+1, max(50, cfg.URLs/5), runs, cfg.URLs, rounds), "",
+		"| side | URLs/s (median) | runs | p50 | p99 | outcomes |", "|---|---|---|---|---|---|",
+		fmt.Sprintf("| ddokso, 1 worker (submit→outcome) | %.1f (%.2f× of the floor) | %s | %s | %s | %v |", rate, r, fmtRates(ourRates), ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)), ours[len(ours)-1].outcomes),
+		fmt.Sprintf("| floor (per page) | %.1f | %s | %s | %s | |", floor, fmtRates(floorRates), ms(fl.Quantile(0.5)), ms(fl.Quantile(0.99))),
+		"",
+		"What each side cost per URL: CPU time of each process (/proc/PID/stat, getrusage; µs per URL), and MariaDB's global status counters (server-wide: other clients of a shared server count too).", "",
+		"| side | CPU per URL | MariaDB per URL |", "|---|---|---|")
+	var ocost cost
+	for _, o := range ours {
+		ocost = ocost.add(o.cost)
+	}
+	row.Details = append(row.Details,
+		fmt.Sprintf("| ddokso (all runs) | %s | %s |", ocost.cpuPerURL(len(ours)*cfg.URLs), ocost.statusPerURL(len(ours)*cfg.URLs)),
+		fmt.Sprintf("| floor (timed runs) | %s | %s |", fcost.cpuPerURL(fpages), fcost.statusPerURL(fpages)))
+	if len(ours[0].profiles) > 0 {
+		row.Details = append(row.Details, "", fmt.Sprintf("CPU profiles of the first ddokso run: %s.", strings.Join(ours[0].profiles, ", ")))
+	}
 	row.Ours += fmt.Sprintf("; fauxqs 1 worker: %.1f URLs/s", rate)
 	row.Baseline += fmt.Sprintf("; fauxqs floor (fetch+extract+1 tx, 8 goroutines): %.1f URLs/s", floor)
 	row.Ratio += fmt.Sprintf("; %.2f× of the floor (fauxqs)", r)
@@ -145,7 +231,7 @@ func e2eFast(ctx context.Context, e *Env, shop *FakeShop, cfg E2EConfig, row *Ro
 	row.Details = append(row.Details, "",
 		"Latency from POST /scrapes to a visible price, on fauxqs, one worker: submissions at a fixed rate (open loop, new URLs); for each, the client polls GET /scrapes/{id} every 10 ms until it is done, then GET /products/{id} until it shows a price; the latency runs from the scheduled send time to that answer.", "",
 		"| submissions/s | submitted | p50 | p99 | max | not visible |", "|---|---|---|---|---|---|")
-	s, _, apiAddr, _, err := startE2E(ctx, fe, shop, 1)
+	s, _, apiAddr, _, err := startE2E(ctx, fe, shop, 1, false)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,17 @@ func StartFauxqs(ctx context.Context, heapMiB int) (*emulator.Server, error) {
 // loopback TCP port of endpoint (an emulator the bench started), or 0 when
 // it cannot be found.
 func listenerRSS(endpoint string) int64 {
+	pid := listenerPID(endpoint)
+	if pid == 0 {
+		return 0
+	}
+	rss, _, _ := process.Memory(pid)
+	return rss
+}
+
+// listenerPID returns the process listening on the loopback TCP port of
+// endpoint (an emulator the bench started), or 0 when it cannot be found.
+func listenerPID(endpoint string) int {
 	_, portStr, ok := strings.Cut(strings.TrimPrefix(endpoint, "http://127.0.0.1"), ":")
 	if !ok {
 		return 0
@@ -73,8 +84,7 @@ func listenerRSS(endpoint string) int64 {
 		}
 		for _, fd := range fds {
 			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && l == want {
-				rss, _, _ := process.Memory(pid)
-				return rss
+				return pid
 			}
 		}
 	}

@@ -17,9 +17,12 @@ import (
 // Proc is a child process the bench started.
 type Proc struct {
 	// Name labels the process in reports.
-	Name  string
-	child *process.Child
-	out   *lockedBuffer
+	Name string
+	// PprofAddr is where the process serves net/http/pprof ("" when it
+	// does not: DDOKSO_PPROF_ADDR unset).
+	PprofAddr string
+	child     *process.Child
+	out       *lockedBuffer
 }
 
 type lockedBuffer struct {

@@ -72,6 +72,10 @@ func run() error {
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
 		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
 		e2eHosts     = flag.Int("e2e-hosts", 49, "loopback shop addresses (127.0.0.2…)")
+		e2eRounds    = flag.Int("e2e-fast-rounds", 2, "row 5 on fauxqs: ddokso runs alternating with floor measurements")
+		floorRuns    = flag.Int("e2e-floor-runs", 3, "row 5 on fauxqs: timed floor runs per floor measurement (median)")
+		e2eProfile   = flag.String("e2e-profile-dir", "", "row 5 on fauxqs: write CPU profiles of the first ddokso run's processes here")
+		e2eProfFor   = flag.Duration("e2e-profile-for", 5*time.Second, "row 5 on fauxqs: length of those profiles")
 		useFauxqs    = flag.Bool("fauxqs", true, "start fauxqs (fast in-memory SQS) for rows 3 and 6")
 		fauxqsHeap   = flag.Int("fauxqs-heap-mib", 6144, "Node.js heap limit of fauxqs (a million queued messages need a few GiB)")
 		motoMsgs     = flag.Int("consumer-moto-msgs", 300, "row 3: messages per side and round on moto")
@@ -91,6 +95,7 @@ func run() error {
 	if *smoke {
 		*extractIters, *syntheticKB, *apiDur, *apiRate, *apiProducts = 2, 300, 500*time.Millisecond, 100, 20
 		*e2eURLs, *e2eWorkers, *runRounds, *e2eRates = 10, "1", 1, "5"
+		*e2eRounds, *floorRuns = 1, 1
 		*motoMsgs, *motoRounds, *fauxqsMsgs, *fauxqsRounds, *batchN, *batchMoto = 50, 1, 500, 1, 2000, 20
 	}
 	want := func(n int) bool {
@@ -196,7 +201,7 @@ func run() error {
 			rates = append(rates, v)
 		}
 		r, m := bench.E2E(ctx, env, bench.E2EConfig{URLs: *e2eURLs, Workers: workers, Hosts: *e2eHosts, Timeout: 5 * time.Minute,
-			Fast: fauxqs.Endpoint, Rates: rates})
+			Fast: fauxqs.Endpoint, Rates: rates, FastRounds: *e2eRounds, FloorRuns: *floorRuns, ProfileDir: *e2eProfile, ProfileFor: *e2eProfFor})
 		mem = m
 		return r
 	})
