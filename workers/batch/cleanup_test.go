@@ -124,3 +124,85 @@ VALUES (?, ?, ?, 'KRW', ?, ?, ?)`, o.product, o.variant, o.price, o.avail, o.cha
 	require.Equal(t, CleanupStats{}, again)
 	require.Equal(t, before, history(t, db))
 }
+
+// TestCleanupComparesEveryValueAndReadsInIndexOrder: a repeat is the same
+// price, list price, currency and availability (NULL equal to NULL) for
+// the same product and variant; rows at one instant in many products are
+// walked once each; the walk reads idx_obs_compact alone with no sort and
+// the probe reads the primary key.
+func TestCleanupComparesEveryValueAndReadsInIndexOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, w, _ := setup(t, Config{CleanupBatch: 4})
+	now := time.Now().UTC()
+	at := now.Add(-120 * 24 * time.Hour).Truncate(time.Second)
+	type row struct {
+		variant   int64
+		price, lp any
+		cur       any
+		avail     string
+		repeat    bool // expected to be removed (unchanged rows only)
+	}
+	// Each product's rows, a day apart; the first is the change that starts it.
+	cases := [][]row{
+		{{0, 100, nil, "KRW", "in_stock", false}, {0, 100, nil, "KRW", "in_stock", true}, {0, 100, nil, "KRW", "in_stock", true}},
+		{{0, nil, nil, nil, "out_of_stock", false}, {0, nil, nil, nil, "out_of_stock", true}},
+		{{0, 100, 200, "KRW", "in_stock", false}, {0, 100, 250, "KRW", "in_stock", false}, {0, 100, 250, "KRW", "in_stock", true}},
+		{{0, 100, nil, "KRW", "in_stock", false}, {0, 100, nil, "USD", "in_stock", false}},
+		{{0, 100, nil, "KRW", "in_stock", false}, {0, 100, nil, "KRW", "pre_order", false}},
+		{{7, 100, nil, "KRW", "in_stock", false}, {0, 100, nil, "KRW", "in_stock", false}, {7, 100, nil, "KRW", "in_stock", true}},
+	}
+	want := map[int64]int{}
+	for i, rs := range cases {
+		pid := int64(i + 1)
+		for d, r := range rs {
+			_, err := db.ExecContext(ctx, `INSERT INTO price_observations (product_id, variant_id, price, list_price, currency, availability, changed, observed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, pid, r.variant, r.price, r.lp, r.cur, r.avail, d > 0, at.Add(time.Duration(d)*24*time.Hour))
+			require.NoError(t, err)
+			if r.repeat {
+				want[pid]++
+			}
+		}
+	}
+	// Every row after a product's first is stored unchanged, even when it
+	// differs (a mislabelled change): the values decide.
+	_, err := db.ExecContext(ctx, `UPDATE price_observations o JOIN (SELECT product_id, MIN(observed_at) first FROM price_observations GROUP BY product_id) f
+ON f.product_id = o.product_id SET o.changed = (o.observed_at = f.first)`)
+	require.NoError(t, err)
+	count := func() map[int64]int {
+		got := map[int64]int{}
+		rows, err := db.Query(`SELECT product_id, COUNT(*) FROM price_observations GROUP BY product_id`)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var p int64
+			var n int
+			require.NoError(t, rows.Scan(&p, &n))
+			got[p] = n
+		}
+		require.NoError(t, rows.Err())
+		return got
+	}
+	before := count()
+	st, err := w.Cleanup(ctx)
+	require.NoError(t, err)
+	after := count()
+	removed := map[int64]int{}
+	for p, n := range before {
+		if d := n - after[p]; d > 0 {
+			removed[p] = d
+		}
+	}
+	require.Equal(t, want, removed)
+	require.EqualValues(t, 5, st.Observations)
+
+	plan := explain(t, db, compactKeysSQL, now, time.Unix(0, 0), time.Unix(0, 0), 0, 0, 0, 1000)
+	t.Logf("EXPLAIN walk: %s", plan)
+	require.Contains(t, plan, "key=idx_obs_compact")
+	require.Contains(t, plan, "Using index")
+	require.NotContains(t, plan, "filesort")
+	plan = explain(t, db, compactProbeSQL, 0, 1, 0, now, now, 1)
+	t.Logf("EXPLAIN probe: %s", plan)
+	require.Contains(t, plan, "key=PRIMARY")
+	require.NotContains(t, plan, "filesort")
+}
