@@ -94,10 +94,16 @@ bench: db
 	scripts/dev/with-moto.sh $(GO) run ./internal/cmd/ddokso-bench -out BENCHMARKS.md $(BENCH_FLAGS)
 
 # make bench-scale (issue 18): builds the scale data set in its own database
-# (ddokso_scale: 500,000 products, two years of history; about 30 minutes on
-# 2 vCPUs, ~12 GB) unless a complete one of the same scale is there, then
-# measures API reads, the batch tick, a day's cleanup, the scrap worker and
-# online DDL on it, into BENCHMARKS.md's "At ddokso.com's size" section.
+# (ddokso_scale: 500,000 products, two years of history; about 25 minutes on
+# 2 vCPUs, ~13 GB of data and indexes) unless a complete one of the same
+# scale and seed is there, then measures API reads, the scrap worker, the
+# batch tick, a day's cleanup (it deletes that day's repeats: the next run
+# compacts the next day) and online DDL on it, into BENCHMARKS.md's "At
+# ddokso.com's size" section. Both commands first set innodb_buffer_pool_size
+# to 2 GiB (server-wide, until the server restarts; for the measurement
+# SCALE_FLAGS=-buffer-pool-mib=0 keeps the server's), so the share of the
+# data that fits in memory is the same on every machine; the report states
+# the server's settings and the load average around each part.
 # SCALE=0.01 builds and measures the 1% version (database ddokso_scale_0_01).
 SCALE ?= 1
 SCALE_DB ?= $(if $(filter 1,$(SCALE)),ddokso_scale,ddokso_scale_$(subst .,_,$(SCALE)))

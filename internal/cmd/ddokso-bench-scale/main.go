@@ -6,15 +6,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
-	"time"
 
 	"github.com/ddokso/ddokso/internal/bench"
 	"github.com/ddokso/ddokso/internal/scalebench"
@@ -29,7 +26,7 @@ func main() {
 	samples := flag.Int("samples", 1000, "requests per API endpoint")
 	only := flag.String("only", "", "comma-separated parts: storage,floor,api,scrap,tick,cleanup,ddl (floor runs with api and scrap)")
 	endpoints := flag.String("endpoints", "", "comma-separated substrings: only the API endpoints whose name contains one")
-	pool := flag.Int64("buffer-pool-mib", 2048, "set innodb_buffer_pool_size (MiB) for the run, so the share of the data that fits in memory is the same on every machine; 0 leaves the server's")
+	pool := flag.Int64("buffer-pool-mib", seed.DefaultBufferPoolMiB, "set innodb_buffer_pool_size (MiB) for the run, so the share of the data that fits in memory is the same on every machine; 0 leaves the server's")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -58,7 +55,7 @@ func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, on
 		return err
 	}
 	if pool > 0 {
-		if err := setBufferPool(ctx, log, db, pool); err != nil {
+		if err := seed.SetBufferPool(ctx, log, db, pool); err != nil {
 			return err
 		}
 	}
@@ -81,53 +78,6 @@ func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, on
 		return err
 	}
 	return write(out, res)
-}
-
-// setBufferPool resizes the InnoDB buffer pool to size bytes (online, a
-// server-wide setting until the server restarts) and waits for the resize
-// to finish. MariaDB rounds the size to whole chunks.
-func setBufferPool(ctx context.Context, log *slog.Logger, db *sql.DB, size int64) error {
-	var cur int64
-	if err := db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_size`).Scan(&cur); err != nil {
-		return fmt.Errorf("buffer pool size: %w", err)
-	}
-	if cur == size {
-		return nil
-	}
-	log.Info("resizing the InnoDB buffer pool", "from_mib", cur>>20, "to_mib", size>>20)
-	if _, err := db.ExecContext(ctx, `SET GLOBAL innodb_buffer_pool_size = ?`, size); err != nil {
-		return fmt.Errorf("set innodb_buffer_pool_size: %w", err)
-	}
-	// The resize runs in the background: wait until the size reads back
-	// (to within a chunk) and the status no longer reports work.
-	var chunk int64
-	if err := db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_chunk_size`).Scan(&chunk); err != nil {
-		return fmt.Errorf("buffer pool chunk size: %w", err)
-	}
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-		var name, status string
-		err := db.QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'`).Scan(&name, &status)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("buffer pool resize status: %w", err)
-		}
-		if err := db.QueryRowContext(ctx, `SELECT @@innodb_buffer_pool_size`).Scan(&cur); err != nil {
-			return fmt.Errorf("buffer pool size: %w", err)
-		}
-		busy := strings.Contains(status, "esizing") && !strings.HasPrefix(status, "Completed")
-		if !busy && cur > size-chunk && cur < size+chunk {
-			log.Info("buffer pool resized", "mib", cur>>20, "status", status)
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("buffer pool resize to %d MiB still running after 5 minutes (%d MiB, %q)", size>>20, cur>>20, status)
-		}
-	}
 }
 
 // write splices r's section into the report at out.

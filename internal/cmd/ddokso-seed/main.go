@@ -25,17 +25,18 @@ func main() {
 	scale := flag.Float64("scale", 1, "fraction of ddokso.com's size (1 = 500,000 products)")
 	seedN := flag.Int64("seed", 18, "random seed")
 	reuse := flag.Bool("reuse", false, "keep a complete data set of the same scale and seed")
+	pool := flag.Int64("buffer-pool-mib", seed.DefaultBufferPoolMiB, "set innodb_buffer_pool_size (MiB) before loading (a server's default 128 MiB makes the index builds crawl); 0 leaves the server's")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, log, *server+*name, *scale, *seedN, *reuse); err != nil {
+	if err := run(ctx, log, *server+*name, *scale, *seedN, *reuse, *pool<<20); err != nil {
 		log.Error("seed failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, log *slog.Logger, dsn string, scale float64, seedN int64, reuse bool) error {
+func run(ctx context.Context, log *slog.Logger, dsn string, scale float64, seedN int64, reuse bool, pool int64) error {
 	if err := store.CreateDatabase(ctx, dsn); err != nil {
 		return err
 	}
@@ -71,6 +72,11 @@ func run(ctx context.Context, log *slog.Logger, dsn string, scale float64, seedN
 	defer db.Close()
 	if err := store.MigrateUp(ctx, db, nil); err != nil {
 		return err
+	}
+	if pool > 0 {
+		if err := seed.SetBufferPool(ctx, log, db, pool); err != nil {
+			return err
+		}
 	}
 	cfg := seed.Config{Scale: scale, Seed: seedN, Logger: log}
 	if err := cfg.Validate(); err != nil {
