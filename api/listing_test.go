@@ -3,6 +3,7 @@ package api
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -154,6 +155,35 @@ func TestTagListingPlans(t *testing.T) {
 				require.Equal(t, want, readAllPages(t, s, query, 0), "an index of products walked: %s", query)
 			}
 		}
+	}
+}
+
+// TestTagWalkPlan: a listing on a common tag reads products first, by one
+// of the hinted indexes, and probes product_tags per row.
+func TestTagWalkPlan(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	for i := range 10 {
+		id := hs.insertProduct(product{url: fmt.Sprintf("https://w.example/%d", i), shop: "coupang", price: int64(1000 * (i + 1)), lastDrop: int64(10 * i)})
+		_, err := hs.db.Exec(`INSERT INTO product_tags (product_id, tag) VALUES (?, 'sale')`, id)
+		require.NoError(t, err)
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	for _, query := range []string{"tag=sale&sort=biggest_drop", "tag=sale&sort=recent&shop=coupang", "tag=sale&sort=price&min_price=2000"} {
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err)
+		require.NoError(t, s.planTag(context.Background(), l, 5))
+		require.True(t, l.walkSort, query)
+		q, args := l.sql()
+		var id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+		var rows sql.NullInt64
+		require.NoError(t, hs.db.QueryRow("EXPLAIN "+q, args...).Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &rows, &extra))
+		require.Equal(t, "p", table.String, query)
+		require.Contains(t, l.hintIndexes(), key.String, query)
+		require.NoError(t, s.planTag(context.Background(), l, 11))
+		require.False(t, l.walkSort, "10 tagged products are under a threshold of 11")
 	}
 }
 
