@@ -4,7 +4,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
 
 	"golang.org/x/net/html"
@@ -28,21 +27,59 @@ var adapters = map[string]func(p *page) *candidate{
 // find returns the elements matching the CSS selector group text in
 // document order.
 func (p *page) find(text string) []*html.Node {
-	return p.findSel(selector(text))
+	var out []*html.Node
+	p.each(selector(text), func(n *html.Node) bool {
+		out = append(out, n)
+		return false
+	})
+	return out
 }
 
-// findSel is find for a compiled selector; a selector cascadia rejects
-// matches nothing.
-func (p *page) findSel(s *sel) []*html.Node {
+// each calls f on the elements matching s in document order until f
+// returns true; a selector cascadia rejects matches nothing. A selector
+// whose every member names a class or id of its subject (".price",
+// "#buyButton.soldout", ".a .b") tries only the elements the page's
+// class/id index lists for those names; any other walks the document.
+func (p *page) each(s *sel, f func(*html.Node) bool) {
 	if s.css == nil {
-		return nil
+		return
 	}
-	return p.doc.FindMatcher(s.css).Nodes
+	if cands, ok := p.keyed(s); ok {
+		for _, n := range cands {
+			if s.css(n) && f(n) {
+				return
+			}
+		}
+		return
+	}
+	var walk func(n *html.Node) bool
+	walk = func(n *html.Node) bool {
+		if s.css(n) && f(n) {
+			return true
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	// As goquery's Find from the document: the subtrees of its elements.
+	for _, root := range p.doc.Nodes {
+		for c := root.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && walk(c) {
+				return
+			}
+		}
+	}
 }
 
 // sel is a compiled selector group.
 type sel struct {
-	css goquery.Matcher // nil when cascadia rejects the selector
+	css cascadia.Selector // nil when cascadia rejects the selector
+	// keys holds one class or id per member selector that its subject
+	// element must carry; nil when a member has none (see subjectKeys).
+	keys []selKey
 }
 
 // selCache holds the selectors compiled so far.
@@ -56,6 +93,8 @@ func selector(text string) *sel {
 	s := &sel{}
 	if css, err := cascadia.Compile(text); err == nil {
 		s.css = css
+		s.keys = subjectKeys(text)
+		wantKeys(s.keys)
 	}
 	v, _ := selCache.LoadOrStore(text, s)
 	return v.(*sel)
@@ -64,11 +103,14 @@ func selector(text string) *sel {
 // firstText returns the cleaned text of the first selector (in priority
 // order) that matches a non-empty element.
 func (p *page) firstText(selectors ...string) string {
-	for _, sel := range selectors {
-		for _, n := range p.find(sel) {
-			if t := clean(nodeText(n)); t != "" {
-				return t
-			}
+	var t string
+	for _, text := range selectors {
+		p.each(selector(text), func(n *html.Node) bool {
+			t = clean(nodeText(n))
+			return t != ""
+		})
+		if t != "" {
+			return t
 		}
 	}
 	return ""
@@ -76,27 +118,39 @@ func (p *page) firstText(selectors ...string) string {
 
 // firstAttr returns the first non-empty attribute value among selectors.
 func (p *page) firstAttr(attrName string, selectors ...string) string {
-	for _, sel := range selectors {
-		for _, n := range p.find(sel) {
-			if v := strings.TrimSpace(attr(n, attrName)); v != "" {
-				return v
-			}
+	var v string
+	for _, text := range selectors {
+		p.each(selector(text), func(n *html.Node) bool {
+			v = strings.TrimSpace(attr(n, attrName))
+			return v != ""
+		})
+		if v != "" {
+			return v
 		}
 	}
 	return ""
 }
 
+// exists reports whether some element matches the selector group.
 func (p *page) exists(selectors string) bool {
-	return len(p.find(selectors)) > 0
+	found := false
+	p.each(selector(selectors), func(*html.Node) bool {
+		found = true
+		return true
+	})
+	return found
 }
 
 // firstPrice parses the first selector whose text is a price.
 func (p *page) firstPrice(cur string, selectors ...string) *price.Amount {
-	for _, sel := range selectors {
-		for _, n := range p.find(sel) {
-			if a := p.textAmount(nodeText(n), cur); a != nil {
-				return a
-			}
+	var a *price.Amount
+	for _, text := range selectors {
+		p.each(selector(text), func(n *html.Node) bool {
+			a = p.textAmount(nodeText(n), cur)
+			return a != nil
+		})
+		if a != nil {
+			return a
 		}
 	}
 	return nil

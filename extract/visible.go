@@ -2,9 +2,12 @@ package extract
 
 import (
 	"strings"
+
+	"golang.org/x/net/html"
 )
 
-// blockedSelector matches bot checks and captcha forms.
+// blockedSelector matches bot checks and captcha forms. The page walk
+// tries it on the elements mayBeBotCheck lets through.
 var blockedSelector = selector(`form[action*="captcha"], form[action*="Captcha"], .g-recaptcha, .h-captcha, #captcha, #captchacharacters, ` +
 	`#challenge-form, #cf-challenge-running, #challenge-running, #px-captcha, [data-sitekey], iframe[src*="captcha"]`)
 
@@ -20,5 +23,22 @@ func (p *page) blocked() bool {
 			return true
 		}
 	}
-	return len(p.findSel(blockedSelector)) > 0
+	return p.botCheck
+}
+
+// mayBeBotCheck reports whether an element with attrs could match
+// blockedSelector: each of its selectors needs a data-sitekey attribute,
+// or a class, id, action or src that contains "aptcha" or "hallenge".
+func mayBeBotCheck(attrs []html.Attribute) bool {
+	for _, a := range attrs {
+		switch a.Key {
+		case "data-sitekey":
+			return true
+		case "class", "id", "action", "src":
+			if strings.Contains(a.Val, "aptcha") || strings.Contains(a.Val, "hallenge") {
+				return true
+			}
+		}
+	}
+	return false
 }
