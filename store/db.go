@@ -64,6 +64,10 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 	// worker's transaction ran a dozen such statements per page).
 	// Statements prepared explicitly (db.Prepare) stay prepared.
 	mc.InterpolateParams = true
+	// RowsAffected counts changed rows, not matched ones: callers tell an
+	// upsert's insert from its no-op update, and a conditional UPDATE that
+	// found its row already changed, by it.
+	mc.ClientFoundRows = false
 	return mc, nil
 }
 
