@@ -31,8 +31,6 @@ type page struct {
 	items     []*html.Node        // top-level microdata itemscope elements
 	htmlLang  string
 
-	botCheck bool // an element matches blockedSelector
-
 	seen visibleSignals // what a person sees: prices, headings, buy controls, labels
 
 	index *nodeIndex // class/id index for the adapters' selectors, built on first use
@@ -75,9 +73,6 @@ func (p *page) walk(n *html.Node, st walkState) shortText {
 	mark := len(p.seen.prices)
 	if n.Type == html.ElementNode {
 		p.seen.order++
-		if !p.botCheck && mayBeBotCheck(n.Attr) && blockedSelector.css(n) {
-			p.botCheck = true
-		}
 		if !st.hidden {
 			st = p.indexElement(n, st)
 		}

@@ -92,7 +92,7 @@ func TestEachStopsAtFirst(t *testing.T) {
 	}
 }
 
-// TestBotCheckMatchesSelector checks that the walk's bot-check flag agrees
+// TestBotCheckMatchesSelector checks that botCheck agrees
 // with a goquery Find of blockedSelector, on each of its selectors and on
 // the testdata pages.
 func TestBotCheckMatchesSelector(t *testing.T) {
@@ -120,7 +120,7 @@ func TestBotCheckMatchesSelector(t *testing.T) {
 		p, err := parsePage(u.String(), u, []byte(`<html><body>`+body))
 		require.NoError(t, err)
 		want := len(p.doc.FindMatcher(blockedSelector.css).Nodes) > 0
-		require.Equal(t, want, p.botCheck, name)
+		require.Equal(t, want, p.botCheck(), name)
 		if want {
 			hits++
 		}

@@ -6,8 +6,8 @@ import (
 	"golang.org/x/net/html"
 )
 
-// blockedSelector matches bot checks and captcha forms. The page walk
-// tries it on the elements mayBeBotCheck lets through.
+// blockedSelector matches bot checks and captcha forms; blocked tries it
+// on the elements mayBeBotCheck lets through.
 var blockedSelector = selector(`form[action*="captcha"], form[action*="Captcha"], .g-recaptcha, .h-captcha, #captcha, #captchacharacters, ` +
 	`#challenge-form, #cf-challenge-running, #challenge-running, #px-captcha, [data-sitekey], iframe[src*="captcha"]`)
 
@@ -23,7 +23,29 @@ func (p *page) blocked() bool {
 			return true
 		}
 	}
-	return p.botCheck
+	return p.botCheck()
+}
+
+// botCheck reports whether an element of the page matches blockedSelector.
+func (p *page) botCheck() bool {
+	var walk func(n *html.Node) bool
+	walk = func(n *html.Node) bool {
+		if n.Type == html.ElementNode && mayBeBotCheck(n.Attr) && blockedSelector.css(n) {
+			return true
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, root := range p.doc.Nodes {
+		if walk(root) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayBeBotCheck reports whether an element with attrs could match
