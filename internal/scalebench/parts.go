@@ -106,7 +106,12 @@ func apiReads(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	nProducts := int(r.Marker.Rows["products"])
 	nUsers := int(r.Marker.Rows["users"])
-	rng := rand.New(rand.NewPCG(uint64(r.Marker.Seed), 1818))
+	// A new draw of products and users every run: the same ids again would
+	// find their pages still in the buffer pool, and their scrape requests
+	// still pending (a POST then joins one and writes nothing).
+	draw := uint64(time.Now().UnixNano())
+	r.Notes = append(r.Notes, fmt.Sprintf("API requests drew products and users with seed %d (a new one each run).", draw))
+	rng := rand.New(rand.NewPCG(draw, 1818))
 	anchor := r.Marker.Anchor
 	yearAgo := anchor.AddDate(-1, 0, 0).Format(time.RFC3339)
 	to := anchor.Format(time.RFC3339)
@@ -308,33 +313,52 @@ func cleanupDay(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 // keeps the product's name (titles maps its URL to it), as a re-check
 // finds it; any other URL gets a new name.
 type pageFetcher struct {
-	n      atomic.Int64
-	titles map[string]string
+	n     atomic.Int64
+	known map[string]knownPage
+}
+
+// knownPage is a seeded product as its shop shows it at a re-check: its
+// name, and a price other than the stored one, so the check records a
+// change whatever earlier runs stored.
+type knownPage struct {
+	title string
+	price int64
 }
 
 func (p *pageFetcher) Fetch(_ context.Context, req fetch.Request) (*fetch.Result, error) {
 	n := p.n.Add(1)
-	name, ok := p.titles[req.URL]
-	if !ok {
-		name = fmt.Sprintf("벤치 상품 %d", n)
+	name, price := fmt.Sprintf("벤치 상품 %d", n), 10000+10*(n%50)
+	if k, ok := p.known[req.URL]; ok {
+		name, price = k.title, k.price
 	}
 	nameJSON, err := json.Marshal(name)
 	if err != nil {
 		return nil, err
 	}
-	body := fmt.Sprintf(`<html><head><title>bench</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":%s,"sku":"B%d","offers":{"@type":"Offer","price":"%d","priceCurrency":"KRW","availability":"https://schema.org/InStock"}}</script></head><body><h1>벤치 상품</h1></body></html>`, nameJSON, n, 10000+10*(n%50))
+	body := fmt.Sprintf(`<html><head><title>bench</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":%s,"sku":"B%d","offers":{"@type":"Offer","price":"%d","priceCurrency":"KRW","availability":"https://schema.org/InStock"}}</script></head><body><h1>벤치 상품</h1></body></html>`, nameJSON, n, price)
 	return &fetch.Result{FinalURL: req.URL, StatusCode: 200, Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, Body: []byte(body), Charset: "utf-8"}, nil
 }
 
 func scrapTx(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
-	pages := &pageFetcher{titles: map[string]string{}}
+	pages := &pageFetcher{known: map[string]knownPage{}}
 	w, err := scrap.New(db, pages, scrap.Config{}, cfg.Logger)
 	if err != nil {
 		return err
 	}
-	// Products created in the first month of the two years, long-tail shops
-	// (plain URLs that canonicalise to themselves).
-	rows, err := db.QueryContext(ctx, `SELECT id, canonical_url, COALESCE(title, '') FROM products WHERE created_at < ? AND shop LIKE 'shop%' ORDER BY id LIMIT 200`, r.Marker.Anchor.AddDate(0, 0, -seed.HistoryDays+60))
+	// 200 products drawn at random (a new draw each run, so their pages are
+	// not still cached from the last) among those created in the first two
+	// months of the two years, in long-tail shops (plain URLs that
+	// canonicalise to themselves).
+	draw := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(draw, 18))
+	nProducts := int(r.Marker.Rows["products"])
+	cand := make([]any, 0, 8000) // about 3.5% qualify
+	for range cap(cand) {
+		cand = append(cand, 1+rng.IntN(nProducts))
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, canonical_url, COALESCE(title, ''), COALESCE(price, 0) FROM products
+		WHERE created_at < ? AND shop LIKE 'shop%' AND id IN (?`+strings.Repeat(",?", len(cand)-1)+`) LIMIT 200`,
+		append([]any{r.Marker.Anchor.AddDate(0, 0, -seed.HistoryDays+60)}, cand...)...)
 	if err != nil {
 		return err
 	}
@@ -347,15 +371,20 @@ func scrapTx(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 		var (
 			p     prod
 			title string
+			price int64
 		)
-		if err := rows.Scan(&p.id, &p.url, &title); err != nil {
+		if err := rows.Scan(&p.id, &p.url, &title, &price); err != nil {
 			rows.Close()
 			return err
 		}
-		pages.titles[p.url] = title
+		pages.known[p.url] = knownPage{title: title, price: price + 10}
 		ps = append(ps, p)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("The scrap part drew its %d re-checked products with seed %d.", len(ps), draw))
 	if len(ps) == 0 {
 		return fmt.Errorf("no two-year-old products")
 	}
