@@ -13,15 +13,16 @@ import (
 
 // adapters maps a shop key from shopFromURL to its site adapter.
 var adapters = map[string]func(p *page) *candidate{
-	"naver":   (*page).naver,
-	"coupang": (*page).coupang,
-	"11st":    (*page).eleven,
-	"gmarket": (*page).gmarket,
-	"musinsa": (*page).musinsa,
-	"ssg":     (*page).ssg,
-	"kyobo":   (*page).kyobo,
-	"kurly":   (*page).kurly,
-	"amazon":  (*page).amazon,
+	"naver":       (*page).naver,
+	"coupang":     (*page).coupang,
+	"11st":        (*page).eleven,
+	"gmarket":     (*page).gmarket,
+	"musinsa":     (*page).musinsa,
+	"ssg":         (*page).ssg,
+	"kyobo":       (*page).kyobo,
+	"kurly":       (*page).kurly,
+	"wemakeprice": (*page).wemakeprice,
+	"amazon":      (*page).amazon,
 }
 
 // find returns the elements matching the CSS selector group text in

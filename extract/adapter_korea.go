@@ -259,6 +259,32 @@ func (p *page) kurly() *candidate {
 	return &candidate{source: adapterSource("kurly"), isProduct: true, currency: "KRW", title: title}
 }
 
+// wemakeprice reads WeMakePrice product pages (front.wemakeprice.com/product/N,
+// 2022): the goods are in GV.set('initialData', JSON.parse('{…}')) (basic.prodNm,
+// sale.salePrice and sale.originPrice), from which the page's script fills the
+// price box; the buy box is server-rendered, a SOLD OUT button when sold out.
+func (p *page) wemakeprice() *candidate {
+	state := decodeObject(objectAfter(p.scriptContaining("GV.set('initialData'"), "JSON.parse('"))
+	basic, sale := asMap(state["basic"]), asMap(state["sale"])
+	title := first(basic, "prodNm")
+	if title == "" {
+		return nil
+	}
+	c := &candidate{source: adapterSource("wemakeprice"), currency: "KRW", title: title}
+	c.productID = first(basic, "prodNo")
+	if v, ok := num(sale["salePrice"]); ok && v > 0 {
+		c.price = krw(v)
+		if o, ok := num(sale["originPrice"]); ok && o > v {
+			c.listPrice = krw(o)
+		}
+	}
+	if p.exists(".button_box .sold_out, .button_box .sold_out_s") {
+		c.availability = OutOfStock
+	}
+	c.isProduct = c.price != nil
+	return c
+}
+
 // firstMatch returns the first descendant of n matching the selector
 // group text, or nil.
 func firstMatch(n *html.Node, text string) *html.Node {

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -91,4 +92,29 @@ func TestKurly2019GoodsPageHasNoPrice(t *testing.T) {
 	pg, err := parsePage(u.String(), u, readPage(t, "kurly_goods_2019.html"))
 	require.NoError(t, err)
 	require.Nil(t, pg.kurly())
+}
+
+// TestWeMakePriceFromInitialData: the price comes from the page's own state
+// (the price box is script-filled and empty; the 0원 quantity total is not a
+// price), and only the SOLD OUT button says sold out: without it the
+// adapter claims no availability at all.
+func TestWeMakePriceFromInitialData(t *testing.T) {
+	t.Parallel()
+	const pageURL = "https://front.wemakeprice.com/product/2299887766"
+	p, err := Extract(pageURL, readPage(t, "wemakeprice_soldout.html"))
+	require.NoError(t, err)
+	require.True(t, p.IsProduct)
+	require.Equal(t, "[특가] 데일리 물티슈 100매 10팩", p.Title)
+	require.Equal(t, "12900", dec(p.Price))
+	require.Equal(t, "15900", dec(p.ListPrice))
+	require.Equal(t, OutOfStock, p.Availability)
+	require.Equal(t, "wemakeprice", p.Shop)
+	require.Equal(t, "2299887766", p.ShopProductID)
+
+	body := strings.Replace(string(readPage(t, "wemakeprice_soldout.html")),
+		`<span class="btn_sys lightgray_big_xl sold_out"><span>SOLD OUT</span></span>`, `<a class="btn_sys red_big_xl">구매하기</a>`, 1)
+	p, err = Extract(pageURL, []byte(body))
+	require.NoError(t, err)
+	require.Equal(t, "12900", dec(p.Price))
+	require.NotEqual(t, OutOfStock, p.Availability, "no SOLD OUT button, not sold out")
 }

@@ -20,6 +20,7 @@ var (
 	coupangPath = regexp.MustCompile(`^/v[pm]/products/(\d+)`)
 	elevenPath  = regexp.MustCompile(`^/(?:products|product)/(?:m/)?(\d+)`)
 	musinsaPath = regexp.MustCompile(`^/(?:app/)?(?:goods|products)/(\d+)`)
+	wemakePath  = regexp.MustCompile(`^/product/(\d+)`)
 	kyoboPath   = regexp.MustCompile(`^/detail/(S\d+)`)
 	amazonPath  = regexp.MustCompile(`/(?:dp|gp/product|gp/aw/d|exec/obidos/ASIN)/([A-Z0-9]{10})(?:[/?]|$)`)
 )
@@ -67,6 +68,8 @@ func shopFromURL(u *url.URL) shopInfo {
 		return shopInfo{shop: "musinsa", productID: submatch(musinsaPath, u.Path)}
 	case hostIs(host, "ssg.com"):
 		return shopInfo{shop: "ssg", productID: queryCI(q, "itemId")}
+	case hostIs(host, "wemakeprice.com"):
+		return shopInfo{shop: "wemakeprice", productID: submatch(wemakePath, u.Path)}
 	case hostIs(host, "kurly.com"):
 		return shopInfo{shop: "kurly", productID: queryCI(q, "goodsno")}
 	case hostIs(host, "kyobobook.co.kr"):
