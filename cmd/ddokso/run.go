@@ -300,7 +300,14 @@ func (a *app) scrapWorker() (*scrap.Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: fetcher: %w", err)
 	}
-	return scrap.New(a.db, f, cfg, a.log)
+	w, err := scrap.New(a.db, f, cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.RegisterMetrics(a.reg); err != nil {
+		return nil, fmt.Errorf("scrap metrics: %w", err)
+	}
+	return w, nil
 }
 
 func (a *app) notifyWorker() (*notify.Worker, error) {

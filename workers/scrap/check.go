@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/extract"
@@ -22,7 +23,9 @@ func (w *Worker) check(ctx context.Context, t target, v validators, attempt int)
 	final := attempt >= w.cfg.MaxAttempts
 
 	fctx, cancel := context.WithTimeout(ctx, w.cfg.FetchTimeout)
+	began := time.Now()
 	res, err := w.f.Fetch(fctx, fetch.Request{URL: t.url, ETag: v.etag.String, LastModified: v.lastModified.String})
+	began = w.observe(StageFetch, began)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil { // shutting down: leave it to a redelivery
@@ -55,6 +58,7 @@ func (w *Worker) check(ctx context.Context, t target, v validators, attempt int)
 	}
 
 	p, err := extract.Extract(res.FinalURL, res.Body)
+	w.observe(StageExtract, began)
 	switch {
 	case err != nil:
 		return outcome{status: events.OutcomeNotAProduct, reason: err.Error()}, nil

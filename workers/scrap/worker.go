@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/fetch"
@@ -28,6 +30,8 @@ type Worker struct {
 	cfg Config
 	log *slog.Logger
 	now func() time.Time
+	// stages, when set (RegisterMetrics), times each stage of a message.
+	stages *prometheus.HistogramVec
 }
 
 // New returns a Worker writing to db and fetching with f. A nil log means
@@ -83,7 +87,9 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	if cerr == nil {
 		t.url, t.hash, t.shop, t.spid = c.URL, c.Hash(), c.Shop, c.ProductID
 	}
+	began := time.Now()
 	done, v, err := w.processed(ctx, key, t.hash)
+	began = w.observe(StageLookup, began)
 	if err != nil {
 		return err
 	}
@@ -107,6 +113,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		res     recorded
 		applied bool
 	)
+	began = time.Now()
 	// store.Once reruns the transaction when it loses a deadlock or lock
 	// wait to a concurrent check of the same product.
 	applied, err = store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
@@ -117,6 +124,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	if err != nil {
 		return fmt.Errorf("record scrape of %s: %w", t.raw, err)
 	}
+	w.observe(StageRecord, began)
 	if !applied {
 		log.InfoContext(ctx, "scrape request already handled")
 		return nil
