@@ -31,25 +31,27 @@ func TermsOf(title, brand string) string {
 // unless they are what the terms were made from. Call it in the
 // transaction that writes the title (the row is then locked).
 func Reindex(ctx context.Context, tx Execer, id int64) error {
-	var title, brand, of sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT title, brand, search_terms_of FROM products WHERE id = ?`, id).Scan(&title, &brand, &of)
+	// One read answers both questions: the product's current name and
+	// whether it has terms to clear. A DELETE that matches nothing still
+	// takes a next-key lock on the gap of idx_product_terms_product; for
+	// new products (ids at the end of the index) that is one gap every
+	// scrap transaction then waited on, which serialised the workers
+	// (issue 18, row 5). A plain read finds whether there is anything to
+	// clear: the caller holds the product row, the only writers of its
+	// terms lock it too, and a stale read can only make the INSERT below
+	// fail on its primary key, never lose terms.
+	var (
+		title, brand, of sql.NullString
+		has              bool
+	)
+	err := tx.QueryRowContext(ctx, `SELECT title, brand, search_terms_of,
+		EXISTS (SELECT 1 FROM product_terms WHERE product_id = ?) FROM products WHERE id = ?`, id, id).Scan(&title, &brand, &of, &has)
 	if err != nil {
 		return fmt.Errorf("search: read product %d: %w", id, err)
 	}
 	h := TermsOf(title.String, brand.String)
 	if of.Valid && of.String == h {
 		return nil
-	}
-	// A DELETE that matches nothing still takes a next-key lock on the gap
-	// of idx_product_terms_product; for new products (ids at the end of the
-	// index) that is one gap every scrap transaction then waited on, which
-	// serialised the workers (issue 18, row 5). A plain read finds whether
-	// there is anything to clear: the caller holds the product row, the
-	// only writers of its terms lock it too, and a stale read can only make
-	// the INSERT below fail on its primary key, never lose terms.
-	var has bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM product_terms WHERE product_id = ?)`, id).Scan(&has); err != nil {
-		return fmt.Errorf("search: read terms of %d: %w", id, err)
 	}
 	if has {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM product_terms WHERE product_id = ?`, id); err != nil {
