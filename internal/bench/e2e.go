@@ -124,6 +124,9 @@ type e2eResult struct {
 	mem      []MemSample
 	cost     cost
 	profiles []string
+	// stages is the mean time per message of each scrap stage and of the
+	// whole handler, over the workers' /metrics ("" when unreadable).
+	stages string
 }
 
 // MemSample is one process's RSS idle and its peak under load.
@@ -373,6 +376,7 @@ func e2eRunOnce(ctx context.Context, e *Env, shop *FakeShop, workers int, cfg E2
 	close(stopSample)
 	<-sampled
 	r.cost = probe.stop(ctx)
+	r.stages = stageMeans(procs)
 	if profWait != nil {
 		r.profiles = profWait()
 	}
@@ -452,6 +456,7 @@ func startE2E(ctx context.Context, e *Env, shop *FakeShop, workers int, pprof bo
 		if err != nil {
 			return nil, nil, "", nil, err
 		}
+		w.AdminAddr = adm
 		procs = append(procs, w)
 		waits[w] = "http://" + adm + "/readyz"
 	}

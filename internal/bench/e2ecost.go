@@ -188,3 +188,58 @@ func fetchProfile(url, file string) error {
 	}
 	return f.Close()
 }
+
+// stageMeans reads ddokso_scrap_stage_seconds and the scrap queue's
+// ddokso_queue_handler_duration_seconds from the /metrics of every process
+// with an admin address and renders the mean per message of each.
+func stageMeans(procs []*Proc) string {
+	sum, count := map[string]float64{}, map[string]float64{}
+	order := []string{"lookup", "fetch", "extract", "record", "handler"}
+	for _, p := range procs {
+		if p.AdminAddr == "" {
+			continue
+		}
+		resp, err := http.Get("http://" + p.AdminAddr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			name, val, ok := strings.Cut(line, " ")
+			if !ok {
+				continue
+			}
+			var v float64
+			if _, err := fmt.Sscan(val, &v); err != nil {
+				continue
+			}
+			for _, suffix := range []string{"_sum", "_count"} {
+				var stage string
+				switch {
+				case strings.HasPrefix(name, "ddokso_scrap_stage_seconds"+suffix+`{stage="`):
+					stage = strings.TrimSuffix(strings.TrimPrefix(name, "ddokso_scrap_stage_seconds"+suffix+`{stage="`), `"}`)
+				case strings.HasPrefix(name, "ddokso_queue_handler_duration_seconds"+suffix+`{queue=`) && strings.Contains(name, "scrap"):
+					stage = "handler"
+				default:
+					continue
+				}
+				if suffix == "_sum" {
+					sum[stage] += v
+				} else {
+					count[stage] += v
+				}
+			}
+		}
+	}
+	var parts []string
+	for _, st := range order {
+		if count[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.1f ms", st, 1000*sum[st]/count[st]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

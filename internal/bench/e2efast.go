@@ -216,6 +216,11 @@ func e2eFast(ctx context.Context, e *Env, shop *FakeShop, cfg E2EConfig, row *Ro
 	row.Details = append(row.Details,
 		fmt.Sprintf("| ddokso (all runs) | %s | %s |", ocost.cpuPerURL(len(ours)*cfg.URLs), ocost.statusPerURL(len(ours)*cfg.URLs)),
 		fmt.Sprintf("| floor (timed runs) | %s | %s |", fcost.cpuPerURL(fpages), fcost.statusPerURL(fpages)))
+	for i, o := range ours {
+		if o.stages != "" {
+			row.Details = append(row.Details, "", fmt.Sprintf("ddokso run %d, mean time per message in the worker (its /metrics: ddokso_scrap_stage_seconds and the whole handler, ddokso_queue_handler_duration_seconds): %s.", i+1, o.stages))
+		}
+	}
 	if len(ours[0].profiles) > 0 {
 		row.Details = append(row.Details, "", fmt.Sprintf("CPU profiles of the first ddokso run: %s.", strings.Join(ours[0].profiles, ", ")))
 	}

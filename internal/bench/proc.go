@@ -21,6 +21,8 @@ type Proc struct {
 	// PprofAddr is where the process serves net/http/pprof ("" when it
 	// does not: DDOKSO_PPROF_ADDR unset).
 	PprofAddr string
+	// AdminAddr is the process's /metrics address ("" when not known).
+	AdminAddr string
 	child     *process.Child
 	out       *lockedBuffer
 }
