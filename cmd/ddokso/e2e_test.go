@@ -340,3 +340,21 @@ func TestRunPlaysSESSendEventsFromMoto(t *testing.T) {
 	}, 60*time.Second, 200*time.Millisecond, "the notification was never marked sent from its SES Send event")
 	require.Equal(t, aws.ToString(out.MessageId), provider, "marked with the id SES gave the mail")
 }
+
+// TestPprofOnlyWhenAsked: DDOKSO_PPROF_ADDR serves the runtime profiles on
+// its own listener; the admin port never does.
+func TestPprofOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	pp := freeAddr(t)
+	s := setup(t, "9", "DDOKSO_PPROF_ADDR="+pp)
+	s.waitReady(t)
+	get := func(url string) int {
+		resp, err := http.Get(url)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, get("http://"+pp+"/debug/pprof/cmdline"))
+	require.Equal(t, http.StatusOK, get("http://"+pp+"/debug/pprof/goroutine?debug=1"))
+	require.Equal(t, http.StatusNotFound, get(s.admin+"/debug/pprof/cmdline"), "the admin port serves no profiles")
+}
