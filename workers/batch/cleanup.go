@@ -55,8 +55,11 @@ const compactRound = 500_000
 
 // compactProbeChunk bounds the candidates probed (one UNION ALL) and
 // deleted (one autocommit DELETE) at once, so each statement and its locks
-// stay short while writers go on.
-const compactProbeChunk = 500
+// stay short while writers go on. The server's cost of a UNION ALL grows
+// faster than its parts: on the 0.1 data set 500 parts took 62–130 ms,
+// ten statements of 50 the same rows 39 ms, and a day went from 10–16 s
+// to 3–8 s (load 4–8).
+const compactProbeChunk = 50
 
 // Cleanup handles cleanup.daily. Every step works in bounded statements of
 // CleanupBatch rows and is idempotent, so a re-delivered tick just finds
