@@ -1,11 +1,8 @@
 package extract
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"html"
-	"io"
 	"strings"
 )
 
@@ -39,23 +36,6 @@ func decodeJSONLD(text string) []any {
 	// Keep whatever decoded before the first error.
 	vs, _ := decodeAll(repaired)
 	return vs
-}
-
-func decodeAll(b []byte) ([]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var out []any
-	for {
-		var v any
-		err := dec.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
-	}
 }
 
 // repairJSON removes JavaScript comments and trailing commas outside

@@ -10,7 +10,7 @@ import (
 // objectAfter returns the JSON object literal that starts at the first '{'
 // after marker in text, matched by brace counting outside strings.
 func objectAfter(text, marker string) string {
-	i := strings.Index(text, marker)
+	i := index(text, marker)
 	if i < 0 {
 		return ""
 	}
@@ -20,21 +20,26 @@ func objectAfter(text, marker string) string {
 		return ""
 	}
 	rest = rest[j:]
-	depth, inStr := 0, false
+	depth := 0
 	for k := 0; k < len(rest); k++ {
-		c := rest[k]
-		if inStr {
-			switch c {
-			case '\\':
-				k++
-			case '"':
-				inStr = false
-			}
-			continue
-		}
-		switch c {
+		switch rest[k] {
 		case '"':
-			inStr = true
+			// The string ends at the next quote not escaped by an odd
+			// run of backslashes.
+			for {
+				q := strings.IndexByte(rest[k+1:], '"')
+				if q < 0 {
+					return ""
+				}
+				k += 1 + q
+				n := 0
+				for rest[k-1-n] == '\\' {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
+			}
 		case '{':
 			depth++
 		case '}':
@@ -45,6 +50,26 @@ func objectAfter(text, marker string) string {
 		}
 	}
 	return ""
+}
+
+// index is strings.Index for a marker that starts with a quote, which
+// JSON text holds at every other word: it looks for the rest of the
+// marker and checks the quote before it.
+func index(text, marker string) int {
+	if len(marker) < 2 || marker[0] != '"' {
+		return strings.Index(text, marker)
+	}
+	for from := 1; from <= len(text); {
+		i := strings.Index(text[from:], marker[1:])
+		if i < 0 {
+			return -1
+		}
+		if text[from+i-1] == '"' {
+			return from + i - 1
+		}
+		from += i + 1
+	}
+	return -1
 }
 
 // decodeObject decodes a JavaScript object literal that is (almost) JSON.
