@@ -52,7 +52,7 @@ func parsePage(pageURL string, u *url.URL, html []byte) (*page, error) {
 }
 
 func newPage(u *url.URL) *page {
-	return &page{url: u, base: u, host: strings.ToLower(u.Hostname())}
+	return &page{url: u, base: u, host: strings.ToLower(u.Hostname()), zones: newZoneCache()}
 }
 
 // checkHTML rejects input that is empty or clearly not HTML (JSON, PDF,

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"unicode"
@@ -219,6 +220,22 @@ func digits(b []byte, i int) int {
 func (d *jsonDecoder) string() (string, error) {
 	b := d.b
 	start := d.i + 1
+	// Most strings have no escape: up to the next quote, checked eight
+	// bytes at a time.
+	if q := bytes.IndexByte(b[start:], '"'); q >= 0 {
+		s := b[start : start+q]
+		if bytes.IndexByte(s, '\\') < 0 {
+			ctl, high := byteClasses(s)
+			if ctl {
+				return "", errJSON
+			}
+			d.i = start + q + 1
+			if !high || utf8.Valid(s) {
+				return string(s), nil
+			}
+			return unquote(s), nil
+		}
+	}
 	ascii, escaped := true, false
 	i := start
 	for ; ; i++ {
@@ -261,6 +278,28 @@ func (d *jsonDecoder) string() (string, error) {
 		return string(s), nil
 	}
 	return unquote(s), nil
+}
+
+// byteClasses reports whether s has a control byte (below 0x20) and
+// whether it has a byte of 0x80 or above.
+func byteClasses(s []byte) (ctl, high bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var acc, hi uint64
+	for len(s) >= 8 {
+		x := binary.LittleEndian.Uint64(s)
+		acc |= (x - 0x20*ones) &^ x & highs // a byte below 0x20
+		hi |= x & highs
+		s = s[8:]
+	}
+	for _, c := range s {
+		if c < 0x20 {
+			acc = 1
+		}
+		if c >= 0x80 {
+			hi = 1
+		}
+	}
+	return acc != 0, hi != 0
 }
 
 // hex4 is the value of four hex digits, or -1.

@@ -38,7 +38,8 @@ var jsonSeeds = []string{
 	`"\u00e9\ud83d\ude00"`, `"\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\udc00\ud800"`, `"\x"`, `"\u12"`, `"\u12g4"`,
 	"\"a\x01\"", "\"\xff\xfe ok \xed\xa0\x80\"", "\"caf\xc3\xa9\"", `"\/\b\f\n\r\t\"\\"`, `nul`, `nulll`, `[1 2]`, `{"a"}`,
 	`{"a":}`, `{"a":1 "b":2}`, "\t\r\n{}\f", `[[[[[[[[[[]]]]]]]]]]`, `"unterminated`, `{"a":"b"`, `[`, `{`, `]`, `}`,
-	`"` + "\u2028" + `"`, `123456789012345678901234567890`, `-0.0e-0`, `[-]`, `[.5]`, `[+1]`,
+	`"` + "\u2028" + `"`, "\"01234567\x1f89\"", "\"0123456789abcdef\x7f\x80\"", "\"0123456789abcde\x00\"", "\"abcdefgh\xc3\xa9ijklmnop\"",
+	"\"abcdefgh ijklmnop\x20\x19\"", "\"abcdefghijklmnop\\\"q\"", `123456789012345678901234567890`, `-0.0e-0`, `[-]`, `[.5]`, `[+1]`,
 }
 
 func TestDecodeAllMatchesEncodingJSON(t *testing.T) {

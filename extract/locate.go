@@ -397,7 +397,7 @@ func labelBefore(n *html.Node) string {
 			case html.TextNode:
 				t = strings.TrimSpace(s.Data)
 			case html.ElementNode:
-				if classify(s)&zInvisible != 0 {
+				if classify(s, nil)&zInvisible != 0 {
 					continue // hidden: not read
 				}
 				raw, ok := boundedText(s, 200)

@@ -33,6 +33,8 @@ type page struct {
 
 	seen visibleSignals // what a person sees: prices, headings, buy controls, labels
 
+	zones *zoneCache // zones of the class values and data-* names seen
+
 	index *nodeIndex // class/id index for the adapters' selectors, built on first use
 
 	currencyHint string
@@ -77,7 +79,7 @@ func (p *page) walk(n *html.Node, st walkState) shortText {
 			st = p.indexElement(n, st)
 		}
 		if !st.hidden {
-			own = classify(n)
+			own = classify(n, p.zones)
 			st.zone = st.zone.enter(own)
 		}
 	}

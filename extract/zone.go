@@ -102,13 +102,38 @@ var vocabAttrs = []string{"class", "id", "itemprop", "data-testid", "data-test",
 	"data-automation-id", "data-auto-id", "data-component", "data-role", "name"}
 
 // classify returns an element's own zone: its tag's and its attributes'.
-func classify(n *html.Node) zone {
+// zc (nil for none) remembers the zones of class values and data-*
+// names, which a page repeats on element after element.
+func classify(n *html.Node, zc *zoneCache) zone {
 	if n.DataAtom == atom.Html || n.DataAtom == atom.Body {
 		return 0 // their classes name the page's type ("review-product-list"), not a region
 	}
 	z := tagZone(n)
 	for _, a := range n.Attr {
-		z |= attrZone(a)
+		z |= attrZone(a, zc)
+	}
+	return z
+}
+
+// zoneCache maps class attribute values and data-* attribute names seen
+// on a page to the zones they name.
+type zoneCache struct {
+	class, data map[string]zone
+}
+
+func newZoneCache() *zoneCache {
+	return &zoneCache{class: map[string]zone{}, data: map[string]zone{}}
+}
+
+// cached returns f(v) through m (f when zc is nil).
+func (zc *zoneCache) cached(m map[string]zone, v string, f func(string) zone) zone {
+	if zc == nil {
+		return f(v)
+	}
+	z, ok := m[v]
+	if !ok {
+		z = f(v)
+		m[v] = z
 	}
 	return z
 }
@@ -137,7 +162,7 @@ func tagZone(n *html.Node) zone {
 // attrZone is the zone one attribute says: hidden, an inline style that
 // hides or strikes through, a price-named data-* attribute, or the names
 // in a vocabulary attribute (class, id, itemprop ...).
-func attrZone(a html.Attribute) zone {
+func attrZone(a html.Attribute, zc *zoneCache) zone {
 	var z zone
 	switch {
 	case a.Key == "hidden":
@@ -153,10 +178,12 @@ func attrZone(a html.Attribute) zone {
 	case strings.HasPrefix(a.Key, "data-"):
 		// data-price, data-sale-price; other data-* names
 		// (data-recommendation-type) configure scripts, not regions.
-		z |= nameZone(a.Key[5:]) & (zPrice | zSale | zStrike)
+		z |= zc.cached(zc.dataMap(), a.Key, dataNameZone)
 		if a.Key == "data-price-type" || a.Key == "data-testid" || a.Key == "data-test" || a.Key == "data-qa" {
 			z |= valueZone(a.Val)
 		}
+	case a.Key == "class":
+		z |= zc.cached(zc.classMap(), a.Val, valueZone)
 	default:
 		for _, k := range vocabAttrs {
 			if a.Key == k {
@@ -166,6 +193,25 @@ func attrZone(a html.Attribute) zone {
 		}
 	}
 	return z
+}
+
+// dataNameZone is the zone a data-* attribute's name says.
+func dataNameZone(key string) zone {
+	return nameZone(key[5:]) & (zPrice | zSale | zStrike)
+}
+
+func (zc *zoneCache) classMap() map[string]zone {
+	if zc == nil {
+		return nil
+	}
+	return zc.class
+}
+
+func (zc *zoneCache) dataMap() map[string]zone {
+	if zc == nil {
+		return nil
+	}
+	return zc.data
 }
 
 // valueZone is the zone named by a space-separated list of names (a class
