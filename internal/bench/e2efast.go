@@ -110,8 +110,6 @@ type floorMeasure struct {
 	pages int
 }
 
-func (f floorMeasure) rate() float64 { return median(f.rates) }
-
 // measureFloor warms up (n/5 pages, at least 50, not timed), then times
 // runs floor runs of n pages each.
 func measureFloor(ctx context.Context, db *sql.DB, shop *FakeShop, n, runs int) (floorMeasure, error) {

@@ -89,7 +89,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	}
 	began := time.Now()
 	done, v, err := w.processed(ctx, key, t.hash)
-	began = w.observe(StageLookup, began)
+	w.observe(StageLookup, began)
 	if err != nil {
 		return err
 	}
