@@ -194,7 +194,7 @@ func fetchProfile(url, file string) error {
 // with an admin address and renders the mean per message of each.
 func stageMeans(procs []*Proc) string {
 	sum, count := map[string]float64{}, map[string]float64{}
-	order := []string{"lookup", "fetch", "extract", "record", "handler"}
+	order := []string{"lookup", "fetch", "extract", "record", "record_writes", "handler"}
 	for _, p := range procs {
 		if p.AdminAddr == "" {
 			continue

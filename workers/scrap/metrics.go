@@ -17,6 +17,10 @@ const (
 	StageExtract = "extract"
 	// StageRecord is the recording transaction, COMMIT included.
 	StageRecord = "record"
+	// StageRecordWrites is the part of StageRecord between the dedupe
+	// marker and COMMIT: the product, observations, request and outbox
+	// writes (observed once per attempt of the transaction).
+	StageRecordWrites = "record_writes"
 )
 
 // RegisterMetrics makes w observe how long each stage of a message takes
@@ -25,7 +29,7 @@ const (
 func (w *Worker) RegisterMetrics(reg prometheus.Registerer) error {
 	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "ddokso", Subsystem: "scrap", Name: "stage_seconds",
-		Help:    "Time per stage of one scrape.requested message: lookup, fetch (with the host-slot wait), extract, record (the transaction with its COMMIT).",
+		Help:    "Time per stage of one scrape.requested message: lookup, fetch (with the host-slot wait), extract, record (the transaction with its COMMIT), record_writes (its writes without BEGIN, the dedupe marker and COMMIT).",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14),
 	}, []string{"stage"})
 	if err := reg.Register(h); err != nil {

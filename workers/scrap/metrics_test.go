@@ -29,8 +29,8 @@ func TestStageMetrics(t *testing.T) {
 		}
 		return out
 	}
-	require.Equal(t, map[string]uint64{"lookup": 1, "fetch": 1, "extract": 1, "record": 1}, counts())
+	require.Equal(t, map[string]uint64{"lookup": 1, "fetch": 1, "extract": 1, "record": 1, "record_writes": 1}, counts())
 
 	require.NoError(t, fx.w.Handle(fx.ctx, env, nil), "a redelivery is skipped")
-	require.Equal(t, map[string]uint64{"lookup": 2, "fetch": 1, "extract": 1, "record": 1}, counts())
+	require.Equal(t, map[string]uint64{"lookup": 2, "fetch": 1, "extract": 1, "record": 1, "record_writes": 1}, counts())
 }

@@ -118,7 +118,9 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	// wait to a concurrent check of the same product.
 	applied, err = store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
 		var err error
+		b0 := time.Now()
 		res, err = w.record(ctx, tx, req, t, oc)
+		w.observe(StageRecordWrites, b0)
 		return err
 	})
 	if err != nil {
