@@ -206,3 +206,73 @@ ON f.product_id = o.product_id SET o.changed = (o.observed_at = f.first)`)
 	require.Contains(t, plan, "key=PRIMARY")
 	require.NotContains(t, plan, "filesort")
 }
+
+// TestCleanupPacesTheCompaction: the compaction probes at most CleanupRate
+// keys a second, sleeping (on the worker's clock) between chunks of 50, and
+// still removes every repeat.
+func TestCleanupPacesTheCompaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, w, _ := setup(t, Config{CleanupBatch: 40, CleanupRate: 10})
+	now := time.Now().UTC()
+	old := now.Add(-100 * 24 * time.Hour)
+	// One change, then 131 repeats: 131 walked keys, chunks of 50, 50, 31.
+	for i := range 132 {
+		_, err := db.ExecContext(ctx, `INSERT INTO price_observations (product_id, variant_id, price, currency, availability, changed, observed_at)
+VALUES (7, 0, 5000, 'KRW', 'in_stock', ?, ?)`, i == 0, old.Add(time.Duration(i)*time.Minute))
+		require.NoError(t, err)
+	}
+	cur := now
+	var slept []time.Duration
+	w.now = func() time.Time { return cur }
+	w.after = func(d time.Duration) <-chan time.Time {
+		slept = append(slept, d)
+		cur = cur.Add(d)
+		c := make(chan time.Time, 1)
+		c <- cur
+		return c
+	}
+	st, err := w.Cleanup(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 131, st.Observations)
+	require.Equal(t, []time.Duration{5 * time.Second, 5 * time.Second}, slept, "50 keys at 10/s, before the 2nd and 3rd chunk")
+}
+
+// TestPacerDoesNotBurstAfterALateChunk: a chunk that took longer than its
+// share lets the next start at once, but the one after that waits its full
+// share again instead of catching up.
+func TestPacerDoesNotBurstAfterALateChunk(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cur := t0
+	var slept []time.Duration
+	p := pacer{rate: 100, now: func() time.Time { return cur }, after: func(d time.Duration) <-chan time.Time {
+		slept = append(slept, d)
+		cur = cur.Add(d)
+		c := make(chan time.Time, 1)
+		c <- cur
+		return c
+	}}
+	ctx := context.Background()
+	require.NoError(t, p.wait(ctx, 50)) // at t0, may start
+	cur = t0.Add(2 * time.Second)       // the chunk ran 2 s, its share was 0.5 s
+	require.NoError(t, p.wait(ctx, 50))
+	require.Empty(t, slept)
+	cur = cur.Add(100 * time.Millisecond)
+	require.NoError(t, p.wait(ctx, 50))
+	require.Equal(t, []time.Duration{400 * time.Millisecond}, slept)
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	p.after = func(time.Duration) <-chan time.Time { return nil }
+	require.ErrorIs(t, p.wait(cctx, 50), context.Canceled)
+}
+
+func TestConfigCleanupRate(t *testing.T) {
+	t.Parallel()
+	c := Config{}
+	require.NoError(t, c.Validate())
+	require.Equal(t, 1600, c.CleanupRate)
+	c = Config{CleanupRate: -1}
+	require.ErrorContains(t, c.Validate(), "cleanup rate")
+}
