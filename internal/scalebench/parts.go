@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -281,7 +283,14 @@ func cleanupDay(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 	if err != nil {
 		return err
 	}
+	// The rate is the service's setting, DDOKSO_BATCH_CLEANUP_RATE, when
+	// set (to compare paces); the line states the one used.
 	bc := batch.Config{ObservationKeep: time.Since(cutoff)}
+	if v := os.Getenv("DDOKSO_BATCH_CLEANUP_RATE"); v != "" {
+		if bc.CleanupRate, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("DDOKSO_BATCH_CLEANUP_RATE: %w", err)
+		}
+	}
 	if err := bc.Validate(); err != nil {
 		return err
 	}
