@@ -41,10 +41,15 @@ func (t shortText) join(c shortText, child *html.Node) shortText {
 		return t
 	}
 	if isBlock {
-		c.s, c.block = " "+c.s+" ", true
-	} else {
-		c.s = supCents(t.s, child, c.s)
+		// The child's text between spaces, built in one allocation.
+		if len(t.s)+len(c.s)+2 > maxShort {
+			r := newShortText(strings.TrimSpace(t.s) + " " + strings.TrimSpace(c.s))
+			r.block = true
+			return r
+		}
+		return shortText{s: t.s + " " + c.s + " ", block: true}
 	}
+	c.s = supCents(t.s, child, c.s)
 	if len(t.s)+len(c.s) > maxShort {
 		r := newShortText(strings.TrimSpace(t.s) + " " + strings.TrimSpace(c.s))
 		r.block = r.block || t.block || c.block
