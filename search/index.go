@@ -53,30 +53,61 @@ func Reindex(ctx context.Context, tx Execer, id int64) error {
 	if of.Valid && of.String == h {
 		return nil
 	}
+	if err := writeTerms(ctx, tx, id, title.String, brand.String, has); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE products SET search_terms_of = ? WHERE id = ?`, h, id); err != nil {
+		return fmt.Errorf("search: mark %d indexed: %w", id, err)
+	}
+	return nil
+}
+
+// Rewrite replaces product id's terms with those of title and brand, for a
+// writer of the product row that already knows the name it is storing and
+// saw that TermsOf(title, brand) differs from the row's search_terms_of.
+// Unlike Reindex it neither reads the name nor marks the product: the
+// caller stores TermsOf(title, brand) in search_terms_of with its own
+// write of the row, in the same transaction, holding the row locked. A
+// product inserted by this transaction (fresh) has no terms to clear, so
+// nothing is read (ids are never reused: InnoDB keeps AUTO_INCREMENT
+// across restarts since MariaDB 10.2.4); otherwise a plain read finds
+// whether there are any, as in Reindex.
+func Rewrite(ctx context.Context, tx Execer, id int64, title, brand string, fresh bool) error {
+	has := false
+	if !fresh {
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM product_terms WHERE product_id = ?)`, id).Scan(&has)
+		if err != nil {
+			return fmt.Errorf("search: find terms of %d: %w", id, err)
+		}
+	}
+	return writeTerms(ctx, tx, id, title, brand, has)
+}
+
+// writeTerms clears product id's terms when it has any (has) and writes
+// those of title and brand.
+func writeTerms(ctx context.Context, tx Execer, id int64, title, brand string, has bool) error {
 	if has {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM product_terms WHERE product_id = ?`, id); err != nil {
 			return fmt.Errorf("search: clear terms of %d: %w", id, err)
 		}
 	}
-	terms := Terms(title.String, brand.String)
-	if len(terms) > 0 {
-		keys := make([]string, 0, len(terms))
-		for t := range terms {
-			keys = append(keys, t)
-		}
-		sort.Strings(keys) // one lock order for concurrent re-indexing
-		args := make([]any, 0, 3*len(keys))
-		for _, t := range keys {
-			args = append(args, t, id, terms[t])
-		}
-		q := `INSERT INTO product_terms (term, product_id, weight) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(keys)), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("search: write terms of %d: %w", id, err)
-		}
+	terms := Terms(title, brand)
+	if len(terms) == 0 {
+		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE products SET search_terms_of = ? WHERE id = ?`, h, id); err != nil {
-		return fmt.Errorf("search: mark %d indexed: %w", id, err)
+	keys := make([]string, 0, len(terms))
+	for t := range terms {
+		keys = append(keys, t)
+	}
+	sort.Strings(keys) // one lock order for concurrent re-indexing
+	args := make([]any, 0, 3*len(keys))
+	for _, t := range keys {
+		args = append(args, t, id, terms[t])
+	}
+	q := `INSERT INTO product_terms (term, product_id, weight) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(keys)), ", ")
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("search: write terms of %d: %w", id, err)
 	}
 	return nil
 }

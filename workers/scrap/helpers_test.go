@@ -42,6 +42,7 @@ type shop struct {
 	file     string        // serve this file instead of the page
 	delay    time.Duration // sleep before answering
 	etag     bool          // send an ETag and honour If-None-Match
+	title    string        // the product's name, when not "무선 이어폰 프로 2"
 	hits     int
 	notMod   int
 }
@@ -135,6 +136,14 @@ func schemaAvail(in bool) string {
 
 // page renders the product page; the caller holds s.mu.
 func (s *shop) page() string {
+	page := s.defaultPage()
+	if s.title != "" {
+		page = strings.ReplaceAll(page, "무선 이어폰 프로 2", s.title)
+	}
+	return page
+}
+
+func (s *shop) defaultPage() string {
 	base := s.srv.URL
 	var ld string
 	if len(s.variants) == 0 {

@@ -81,15 +81,20 @@ type variantsSaved struct {
 // each new or changed one, with the same change decision as the product.
 // prevCur is the product's currency before this check (variants have none
 // of their own), cur its currency now. The caller holds the product's row
-// lock, which serialises writers of its variants.
-func saveVariants(ctx context.Context, tx *sql.Tx, productID int64, vs []extract.Variant, prevCur, cur string, now time.Time) (variantsSaved, error) {
+// lock, which serialises writers of its variants. A product this
+// transaction created (fresh) has no variants yet, so none are read (nor
+// the end of the variants' index locked).
+func saveVariants(ctx context.Context, tx *sql.Tx, productID int64, vs []extract.Variant, prevCur, cur string, fresh bool, now time.Time) (variantsSaved, error) {
 	var out variantsSaved
 	if len(vs) == 0 {
 		return out, nil
 	}
-	existing, err := lockVariants(ctx, tx, productID)
-	if err != nil {
-		return out, err
+	existing := map[string]variantRow{}
+	if !fresh {
+		var err error
+		if existing, err = lockVariants(ctx, tx, productID); err != nil {
+			return out, err
+		}
 	}
 	seenKeys := map[string]bool{}
 	for _, v := range vs {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/search"
 	"github.com/ddokso/ddokso/store"
 	"github.com/ddokso/ddokso/workers/scrap"
 )
@@ -66,6 +67,38 @@ func TestFirstScrape(t *testing.T) {
 	require.Equal(t, events.OutcomeDone, done[0].Outcome)
 	require.Equal(t, p.ID, done[0].ProductID)
 	require.Empty(t, fx.priceChanges(t), "first sight is not a change")
+}
+
+// TestRenameRewritesTerms follows the name search terms through first
+// sight (written with the product's INSERT), an unchanged re-check (left
+// alone) and a rename (old terms gone, new ones written, marker updated).
+func TestRenameRewritesTerms(t *testing.T) {
+	t.Parallel()
+	fx := setup(t)
+	fx.scrape(t, fx.shop.URL())
+	p, _ := fx.product(t)
+	termsOf := func() string {
+		var of string
+		require.NoError(t, fx.db.QueryRow(`SELECT search_terms_of FROM products WHERE id = ?`, p.ID).Scan(&of))
+		return of
+	}
+	require.Equal(t, search.TermsOf("무선 이어폰 프로 2", "소리"), termsOf())
+	n := fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE product_id = ?`, p.ID)
+	require.Equal(t, len(search.Terms("무선 이어폰 프로 2", "소리")), n)
+
+	fx.scrape(t, fx.shop.URL())
+	require.Equal(t, search.TermsOf("무선 이어폰 프로 2", "소리"), termsOf())
+	require.Equal(t, n, fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE product_id = ?`, p.ID))
+
+	fx.shop.set(func(s *shop) { s.title = "블루투스 스피커" })
+	fx.scrape(t, fx.shop.URL())
+	p2, _ := fx.product(t)
+	require.Equal(t, "블루투스 스피커", p2.Title)
+	require.Equal(t, search.TermsOf("블루투스 스피커", "소리"), termsOf())
+	require.Zero(t, fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE term = '이어' AND product_id = ?`, p.ID))
+	require.Equal(t, 1, fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE term = '스피' AND product_id = ?`, p.ID))
+	require.Equal(t, len(search.Terms("블루투스 스피커", "소리")),
+		fx.count(t, `SELECT COUNT(*) FROM product_terms WHERE product_id = ?`, p.ID))
 }
 
 func TestPriceChange(t *testing.T) {
