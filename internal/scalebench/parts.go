@@ -314,9 +314,13 @@ func cleanupDay(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 	if err != nil {
 		return err
 	}
+	pace := "unpaced"
+	if bc.CleanupRate > 0 {
+		pace = fmt.Sprintf("paced at %d rows/s", bc.CleanupRate)
+	}
 	ok := took <= 5*time.Minute && during.pct(0.99) < 50*time.Millisecond
-	r.add("cleanup: a day's compaction", fmt.Sprintf("%d of %d unchanged rows of %s removed in %.1f s (paced at %d rows/s); writers (50 tx/s, observation + product update) p50/p99/max %s / %s / %s during it vs %s / %s / %s before (%d tx)",
-		st.Observations, before, oldest.Time.Format(time.DateOnly), took.Seconds(), bc.CleanupRate, ms(during.pct(0.5)), ms(during.pct(0.99)), ms(during.max()),
+	r.add("cleanup: a day's compaction", fmt.Sprintf("%d of %d unchanged rows of %s removed in %.1f s (%s); writers (50 tx/s, observation + product update) p50/p99/max %s / %s / %s during it vs %s / %s / %s before (%d tx)",
+		st.Observations, before, oldest.Time.Format(time.DateOnly), took.Seconds(), pace, ms(during.pct(0.5)), ms(during.pct(0.99)), ms(during.max()),
 		ms(idle.pct(0.5)), ms(idle.pct(0.99)), ms(idle.max()), during.n()), "≤ 5 min; writers not blocked (p99 < 50 ms)", &ok)
 	return nil
 }

@@ -272,7 +272,17 @@ func TestConfigCleanupRate(t *testing.T) {
 	t.Parallel()
 	c := Config{}
 	require.NoError(t, c.Validate())
-	require.Equal(t, 1600, c.CleanupRate)
+	require.Zero(t, c.CleanupRate, "unpaced by default")
 	c = Config{CleanupRate: -1}
 	require.ErrorContains(t, c.Validate(), "cleanup rate")
+	c = Config{CleanupRate: 1_000_001}
+	require.ErrorContains(t, c.Validate(), "cleanup rate")
+
+	p := pacer{now: time.Now, after: func(time.Duration) <-chan time.Time {
+		t.Fatal("an unpaced compaction sleeps")
+		return nil
+	}}
+	for range 3 {
+		require.NoError(t, p.wait(context.Background(), 50))
+	}
 }
