@@ -27,6 +27,9 @@ type APIRunningConfig struct {
 	// Drain bounds the wait for the relay and the worker to catch up with
 	// the backlog a relay-stopped run left, before the next relay-on run.
 	Drain time.Duration
+	// Pin, when on, pins the API to one CPU and the relay, worker and
+	// emulator to another in both the relay-stopped and relay-on runs.
+	Pin CPUSplit
 }
 
 // APIRunning measures new-URL POST /scrapes on the running system: one
@@ -43,6 +46,16 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		Goal: fmt.Sprintf("relay on ≥ 0.8× relay stopped; p99 < 20 ms at %.0f req/s", cfg.Rate),
 		Command: fmt.Sprintf("scripts/dev/with-moto.sh go run ./internal/cmd/ddokso-bench -only 4 -api-duration %s -api-conns %d -api-running-rate %.0f -api-running-rounds %d",
 			cfg.Duration, cfg.Conns, cfg.Rate, cfg.Rounds)}
+	if cfg.Pin.On() {
+		row.Stage += ", API on its own CPU"
+		row.Command += fmt.Sprintf(" -api-running-cpus %s:%s", cfg.Pin.API, cfg.Pin.Rest)
+	}
+	pinTo := func(p *Proc, cpus string) error {
+		if !cfg.Pin.On() {
+			return nil
+		}
+		return pin(p.PID(), cpus)
+	}
 	s, err := e.NewSystem(ctx)
 	if err != nil {
 		row.Err = err
@@ -63,6 +76,20 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Err = err
 		return row
 	}
+	if err := pinTo(api, cfg.Pin.API); err != nil {
+		row.Err = err
+		return row
+	}
+	if err := pinTo(worker, cfg.Pin.Rest); err != nil {
+		row.Err = err
+		return row
+	}
+	if cfg.Pin.On() {
+		if _, err := pinEmulator(e.Messaging, cfg.Pin.Rest); err != nil {
+			row.Err = err
+			return row
+		}
+	}
 	if err := api.WaitHTTP(ctx, "http://"+apiAddr+"/readyz", 60*time.Second); err != nil {
 		row.Err = err
 		return row
@@ -79,6 +106,9 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 			return err
 		}
 		relay = p
+		if err := pinTo(p, cfg.Pin.Rest); err != nil {
+			return err
+		}
 		return p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second)
 	}
 	stopRelay := func() {
@@ -172,8 +202,8 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	row.Ratio = ratio(onRPS, offRPS)
 	row.Holds = holds(rt >= 0.8 && p99 < 20*time.Millisecond && errs == 0)
 	row.Details = append(row.Details,
-		fmt.Sprintf("One `ddokso api` (rate limits raised), one `ddokso worker scrap` and one `ddokso relay` (default DDOKSO_RELAY_INTERVAL) on a fresh database; %s. New URLs only (http://127.0.0.1:9/…: a fetch port the fetcher refuses, so every submission is a scrape request, an outbox row, an SNS publish, an SQS message and a worker transaction recording it failed). %d rounds, each a closed loop of %d connections for %s with the relay stopped (the worker idles), then the relay started, the backlog worked off, and the same closed loop with the relay running; then an open loop at %.0f req/s for %s with the relay running (latency from the scheduled send time).",
-			e.Endpoints(), cfg.Rounds, cfg.Conns, cfg.Duration, cfg.Rate, cfg.Duration), "",
+		fmt.Sprintf("One `ddokso api` (rate limits raised), one `ddokso worker scrap` and one `ddokso relay` (default DDOKSO_RELAY_INTERVAL) on a fresh database; %s; %s. New URLs only (http://127.0.0.1:9/…: a fetch port the fetcher refuses, so every submission is a scrape request, an outbox row, an SNS publish, an SQS message and a worker transaction recording it failed). %d rounds, each a closed loop of %d connections for %s with the relay stopped (the worker idles), then the relay started, the backlog worked off, and the same closed loop with the relay running; then an open loop at %.0f req/s for %s with the relay running (latency from the scheduled send time).",
+			e.Endpoints(), cfg.Pin, cfg.Rounds, cfg.Conns, cfg.Duration, cfg.Rate, cfg.Duration), "",
 		"| round | relay stopped | relay running | ratio |", "|---|---|---|---|")
 	for i := range on {
 		row.Details = append(row.Details, fmt.Sprintf("| %d | %s | %s | %s |", i+1, off[i], on[i], ratio(on[i].RPS(), off[i].RPS())))

@@ -68,6 +68,7 @@ func run() error {
 		apiProducts  = flag.Int("api-products", 1000, "products seeded for GET /products/{id}")
 		runRate      = flag.Float64("api-running-rate", 200, "row 4r: open-loop POST /scrapes rate (req/s) with the relay and worker running")
 		runRounds    = flag.Int("api-running-rounds", 3, "row 4r: interleaved rounds of relay stopped / relay running")
+		runCPUs      = flag.String("api-running-cpus", "", "row 4r: API_CPUS:REST_CPUS (e.g. 0:1) pins `ddokso api` to API_CPUS and the relay, worker and fauxqs to REST_CPUS with taskset, modelling the API on its own instance (mysqld, moto and the load generator stay unpinned); empty: no pinning")
 		e2eRates     = flag.String("e2e-rates", "1,10,50", "row 5: submissions per second of the POST-to-visible-price latency table (on fauxqs)")
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
 		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
@@ -181,7 +182,11 @@ func run() error {
 		if fauxqs.Endpoint == "" {
 			return bench.Row{Stage: "4r API, running system", Err: fmt.Errorf("needs fauxqs: %v", fauxqsErr)}
 		}
-		return bench.APIRunning(ctx, env.OnMessaging(fauxqs.Endpoint), bench.APIRunningConfig{Duration: *apiDur, Conns: *apiConns, Rate: *runRate, Rounds: *runRounds, Drain: time.Minute})
+		split, err := bench.ParseCPUSplit(*runCPUs)
+		if err != nil {
+			return bench.Row{Stage: "4r API, running system", Err: err}
+		}
+		return bench.APIRunning(ctx, env.OnMessaging(fauxqs.Endpoint), bench.APIRunningConfig{Duration: *apiDur, Conns: *apiConns, Rate: *runRate, Rounds: *runRounds, Drain: time.Minute, Pin: split})
 	})
 	step(5, func() bench.Row {
 		var workers []int

@@ -1,0 +1,90 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// CPUSplit pins row 4r's processes to model the API on its own instance:
+// the `ddokso api` process on API, the relay, the scrap worker and the
+// SQS/SNS emulator on Rest (taskset CPU lists, e.g. "0" and "1"). MariaDB,
+// moto and the bench process (the load generator) stay unpinned.
+type CPUSplit struct {
+	API, Rest string
+}
+
+// ParseCPUSplit reads "API:REST" ("0:1"); "" is no pinning (zero split).
+func ParseCPUSplit(s string) (CPUSplit, error) {
+	if s == "" {
+		return CPUSplit{}, nil
+	}
+	api, rest, ok := strings.Cut(s, ":")
+	if !ok || api == "" || rest == "" {
+		return CPUSplit{}, fmt.Errorf("cpu split %q: want API_CPUS:REST_CPUS, e.g. 0:1", s)
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return CPUSplit{}, fmt.Errorf("cpu split needs taskset: %w", err)
+	}
+	return CPUSplit{API: api, Rest: rest}, nil
+}
+
+// On reports whether the split pins anything.
+func (c CPUSplit) On() bool { return c.API != "" }
+
+// String describes the split for the report.
+func (c CPUSplit) String() string {
+	if !c.On() {
+		return "no CPU pinning"
+	}
+	return fmt.Sprintf("`ddokso api` pinned to CPU %s; relay, scrap worker and fauxqs pinned to CPU %s (taskset -a); mysqld, moto and the bench's load generator unpinned", c.API, c.Rest)
+}
+
+// pin sets the CPU affinity of every thread of pid (threads it starts
+// later inherit it).
+func pin(pid int, cpus string) error {
+	out, err := exec.Command("taskset", "-a", "-p", "-c", cpus, strconv.Itoa(pid)).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("taskset -a -p -c %s %d: %w: %s", cpus, pid, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// pinEmulator pins every process of the fauxqs serving endpoint (the
+// launcher and its node child, found by the FAUXQS_PORT in their
+// environment) to cpus, and returns how many it pinned.
+func pinEmulator(endpoint, cpus string) (int, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Port() == "" {
+		return 0, fmt.Errorf("pin emulator: no port in %q", endpoint)
+	}
+	want := []byte("\x00FAUXQS_PORT=" + u.Port() + "\x00")
+	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	n := 0
+	for _, f := range envs {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(append(append([]byte{0}, b...), 0), want) {
+			continue // another user's process, or gone
+		}
+		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+		if err != nil {
+			continue
+		}
+		if err := pin(pid, cpus); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("pin emulator: no process with FAUXQS_PORT=%s", u.Port())
+	}
+	return n, nil
+}
+
+// PID is the process id.
+func (p *Proc) PID() int { return p.child.PID() }
