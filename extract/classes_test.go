@@ -157,6 +157,19 @@ func TestExtractVisiblePriceLocator(t *testing.T) {
 <script type="application/ld+json">{"@type":"Product","name":"X1","offers":{"price":"60.00","priceCurrency":"USD"}}</script></head>
 <body><h1>X1</h1><div class="product-price"><s class="price-was">$60.00</s> <span class="price-now">$45.00</span></div></body></html>`,
 			isProduct: true, title: "X1", price: "45.00", list: "60.00", currency: "USD", availability: Unknown},
+		// An order box's total is the price times the quantity (or the sum
+		// of options): the real SSG page showed 합계 401,760 for a 50,220
+		// item. It is never the price, even when it is the only amount.
+		{name: "order total beside the price", url: url, html: visiblePage(`<dl><dt>판매가</dt><dd><strong class="sale_price">39,900원</strong></dd></dl>
+<div class="option"><input type="text" name="qty" value="2"></div>
+<div class="total_box"><strong>총 상품금액</strong> <span class="total_price">79,800</span>원 (2개)</div><button class="btn_buy">바로 구매</button>`),
+			isProduct: true, price: "39900", currency: "KRW", availability: InStock},
+		{name: "only an order total (합계)", url: url, html: visiblePage(`<div class="total_box"><strong>합계</strong> <span class="price">401,760</span>원</div>
+<button class="btn_buy">바로 구매</button>`),
+			availability: Unknown},
+		{name: "only a cart subtotal", url: "https://www.gearhub.example/p/x1", html: `<html lang="en"><body><main><h1>X1 Earbuds</h1>
+<div class="cart-summary"><span>Subtotal</span> <span class="price">$79.80</span></div><button>Add to cart</button></main></body></html>`,
+			availability: Unknown},
 	})
 }
 

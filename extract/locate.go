@@ -49,6 +49,14 @@ var (
 		"/sq", "/ea", "/ml", "/l)", "/g)", "/m)", "/st", "/stk", "deposit", "per ", "/kg", "/100", "/ 100", "100g", "100ml", "당 "}
 )
 
+// totalLabels are the labels of an order box's total: the price times the
+// chosen quantity, or the sum of the chosen options and fees (합계 401,760
+// on a real SSG page whose price is 50,220). Such an amount is never the
+// product's price, whatever else the page shows.
+var totalLabels = []string{"합계", "총 상품금액", "총상품금액", "총 상품 금액", "총 금액", "총금액", "총 주문금액", "총주문금액",
+	"주문금액", "결제금액", "결제 금액", "결제예정금액", "subtotal", "sub-total", "sub total", "grand total", "order total",
+	"cart total", "basket total", "estimated total", " total:", " total ", "zwischensumme", "gesamtsumme", "sous-total", "合計", "小計"}
+
 // freeShipping removes free-delivery notes, which follow a product's price
 // ("£579.99 Free Delivery") and do not make it a fee.
 var freeShipping = strings.NewReplacer("free delivery", " ", "free shipping", " ", "무료배송", " ", "무료 배송", " ",
@@ -251,7 +259,7 @@ func (l *locator) score(ps priceSeen) (s scored, isList, ok bool) {
 	if z&zFee != 0 && !listLabel {
 		return s, false, false // a fee region; only a labelled list price (RRP in a savings line) counts there
 	}
-	if containsAny(freeShipping.Replace(label), feeLabels) && !listLabel {
+	if containsAny(freeShipping.Replace(label), feeLabels) && !listLabel || containsAny(label, totalLabels) {
 		return s, false, false
 	}
 	score := 0
