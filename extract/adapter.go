@@ -53,9 +53,15 @@ func (p *page) each(s *sel, f func(*html.Node) bool) {
 		}
 		return
 	}
+	p.firstElement(func(n *html.Node) bool { return s.css(n) && f(n) })
+}
+
+// firstElement calls f on the document's elements in document order until
+// f returns true, and reports whether it did.
+func (p *page) firstElement(f func(*html.Node) bool) bool {
 	var walk func(n *html.Node) bool
 	walk = func(n *html.Node) bool {
-		if s.css(n) && f(n) {
+		if n.Type == html.ElementNode && f(n) {
 			return true
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -65,14 +71,12 @@ func (p *page) each(s *sel, f func(*html.Node) bool) {
 		}
 		return false
 	}
-	// As goquery's Find from the document: the subtrees of its elements.
 	for _, root := range p.doc.Nodes {
-		for c := root.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode && walk(c) {
-				return
-			}
+		if walk(root) {
+			return true
 		}
 	}
+	return false
 }
 
 // sel is a compiled selector group.

@@ -28,24 +28,7 @@ func (p *page) blocked() bool {
 
 // botCheck reports whether an element of the page matches blockedSelector.
 func (p *page) botCheck() bool {
-	var walk func(n *html.Node) bool
-	walk = func(n *html.Node) bool {
-		if n.Type == html.ElementNode && mayBeBotCheck(n.Attr) && blockedSelector.css(n) {
-			return true
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if walk(c) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, root := range p.doc.Nodes {
-		if walk(root) {
-			return true
-		}
-	}
-	return false
+	return p.firstElement(func(n *html.Node) bool { return mayBeBotCheck(n.Attr) && blockedSelector.css(n) })
 }
 
 // mayBeBotCheck reports whether an element with attrs could match
