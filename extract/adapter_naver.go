@@ -27,11 +27,21 @@ func (p *page) naver() *candidate {
 		prod = naverProduct(map[string]any{"simpleProductForDetailPage": sp}, urlID)
 	}
 	if prod == nil {
-		state := decodeObject(objectAfter(script, "__PRELOADED_STATE__"))
-		if state == nil {
-			return nil
+		stateText := objectAfter(script, "__PRELOADED_STATE__")
+		// Most of the state is never read when one of the two known
+		// product objects answers (the product's own HTML description
+		// alone is ~100 KB): decode only those two, without
+		// detailContents, and the whole state only when neither answers.
+		if state := decodeObjectSkipping(stateText, naverSkip); state != nil {
+			prod = naverPick(naverKnown(state), urlID)
 		}
-		prod = naverProduct(state, urlID)
+		if prod == nil {
+			state := decodeObject(stateText)
+			if state == nil {
+				return nil
+			}
+			prod = naverProduct(state, urlID)
+		}
 	}
 	if prod == nil {
 		return nil
@@ -96,14 +106,33 @@ func naverStatus(s string) Availability {
 // simpleProductForDetailPage.A first, then product.A, then any other
 // product-shaped object; placeholders and other products are skipped.
 func naverProduct(state map[string]any, urlID string) map[string]any {
-	isProduct := func(m map[string]any) bool {
-		return has(m, "salePrice") && (has(m, "name") || has(m, "productName")) &&
-			(has(m, "productStatusType") || has(m, "optionCombinations") || has(m, "stockQuantity"))
-	}
-	cands := []map[string]any{asMap(path(state, "simpleProductForDetailPage", "A")), asMap(path(state, "product", "A"))}
-	cands = append(cands, findMaps(state, isProduct, 0, 8)...)
+	return naverPick(append(naverKnown(state), findMaps(state, naverIsProduct, 0, 8)...), urlID)
+}
+
+// naverKnown returns the state's two known product objects,
+// simpleProductForDetailPage.A and product.A (nil when absent).
+func naverKnown(state map[string]any) []map[string]any {
+	return []map[string]any{asMap(path(state, "simpleProductForDetailPage", "A")), asMap(path(state, "product", "A"))}
+}
+
+// naverSkip tells decodeObjectSkipping what naverKnown and the product
+// reader never look at: the state's members other than the two product
+// holders, and any product's detailContents.
+func naverSkip(depth int, key string) bool {
+	return depth == 1 && key != "simpleProductForDetailPage" && key != "product" || key == "detailContents"
+}
+
+// naverIsProduct reports whether m is product-shaped.
+func naverIsProduct(m map[string]any) bool {
+	return has(m, "salePrice") && (has(m, "name") || has(m, "productName")) &&
+		(has(m, "productStatusType") || has(m, "optionCombinations") || has(m, "stockQuantity"))
+}
+
+// naverPick returns the first of cands that is a populated product and
+// not another product than the URL's.
+func naverPick(cands []map[string]any, urlID string) map[string]any {
 	for _, m := range cands {
-		if !isProduct(m) || !naverPopulated(m) {
+		if !naverIsProduct(m) || !naverPopulated(m) {
 			continue
 		}
 		if urlID != "" {

@@ -39,10 +39,32 @@ var errJSON = errors.New("extract: invalid JSON")
 // maxJSONDepth is encoding/json's nesting limit.
 const maxJSONDepth = 10000
 
-// jsonDecoder reads JSON values from b at i.
+// decodeAllSkipping is decodeAll without the values of the object members
+// for which skip(depth, key) is true (depth 1 for the members of a
+// top-level object): they are checked as decodeAll checks them, so the
+// error is the same, but neither decoded nor kept.
+func decodeAllSkipping(b []byte, skip func(depth int, key string) bool) ([]any, error) {
+	d := jsonDecoder{b: b, skip: skip}
+	var out []any
+	for {
+		d.space()
+		if d.i == len(d.b) {
+			return out, nil
+		}
+		v, err := d.value(0)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+}
+
+// jsonDecoder reads JSON values from b at i; members for which skip is
+// true are skipped.
 type jsonDecoder struct {
-	b []byte
-	i int
+	b    []byte
+	i    int
+	skip func(depth int, key string) bool
 }
 
 func (d *jsonDecoder) space() {
@@ -113,11 +135,17 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 		}
 		d.i++
 		d.space()
-		v, err := d.value(depth)
-		if err != nil {
-			return nil, err
+		if d.skip != nil && d.skip(depth, k) {
+			if err := d.skipValue(depth); err != nil {
+				return nil, err
+			}
+		} else {
+			v, err := d.value(depth)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
 		}
-		m[k] = v
 		d.space()
 		if d.i >= len(d.b) {
 			return nil, errJSON
@@ -169,11 +197,97 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 	}
 }
 
+// skipValue moves d.i past one value at depth containers deep, checking
+// it as value does.
+func (d *jsonDecoder) skipValue(depth int) error {
+	if d.i >= len(d.b) {
+		return errJSON
+	}
+	switch c := d.b[d.i]; {
+	case c == '{' || c == '[':
+		return d.skipContainer(depth + 1)
+	case c == '"':
+		end, _, _, err := d.scanString()
+		d.i = end + 1
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		return d.skipNumber()
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	}
+	return errJSON
+}
+
+// skipContainer moves d.i past the object or array at d.i.
+func (d *jsonDecoder) skipContainer(depth int) error {
+	if depth > maxJSONDepth {
+		return errJSON
+	}
+	obj := d.b[d.i] == '{'
+	closer := byte(']')
+	if obj {
+		closer = '}'
+	}
+	d.i++
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == closer {
+		d.i++
+		return nil
+	}
+	for {
+		if obj {
+			if d.i >= len(d.b) || d.b[d.i] != '"' {
+				return errJSON
+			}
+			end, _, _, err := d.scanString()
+			if err != nil {
+				return err
+			}
+			d.i = end + 1
+			d.space()
+			if d.i >= len(d.b) || d.b[d.i] != ':' {
+				return errJSON
+			}
+			d.i++
+			d.space()
+		}
+		if err := d.skipValue(depth); err != nil {
+			return err
+		}
+		d.space()
+		if d.i >= len(d.b) {
+			return errJSON
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.space()
+		case closer:
+			d.i++
+			return nil
+		default:
+			return errJSON
+		}
+	}
+}
+
 // number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? as a
 // json.Number of its text.
 func (d *jsonDecoder) number() (any, error) {
-	b, start := d.b, d.i
-	i := d.i
+	start := d.i
+	if err := d.skipNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(d.b[start:d.i]), nil
+}
+
+// skipNumber moves d.i past the number at d.i.
+func (d *jsonDecoder) skipNumber() error {
+	b, i := d.b, d.i
 	if b[i] == '-' {
 		i++
 	}
@@ -183,12 +297,12 @@ func (d *jsonDecoder) number() (any, error) {
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
 		i = digits(b, i)
 	default:
-		return nil, errJSON
+		return errJSON
 	}
 	if i < len(b) && b[i] == '.' {
 		j := digits(b, i+1)
 		if j == i+1 {
-			return nil, errJSON
+			return errJSON
 		}
 		i = j
 	}
@@ -199,12 +313,12 @@ func (d *jsonDecoder) number() (any, error) {
 		}
 		j := digits(b, i)
 		if j == i {
-			return nil, errJSON
+			return errJSON
 		}
 		i = j
 	}
 	d.i = i
-	return json.Number(b[start:i]), nil
+	return nil
 }
 
 func digits(b []byte, i int) int {
@@ -218,66 +332,68 @@ func digits(b []byte, i int) int {
 // no control characters; invalid UTF-8 and unpaired surrogates become
 // U+FFFD, as encoding/json decodes them.
 func (d *jsonDecoder) string() (string, error) {
-	b := d.b
 	start := d.i + 1
-	// Most strings have no escape: up to the next quote, checked eight
-	// bytes at a time.
-	if q := bytes.IndexByte(b[start:], '"'); q >= 0 {
-		s := b[start : start+q]
-		if bytes.IndexByte(s, '\\') < 0 {
-			ctl, high := byteClasses(s)
-			if ctl {
-				return "", errJSON
-			}
-			d.i = start + q + 1
-			if !high || utf8.Valid(s) {
-				return string(s), nil
-			}
-			return unquote(s), nil
-		}
+	end, escaped, high, err := d.scanString()
+	if err != nil {
+		return "", err
 	}
-	ascii, escaped := true, false
-	i := start
-	for ; ; i++ {
-		if i >= len(b) {
-			return "", errJSON
-		}
-		c := b[i]
-		if c == '"' {
-			break
-		}
-		if c < 0x20 {
-			return "", errJSON
-		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-			continue
-		}
-		if c != '\\' {
-			continue
-		}
-		escaped = true
-		i++
-		if i >= len(b) {
-			return "", errJSON
-		}
-		switch b[i] {
-		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-		case 'u':
-			if i+4 >= len(b) || hex4(b[i+1:i+5]) < 0 {
-				return "", errJSON
-			}
-			i += 4
-		default:
-			return "", errJSON
-		}
-	}
-	d.i = i + 1
-	s := b[start:i]
-	if !escaped && (ascii || utf8.Valid(s)) {
+	d.i = end + 1
+	s := d.b[start:end]
+	if !escaped && (!high || utf8.Valid(s)) {
 		return string(s), nil
 	}
 	return unquote(s), nil
+}
+
+// scanString checks the string literal at d.i (a '"') and returns the
+// index of its closing quote, whether it has an escape and whether it has
+// a byte of 0x80 or above. It goes from quote to quote and escape to
+// escape with IndexByte and checks the runs between them eight bytes at a
+// time.
+func (d *jsonDecoder) scanString() (end int, escaped, high bool, err error) {
+	b := d.b
+	i := d.i + 1
+next:
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return 0, false, false, errJSON
+		}
+		q += i
+		for {
+			k := bytes.IndexByte(b[i:q], '\\')
+			if k < 0 {
+				break
+			}
+			k += i
+			ctl, hi := byteClasses(b[i:k])
+			if ctl {
+				return 0, false, false, errJSON
+			}
+			high = high || hi
+			escaped = true
+			i = k + 1 // the escaped byte; i <= q < len(b)
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if i+4 >= len(b) || hex4(b[i+1:i+5]) < 0 {
+					return 0, false, false, errJSON
+				}
+				i += 5
+			default:
+				return 0, false, false, errJSON
+			}
+			if i > q {
+				continue next // the quote at q was escaped
+			}
+		}
+		ctl, hi := byteClasses(b[i:q])
+		if ctl {
+			return 0, false, false, errJSON
+		}
+		return q, escaped, high || hi, nil
+	}
 }
 
 // byteClasses reports whether s has a control byte (below 0x20) and

@@ -39,7 +39,7 @@ var jsonSeeds = []string{
 	"\"a\x01\"", "\"\xff\xfe ok \xed\xa0\x80\"", "\"caf\xc3\xa9\"", `"\/\b\f\n\r\t\"\\"`, `nul`, `nulll`, `[1 2]`, `{"a"}`,
 	`{"a":}`, `{"a":1 "b":2}`, "\t\r\n{}\f", `[[[[[[[[[[]]]]]]]]]]`, `"unterminated`, `{"a":"b"`, `[`, `{`, `]`, `}`,
 	`"` + "\u2028" + `"`, "\"01234567\x1f89\"", "\"0123456789abcdef\x7f\x80\"", "\"0123456789abcde\x00\"", "\"abcdefgh\xc3\xa9ijklmnop\"",
-	"\"abcdefgh ijklmnop\x20\x19\"", "\"abcdefghijklmnop\\\"q\"", `123456789012345678901234567890`, `-0.0e-0`, `[-]`, `[.5]`, `[+1]`,
+	"\"abcdefgh ijklmnop\x20\x19\"", "\"abcdefghijklmnop\\\"q\"", `{"product":{"A":{"detailContents":"\\"\\u00e9x","name":"a"}},"other":[1,{"x":"\\\\"}]}`, `{"other":[1,{"x":"\\q"}]}`, `{"b":"\\\"", "d":[-]}`, `123456789012345678901234567890`, `-0.0e-0`, `[-]`, `[.5]`, `[+1]`,
 }
 
 func TestDecodeAllMatchesEncodingJSON(t *testing.T) {
@@ -69,6 +69,40 @@ func checkDecodeAll(t *testing.T, b []byte) {
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("decodeAll(%q) = %#v, encoding/json gives %#v", b, got, want)
 	}
+	// Skipping checks what it skips as strictly and drops only that.
+	for _, skip := range []func(int, string) bool{naverSkip, func(_ int, k string) bool { return k != "" && k[0]%2 == 0 }} {
+		got, gotErr := decodeAllSkipping(b, skip)
+		require.Equal(t, wantErr != nil, gotErr != nil, "skipping: error for %q: %v / %v", b, wantErr, gotErr)
+		var stripped []any
+		for _, v := range want {
+			stripped = append(stripped, stripSkipped(v, 0, skip))
+		}
+		if !reflect.DeepEqual(stripped, got) {
+			t.Fatalf("decodeAllSkipping(%q) = %#v, want %#v", b, got, stripped)
+		}
+	}
+}
+
+// stripSkipped removes from v, a value depth containers deep, the object
+// members skip names.
+func stripSkipped(v any, depth int, skip func(int, string) bool) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			if !skip(depth+1, k) {
+				out[k] = stripSkipped(x, depth+1, skip)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = stripSkipped(x, depth+1, skip)
+		}
+		return out
+	}
+	return v
 }
 
 func FuzzDecodeAll(f *testing.F) {

@@ -74,6 +74,12 @@ func index(text, marker string) int {
 
 // decodeObject decodes a JavaScript object literal that is (almost) JSON.
 func decodeObject(s string) map[string]any {
+	return decodeObjectSkipping(s, nil)
+}
+
+// decodeObjectSkipping is decodeObject without the members for which skip
+// is true (see decodeAllSkipping); nil skips nothing.
+func decodeObjectSkipping(s string, skip func(depth int, key string) bool) map[string]any {
 	if s == "" {
 		return nil
 	}
@@ -84,7 +90,7 @@ func decodeObject(s string) map[string]any {
 			return repairJSON(r.Replace(s))
 		},
 	} {
-		vs, err := decodeAll(attempt(s))
+		vs, err := decodeAllSkipping(attempt(s), skip)
 		if err == nil && len(vs) == 1 {
 			if m, ok := vs[0].(map[string]any); ok {
 				return m
