@@ -51,9 +51,9 @@ func (p listed) key(sortName string) int64 {
 	}
 }
 
-// readAllPages pages through query (limit 3) with the given tag plan
-// threshold and returns every id in order.
-func readAllPages(t *testing.T, s *server, query string, walkMin int) []int64 {
+// readAllPages pages through query (limit 3) with the given plan
+// thresholds and returns every id in order.
+func readAllPages(t *testing.T, s *server, query string, lim planLimits) []int64 {
 	t.Helper()
 	var ids []int64
 	cursor := ""
@@ -69,7 +69,7 @@ func readAllPages(t *testing.T, s *server, query string, walkMin int) []int64 {
 		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+q.Encode(), nil)
 		l, err := s.parseListing(c)
 		require.NoError(t, err, query)
-		page, err := s.planAndRead(c, l, walkMin)
+		page, err := s.planAndRead(c, l, lim)
 		require.NoError(t, err, query)
 		for _, p := range page.Items {
 			ids = append(ids, p.ID)
@@ -129,14 +129,17 @@ func TestTagListingPlans(t *testing.T) {
 		{"min_price=5000&max_price=20000", func(p listed) bool { return p.price >= 5000 && p.price <= 20000 }},
 		{"in_stock=true", func(p listed) bool { return p.inStock }},
 		{"in_stock=false&shop=musinsa&max_price=15000", func(p listed) bool { return !p.inStock && p.shop == "musinsa" && p.price != 0 && p.price <= 15000 }},
+		{"min_price=12000", func(p listed) bool { return p.price >= 12000 }},
+		{"max_price=9000&category=Laptop", func(p listed) bool { return p.price != 0 && p.price <= 9000 && p.category == "Laptop" }},
 	}
-	for _, tag := range []string{"sale", "every", "none"} {
+	// "" is no tag filter at all.
+	for _, tag := range []string{"sale", "every", "none", ""} {
 		for sortName, spec := range productSorts {
 			for _, f := range filters {
 				var want []int64
 				var keep []listed
 				for _, p := range all {
-					if f.keep(p) && (p.tag == tag || (tag == "every" && p.tag != "")) {
+					if f.keep(p) && (tag == "" || p.tag == tag || (tag == "every" && p.tag != "")) {
 						keep = append(keep, p)
 					}
 				}
@@ -150,9 +153,14 @@ func TestTagListingPlans(t *testing.T) {
 				for _, p := range keep {
 					want = append(want, p.id)
 				}
-				query := "tag=" + tag + "&sort=" + sortName + "&" + f.query
-				require.Equal(t, want, readAllPages(t, s, query, 1<<20), "tagged products sorted: %s", query)
-				require.Equal(t, want, readAllPages(t, s, query, 0), "an index of products walked: %s", query)
+				query := "sort=" + sortName + "&" + f.query
+				if tag != "" {
+					query = "tag=" + tag + "&" + query
+				}
+				// Both tag plans, each with both price range plans.
+				for _, lim := range []planLimits{{1 << 20, 1 << 20}, {0, 1 << 20}, {1 << 20, 0}, {0, 0}} {
+					require.Equal(t, want, readAllPages(t, s, query, lim), "plan %+v: %s", lim, query)
+				}
 			}
 		}
 	}
@@ -209,4 +217,35 @@ func TestSearchDrivesFromRarestGram(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	require.Equal(t, rare, page.Items[0].ID)
+}
+
+// TestPriceWalkPlan: a biggest_drop listing over a price range with many
+// products walks idx_products_drop_price in order, testing the price in
+// the index (no row read, no sort), and a range with few products is read
+// by price.
+func TestPriceWalkPlan(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	for i := range 10 {
+		hs.insertProduct(product{url: fmt.Sprintf("https://pw.example/%d", i), shop: "coupang", price: int64(1000 * (i + 1)), lastDrop: int64(10 * i)})
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	for _, query := range []string{"sort=biggest_drop&min_price=2000&max_price=8000", "tag=sale&sort=biggest_drop&max_price=8000"} {
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err)
+		require.NoError(t, s.planPrice(context.Background(), l, 5))
+		require.Equal(t, priceWalkDrop, l.price, query)
+		q, args := l.sql()
+		var id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+		var rows sql.NullInt64
+		require.NoError(t, hs.db.QueryRow("EXPLAIN "+q, args...).Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &rows, &extra))
+		require.Equal(t, "d", table.String, query)
+		require.Equal(t, "idx_products_drop_price", key.String, query)
+		require.Contains(t, extra.String, "Using index", query)
+		require.NotContains(t, extra.String, "filesort", query)
+		require.NoError(t, s.planPrice(context.Background(), l, 11))
+		require.Equal(t, priceByRange, l.price, "at most 10 products in the range are under a threshold of 11")
+	}
 }
