@@ -227,7 +227,9 @@ func TestPriceWalkPlan(t *testing.T) {
 	t.Parallel()
 	hs := setup(t)
 	for i := range 10 {
-		hs.insertProduct(product{url: fmt.Sprintf("https://pw.example/%d", i), shop: "coupang", price: int64(1000 * (i + 1)), lastDrop: int64(10 * i)})
+		id := hs.insertProduct(product{url: fmt.Sprintf("https://pw.example/%d", i), shop: "coupang", price: int64(1000 * (i + 1)), lastDrop: int64(10 * i)})
+		_, err := hs.db.Exec(`INSERT INTO product_tags (product_id, tag) VALUES (?, 'sale'), (?, 'gift')`, id, id)
+		require.NoError(t, err)
 	}
 	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
 	for _, query := range []string{"sort=biggest_drop&min_price=2000&max_price=8000", "tag=sale&sort=biggest_drop&max_price=8000"} {
@@ -235,6 +237,7 @@ func TestPriceWalkPlan(t *testing.T) {
 		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
 		l, err := s.parseListing(c)
 		require.NoError(t, err)
+		require.NoError(t, s.planTag(context.Background(), l, 5))
 		require.NoError(t, s.planPrice(context.Background(), l, 5))
 		require.Equal(t, priceWalkDrop, l.price, query)
 		q, args := l.sql()
