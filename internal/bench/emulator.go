@@ -33,10 +33,10 @@ func StartFauxqs(ctx context.Context, heapMiB int) (*emulator.Server, error) {
 		// Read by the Node.js that runs fauxqs, at every restart too.
 		env = append(env, "NODE_OPTIONS="+strings.TrimSpace(os.Getenv("NODE_OPTIONS")+" --max-old-space-size="+strconv.Itoa(heapMiB)))
 	}
-	log := &lockedBuffer{}
+	log := &process.Buffer{Max: 1 << 20}
 	s, err := emulator.Start(ctx, emulator.Config{Kind: emulator.Fauxqs, Log: log, Env: env})
 	if err != nil {
-		return nil, fmt.Errorf("start fauxqs: %w: %s", err, log.tail(2000))
+		return nil, fmt.Errorf("start fauxqs: %w: %s", err, log.Tail(2000))
 	}
 	return s, nil
 }

@@ -1,14 +1,12 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ddokso/ddokso/internal/process"
@@ -24,37 +22,12 @@ type Proc struct {
 	// AdminAddr is the process's /metrics address ("" when not known).
 	AdminAddr string
 	child     *process.Child
-	out       *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() > 1<<20 { // keep the last MiB or so
-		rest := l.b.Bytes()[l.b.Len()-(1<<19):]
-		l.b = *bytes.NewBuffer(append([]byte(nil), rest...))
-	}
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return s
+	out       *process.Buffer
 }
 
 // Start runs bin with args and env (added to the bench's environment).
 func Start(name, bin string, env []string, args ...string) (*Proc, error) {
-	out := &lockedBuffer{}
+	out := &process.Buffer{Max: 1 << 20} // keep the last MiB or so
 	child, err := process.Start(process.Spec{Name: name, Bin: bin, Args: args, Env: append(os.Environ(), env...), Output: out})
 	if err != nil {
 		return nil, err
@@ -74,7 +47,7 @@ func Run(bin string, env []string, args ...string) error {
 }
 
 // Output returns the tail of the process's combined output.
-func (p *Proc) Output() string { return p.out.tail(3000) }
+func (p *Proc) Output() string { return p.out.Tail(3000) }
 
 // Stop sends SIGTERM, waits up to 20 s, then kills.
 func (p *Proc) Stop() { p.child.Stop(20 * time.Second) }

@@ -73,3 +73,16 @@ func TestProcessRunsStopsAndKills(t *testing.T) {
 		return err != nil || rss == 0 // gone, or a zombie with no memory
 	}, 10*time.Second, 20*time.Millisecond, "the group's child is killed too")
 }
+
+func TestBufferMaxKeepsTheTail(t *testing.T) {
+	t.Parallel()
+	b := process.Buffer{Max: 8}
+	_, err := b.Write([]byte("0123456789"))
+	require.NoError(t, err)
+	require.Equal(t, "0123456789", b.String(), "bounded on the next write, not this one")
+	_, err = b.Write([]byte("ab"))
+	require.NoError(t, err)
+	require.Equal(t, "6789ab", b.String())
+	require.Equal(t, "9ab", b.Tail(3))
+	require.Equal(t, "6789ab", b.Tail(100))
+}
