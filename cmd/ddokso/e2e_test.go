@@ -121,14 +121,19 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 // waitReady waits for /readyz to answer 200.
 func (s *system) waitReady(t *testing.T) {
 	t.Helper()
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(s.api + "/readyz")
+	require.Eventually(t, answers200(s.api+"/readyz"), 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+}
+
+// answers200 is a condition for require.Eventually: url answers 200.
+func answers200(url string) func() bool {
+	return func() bool {
+		resp, err := http.Get(url)
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond, "readyz never answered 200")
+	}
 }
 
 func tail(s string, n int) string {

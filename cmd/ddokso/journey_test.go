@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,14 +59,7 @@ func TestDemoJourney(t *testing.T) {
 			t.Logf("make demo output:\n%s", tail(lw.String(), 6000))
 		}
 	})
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(api + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 90*time.Second, 200*time.Millisecond, "the demo system never became ready")
+	require.Eventually(t, answers200(api+"/readyz"), 90*time.Second, 200*time.Millisecond, "the demo system never became ready")
 
 	journey := exec.Command("../../scripts/dev/journey.sh")
 	journey.Env = append(append(os.Environ(), secrets...),

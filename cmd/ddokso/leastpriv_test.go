@@ -128,14 +128,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 		ready[k.name] = "http://" + admin
 	}
 	for name, base := range ready {
-		require.Eventually(t, func() bool {
-			resp, err := http.Get(base + "/readyz")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		}, 60*time.Second, 100*time.Millisecond, "%s never ready", name)
+		require.Eventually(t, answers200(base+"/readyz"), 60*time.Second, 100*time.Millisecond, "%s never ready", name)
 	}
 	db, err := store.Open(ctx, store.Config{DSN: dsn, MaxOpenConns: 2})
 	require.NoError(t, err)
