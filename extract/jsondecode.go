@@ -18,19 +18,7 @@ import (
 // twice (once to find its end, once to decode it), which on a store
 // front's state object was most of an extraction's time beyond the parse.
 func decodeAll(b []byte) ([]any, error) {
-	d := jsonDecoder{b: b}
-	var out []any
-	for {
-		d.space()
-		if d.i == len(d.b) {
-			return out, nil
-		}
-		v, err := d.value(0)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
-	}
+	return decodeAllSkipping(b, nil)
 }
 
 // errJSON is decodeAll's error: b is not a sequence of JSON values.
@@ -42,7 +30,8 @@ const maxJSONDepth = 10000
 // decodeAllSkipping is decodeAll without the values of the object members
 // for which skip(depth, key) is true (depth 1 for the members of a
 // top-level object): they are checked as decodeAll checks them, so the
-// error is the same, but neither decoded nor kept.
+// error is the same, but neither decoded nor kept. A nil skip skips
+// nothing.
 func decodeAllSkipping(b []byte, skip func(depth int, key string) bool) ([]any, error) {
 	d := jsonDecoder{b: b, skip: skip}
 	var out []any
