@@ -72,6 +72,10 @@ func index(text, marker string) int {
 	return -1
 }
 
+// jsLiterals rewrites the JavaScript literals a state object holds where
+// JSON has null, true and false.
+var jsLiterals = strings.NewReplacer(":undefined", ":null", ": undefined", ": null", ":!0", ":true", ":!1", ":false")
+
 // decodeObject decodes a JavaScript object literal that is (almost) JSON.
 func decodeObject(s string) map[string]any {
 	return decodeObjectSkipping(s, nil)
@@ -85,10 +89,7 @@ func decodeObjectSkipping(s string, skip func(depth int, key string) bool) map[s
 	}
 	for _, attempt := range []func(string) []byte{
 		func(s string) []byte { return []byte(s) },
-		func(s string) []byte {
-			r := strings.NewReplacer(":undefined", ":null", ": undefined", ": null", ":!0", ":true", ":!1", ":false")
-			return repairJSON(r.Replace(s))
-		},
+		func(s string) []byte { return repairJSON(jsLiterals.Replace(s)) },
 	} {
 		vs, err := decodeAllSkipping(attempt(s), skip)
 		if err == nil && len(vs) == 1 {
