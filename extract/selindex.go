@@ -90,23 +90,11 @@ type indexed struct {
 func (p *page) buildIndex() *nodeIndex {
 	ix := &nodeIndex{keys: wanted.Load(), classes: map[string][]indexed{}, ids: map[string][]indexed{}}
 	pos := 0
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			pos++
-			ix.add(n, pos)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	for _, root := range p.doc.Nodes {
-		for c := root.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode {
-				walk(c)
-			}
-		}
-	}
+	p.firstElement(func(n *html.Node) bool {
+		pos++
+		ix.add(n, pos)
+		return false
+	})
 	return ix
 }
 
