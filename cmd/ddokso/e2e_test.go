@@ -108,7 +108,7 @@ func setup(t *testing.T, shopPort string, env ...string) *system {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		if t.Failed() {
-			t.Logf("ddokso stderr:\n%s", tail(stderr.String(), 4000))
+			t.Logf("ddokso stderr:\n%s", stderr.Tail(4000))
 		}
 	})
 	db, err := store.Open(context.Background(), store.Config{DSN: dsn, MaxOpenConns: 2})
@@ -134,13 +134,6 @@ func answers200(url string) func() bool {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }
 
 func TestRunServesAndScrapesEndToEnd(t *testing.T) {

@@ -56,7 +56,7 @@ func TestDemoJourney(t *testing.T) {
 	t.Cleanup(func() {
 		_ = demo.Process.Kill()
 		if t.Failed() {
-			t.Logf("make demo output:\n%s", tail(lw.String(), 6000))
+			t.Logf("make demo output:\n%s", lw.Tail(6000))
 		}
 	})
 	require.Eventually(t, answers200(api+"/readyz"), 90*time.Second, 200*time.Millisecond, "the demo system never became ready")

@@ -122,7 +122,7 @@ func TestLeastPrivilegeOfEveryProcessKind(t *testing.T) {
 				_ = cmd.Process.Kill()
 			}
 			if t.Failed() {
-				t.Logf("%s stderr:\n%s", k.name, tail(stderr.String(), 3000))
+				t.Logf("%s stderr:\n%s", k.name, stderr.Tail(3000))
 			}
 		})
 		ready[k.name] = "http://" + admin
