@@ -3,7 +3,6 @@ package api
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ddokso/ddokso/price"
 	"github.com/ddokso/ddokso/search"
+	"github.com/ddokso/ddokso/store"
 )
 
 var productFilters = map[string]bool{
@@ -451,37 +451,22 @@ func (s *server) postingEstimates(ctx context.Context, grams []string) (map[stri
 		parts[i] = "SELECT 1 FROM product_terms WHERE term = ?"
 		args[i] = g
 	}
-	rows, err := s.db.QueryContext(ctx, "EXPLAIN "+strings.Join(parts, " UNION ALL "), args...)
+	p, err := store.Explain(ctx, s.db, store.PlanQuery{Name: "posting estimates", SQL: strings.Join(parts, " UNION ALL "), Args: args})
 	if err != nil {
-		return nil, fmt.Errorf("estimate postings: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, fmt.Errorf("estimate postings: %w", err)
-	}
-	idCol, rowsCol := slices.Index(cols, "id"), slices.Index(cols, "rows")
-	if idCol < 0 || rowsCol < 0 {
-		return nil, fmt.Errorf("estimate postings: EXPLAIN has no id or rows column (%v)", cols)
+	ids, counts := p.Column("id"), p.Column("rows")
+	if ids == nil || counts == nil {
+		return nil, fmt.Errorf("estimate postings: EXPLAIN has no id or rows column (%v)", p.Columns)
 	}
 	est := make(map[string]int64, len(grams))
-	vals := make([]sql.NullInt64, len(cols))
-	dest := make([]any, len(cols))
-	for i := range cols {
-		dest[i] = &sql.RawBytes{}
-	}
-	dest[idCol], dest[rowsCol] = &vals[idCol], &vals[rowsCol]
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("estimate postings: %w", err)
+	for i, v := range ids {
+		id, err := strconv.Atoi(v)
+		if err != nil || id < 1 || id > len(grams) {
+			continue // the UNION RESULT row (id NULL)
 		}
-		id := vals[idCol]
-		if id.Valid && id.Int64 >= 1 && int(id.Int64) <= len(grams) {
-			est[grams[id.Int64-1]] = vals[rowsCol].Int64
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("estimate postings: %w", err)
+		n, _ := strconv.ParseInt(counts[i], 10, 64) // NULL counts as 0
+		est[grams[id-1]] = n
 	}
 	return est, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // PlanQuery is a statement a package runs on a hot path, with sample
@@ -62,15 +63,18 @@ func Explain(ctx context.Context, db *sql.DB, q PlanQuery) (Plan, error) {
 
 // Keys returns the plan's "key" column (the index each table is read
 // through; "NULL" for none), one entry per row.
-func (p Plan) Keys() []string {
-	for i, c := range p.Columns {
-		if c == "key" {
-			out := make([]string, len(p.Rows))
-			for j, r := range p.Rows {
-				out[j] = r[i]
-			}
-			return out
-		}
+func (p Plan) Keys() []string { return p.Column("key") }
+
+// Column returns the plan's column name, one entry per row, or nil when
+// the plan has no such column.
+func (p Plan) Column(name string) []string {
+	i := slices.Index(p.Columns, name)
+	if i < 0 {
+		return nil
 	}
-	return nil
+	out := make([]string, len(p.Rows))
+	for j, r := range p.Rows {
+		out[j] = r[i]
+	}
+	return out
 }
