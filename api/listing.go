@@ -117,18 +117,19 @@ func (l *listing) parseOrder(c *gin.Context) error {
 	return nil
 }
 
+// exactIndexes are products' indexes led by an exact-match filter's column
+// (see hintIndexes).
+var exactIndexes = map[string]string{"shop": "idx_products_shop_price", "category": "idx_products_category_recent"}
+
 // parseExact reads the exact-match filters.
 func (l *listing) parseExact(c *gin.Context) error {
 	for _, col := range []string{"shop", "category", "brand"} {
 		if v := c.Query(col); v != "" {
 			l.add("p."+col+" = ?", v)
+			if ix := exactIndexes[col]; ix != "" {
+				l.indexes = append(l.indexes, ix)
+			}
 		}
-	}
-	if v := c.Query("shop"); v != "" {
-		l.indexes = append(l.indexes, "idx_products_shop_price")
-	}
-	if v := c.Query("category"); v != "" {
-		l.indexes = append(l.indexes, "idx_products_category_recent")
 	}
 	if v := c.Query("tag"); v != "" {
 		l.tag, l.tagAt, l.tagArgAt = v, len(l.where), len(l.args)
