@@ -30,6 +30,13 @@ type APIRunningConfig struct {
 	// Pin, when on, pins the API to one CPU and the relay, worker and
 	// emulator to another in both the relay-stopped and relay-on runs.
 	Pin CPUSplit
+	// Nice, when above 0, runs the relay, the scrap worker and the
+	// emulator at that nice value (every thread), in the relay-stopped
+	// and relay-on runs alike: on one machine, the closest model of the
+	// production layout, where they run on other instances (the workers'
+	// EC2 instances, SQS and SNS at AWS) and take none of the API's CPU.
+	// MariaDB, moto and the load generator stay at normal priority.
+	Nice int
 }
 
 // APIRunning measures new-URL POST /scrapes on the running system: one
@@ -50,11 +57,25 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Stage += ", API on its own CPU"
 		row.Command += fmt.Sprintf(" -api-running-cpus %s:%s", cfg.Pin.API, cfg.Pin.Rest)
 	}
-	pinTo := func(p *Proc, cpus string) error {
+	if cfg.Nice > 0 {
+		row.Stage += fmt.Sprintf(", background at nice %d", cfg.Nice)
+		row.Command += fmt.Sprintf(" -api-running-nice %d", cfg.Nice)
+	}
+	// place puts the API (background false) or a background process on
+	// its CPUs and priority.
+	place := func(p *Proc, background bool) error {
+		if background && cfg.Nice > 0 {
+			if err := renice(p.PID(), cfg.Nice); err != nil {
+				return err
+			}
+		}
 		if !cfg.Pin.On() {
 			return nil
 		}
-		return pin(p.PID(), cpus)
+		if background {
+			return pin(p.PID(), cfg.Pin.Rest)
+		}
+		return pin(p.PID(), cfg.Pin.API)
 	}
 	s, err := e.NewSystem(ctx)
 	if err != nil {
@@ -76,16 +97,28 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Err = err
 		return row
 	}
-	if err := pinTo(api, cfg.Pin.API); err != nil {
+	if err := place(api, false); err != nil {
 		row.Err = err
 		return row
 	}
-	if err := pinTo(worker, cfg.Pin.Rest); err != nil {
+	if err := place(worker, true); err != nil {
 		row.Err = err
 		return row
 	}
 	if cfg.Pin.On() {
 		if _, err := pinEmulator(e.Messaging, cfg.Pin.Rest); err != nil {
+			row.Err = err
+			return row
+		}
+	}
+	if cfg.Nice > 0 {
+		pids, err := emulatorPIDs(e.Messaging)
+		for _, pid := range pids {
+			if err == nil {
+				err = renice(pid, cfg.Nice)
+			}
+		}
+		if err != nil {
 			row.Err = err
 			return row
 		}
@@ -106,7 +139,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 			return err
 		}
 		relay = p
-		if err := pinTo(p, cfg.Pin.Rest); err != nil {
+		if err := place(p, true); err != nil {
 			return err
 		}
 		return p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second)
@@ -131,17 +164,29 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	_, _ = Closed(ctx, client, cfg.Conns, time.Second, post(base)) // warm up
 	var off, on []LoadResult
 	var offWaits, onWaits lockWaits
-	var drains []string
+	var drains, kept []string
+	// What each process spends: per accepted request with the relay
+	// stopped, and per submission while the relay and the worker work off
+	// a stopped run's backlog (the API idle).
+	pids := []costPID{{"api", api.PID()}, {"worker scrap", worker.PID()}}
+	if pid := listenerPID(e.Messaging); pid != 0 {
+		pids = append(pids, costPID{"fauxqs", pid})
+	}
+	pids = append(pids, costPID{"mysqld", mysqldPid(ctx, s.DB)}, costPID{"bench (load generator)", 0})
+	var offCost, pipeCost cost
 	for round := 0; round < cfg.Rounds; round++ {
 		stopRelay()
 		w := sampleLockWaits(ctx, s.DB)
+		probe := startCost(ctx, s.DB, pids)
 		r, err := Closed(ctx, client, cfg.Conns, cfg.Duration, post(base))
+		offCost = offCost.add(probe.stop(ctx))
 		offWaits.add(w())
 		if err != nil {
 			row.Err = err
 			return row
 		}
 		off = append(off, r)
+		probe = startCost(ctx, s.DB, pids)
 		if err := startRelay(); err != nil {
 			row.Err = fmt.Errorf("start relay: %w", err)
 			return row
@@ -151,8 +196,10 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 			row.Err = err
 			return row
 		}
+		pipeCost = pipeCost.add(probe.stop(ctx).with("relay", procCPU(relay.PID())))
 		drains = append(drains, d)
 		w = sampleLockWaits(ctx, s.DB)
+		done0 := finishedRequests(ctx, s.DB)
 		r, err = Closed(ctx, client, cfg.Conns, cfg.Duration, post(base))
 		onWaits.add(w())
 		if err != nil {
@@ -160,14 +207,27 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 			return row
 		}
 		on = append(on, r)
+		kept = append(kept, fmt.Sprintf("%d of %d", finishedRequests(ctx, s.DB)-done0, len(r.Lat)))
+		// The next relay-stopped run starts with the pipeline idle.
+		if _, err := drain(ctx, s.DB, cfg.Drain); err != nil {
+			row.Err = err
+			return row
+		}
 	}
-	if _, err := drain(ctx, s.DB, cfg.Drain); err != nil {
+	w := sampleLockWaits(ctx, s.DB)
+	firstOpen := lastRequestID(ctx, s.DB) + 1
+	open, err := Open(ctx, client, cfg.Rate, cfg.Duration, post(base))
+	openWaits := w()
+	if err != nil {
 		row.Err = err
 		return row
 	}
-	w := sampleLockWaits(ctx, s.DB)
-	open, err := Open(ctx, client, cfg.Rate, cfg.Duration, post(base))
-	openWaits := w()
+	openDrain, err := drain(ctx, s.DB, cfg.Drain)
+	if err != nil {
+		row.Err = err
+		return row
+	}
+	outcome, unfinished, err := outcomeLatency(ctx, s.DB, firstOpen)
 	if err != nil {
 		row.Err = err
 		return row
@@ -185,6 +245,10 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	}
 	onRPS, onErrs := sumRPS(on)
 	offRPS, offErrs := sumRPS(off)
+	offN := 0
+	for _, r := range off {
+		offN += len(r.Lat)
+	}
 	q := on[0].Lat
 	for _, r := range on[1:] {
 		q = append(q, r.Lat...)
@@ -202,7 +266,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	row.Ratio = ratio(onRPS, offRPS)
 	row.Holds = holds(rt >= 0.8 && p99 < 20*time.Millisecond && errs == 0)
 	row.Details = append(row.Details,
-		fmt.Sprintf("One `ddokso api` (rate limits raised), one `ddokso worker scrap` and one `ddokso relay` (default DDOKSO_RELAY_INTERVAL) on a fresh database; %s; %s. New URLs only (http://127.0.0.1:9/…: a fetch port the fetcher refuses, so every submission is a scrape request, an outbox row, an SNS publish, an SQS message and a worker transaction recording it failed). %d rounds, each a closed loop of %d connections for %s with the relay stopped (the worker idles), then the relay started, the backlog worked off, and the same closed loop with the relay running; then an open loop at %.0f req/s for %s with the relay running (latency from the scheduled send time).",
+		fmt.Sprintf("One `ddokso api` (rate limits raised), one `ddokso worker scrap` and one `ddokso relay` (default DDOKSO_RELAY_INTERVAL) on a fresh database; %s; %s. New URLs only (http://127.0.0.1:9/…: a fetch port the fetcher refuses, so every submission is a scrape request, an outbox row, an SNS publish, an SQS message and a worker transaction recording it failed). %d rounds, each a closed loop of %d connections for %s with the relay stopped (the worker idles), then the relay started, the backlog worked off, and the same closed loop with the relay running, whose backlog is worked off before the next round; then an open loop at %.0f req/s for %s with the relay running (latency from the scheduled send time).",
 			e.Endpoints(), cfg.Pin, cfg.Rounds, cfg.Conns, cfg.Duration, cfg.Rate, cfg.Duration), "",
 		"| round | relay stopped | relay running | ratio |", "|---|---|---|---|")
 	for i := range on {
@@ -211,6 +275,11 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	row.Details = append(row.Details,
 		fmt.Sprintf("| open %.0f req/s, relay running | | %s | |", cfg.Rate, open), "",
 		fmt.Sprintf("Backlog left by each relay-stopped run worked off before the relay-on run in: %s.", strings.Join(drains, ", ")),
+		fmt.Sprintf("CPU per accepted request with the relay stopped (µs, /proc/PID/stat): %s. CPU per submission while the relay and the worker work off that backlog with the API idle (the relay's from its start): %s; MariaDB per submission then: %s.",
+			offCost.cpuPerURL(offN), pipeCost.cpuPerURL(offN), pipeCost.statusPerURL(offN)),
+		fmt.Sprintf("The pipeline during each relay-on run: scrape requests given their outcome by the worker while it ran, of those accepted in it: %s.", strings.Join(kept, "; ")),
+		fmt.Sprintf("The open loop's %d submissions at %.0f req/s, from accepted to outcome recorded by the worker (scrape_requests.created_at → finished_at): p50 %s, p99 %s, max %s; %d without an outcome; all worked off %s after the loop ended.",
+			len(open.Lat), cfg.Rate, ms(outcome.Quantile(0.5)), ms(outcome.Quantile(0.99)), ms(outcome.Quantile(1)), unfinished, openDrain),
 		fmt.Sprintf("InnoDB lock waits (information_schema.INNODB_LOCK_WAITS, sampled every 20 ms): relay stopped %s; relay running %s; open loop %s.", offWaits, onWaits, openWaits),
 		fmt.Sprintf("At the end: %d outbox rows published, %d scrape requests recorded failed by the worker, %d still pending; %d request errors.", published, failed, pending, errs))
 	return row
@@ -332,4 +401,43 @@ func lockWaitSample(ctx context.Context, db *sql.DB) (int, []string, error) {
 		on = append(on, k)
 	}
 	return len(on), on, rows.Err()
+}
+
+// finishedRequests counts scrape requests that have an outcome.
+func finishedRequests(ctx context.Context, db *sql.DB) int {
+	var n int
+	_ = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM scrape_requests WHERE status <> 'pending'`).Scan(&n)
+	return n
+}
+
+// lastRequestID is the newest scrape request's id (0 when none).
+func lastRequestID(ctx context.Context, db *sql.DB) int64 {
+	var id int64
+	_ = db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM scrape_requests`).Scan(&id)
+	return id
+}
+
+// outcomeLatency returns, for the scrape requests from id first on, the
+// time from acceptance to the worker's recorded outcome, and how many
+// have no outcome yet.
+func outcomeLatency(ctx context.Context, db *sql.DB, first int64) (Durations, int, error) {
+	rows, err := db.QueryContext(ctx, `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, finished_at) FROM scrape_requests WHERE id >= ?`, first)
+	if err != nil {
+		return nil, 0, fmt.Errorf("outcome latency: %w", err)
+	}
+	defer rows.Close()
+	var d Durations
+	unfinished := 0
+	for rows.Next() {
+		var us sql.NullInt64
+		if err := rows.Scan(&us); err != nil {
+			return nil, 0, fmt.Errorf("outcome latency: %w", err)
+		}
+		if !us.Valid {
+			unfinished++
+			continue
+		}
+		d = append(d, time.Duration(us.Int64)*time.Microsecond)
+	}
+	return d, unfinished, rows.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,14 @@ func (p *costProbe) stop(ctx context.Context) cost {
 	for k, v := range globalStatus(ctx, p.db) {
 		c.status[k] = v - p.st0[k]
 	}
+	return c
+}
+
+// with returns c with one more process, whose CPU time was read apart
+// (a process started within the probe's span).
+func (c cost) with(name string, cpu time.Duration) cost {
+	c.pids = append(slices.Clone(c.pids), costPID{name: name})
+	c.cpu = append(slices.Clone(c.cpu), cpu)
 	return c
 }
 

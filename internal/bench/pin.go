@@ -56,16 +56,27 @@ func pin(pid int, cpus string) error {
 }
 
 // pinEmulator pins every process of the fauxqs serving endpoint (the
-// launcher and its node child, found by the FAUXQS_PORT in their
-// environment) to cpus, and returns how many it pinned.
+// launcher and its node child) to cpus, and returns how many it pinned.
 func pinEmulator(endpoint, cpus string) (int, error) {
+	pids, err := emulatorPIDs(endpoint)
+	for i, pid := range pids {
+		if err := pin(pid, cpus); err != nil {
+			return i, err
+		}
+	}
+	return len(pids), err
+}
+
+// emulatorPIDs finds the processes of the fauxqs serving endpoint (the
+// launcher and its node child) by the FAUXQS_PORT in their environment.
+func emulatorPIDs(endpoint string) ([]int, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Port() == "" {
-		return 0, fmt.Errorf("pin emulator: no port in %q", endpoint)
+		return nil, fmt.Errorf("emulator processes: no port in %q", endpoint)
 	}
 	want := []byte("\x00FAUXQS_PORT=" + u.Port() + "\x00")
 	envs, _ := filepath.Glob("/proc/[0-9]*/environ")
-	n := 0
+	var pids []int
 	for _, f := range envs {
 		b, err := os.ReadFile(f)
 		if err != nil || !bytes.Contains(append(append([]byte{0}, b...), 0), want) {
@@ -75,15 +86,12 @@ func pinEmulator(endpoint, cpus string) (int, error) {
 		if err != nil {
 			continue
 		}
-		if err := pin(pid, cpus); err != nil {
-			return n, err
-		}
-		n++
+		pids = append(pids, pid)
 	}
-	if n == 0 {
-		return 0, fmt.Errorf("pin emulator: no process with FAUXQS_PORT=%s", u.Port())
+	if len(pids) == 0 {
+		return nil, fmt.Errorf("emulator processes: no process with FAUXQS_PORT=%s", u.Port())
 	}
-	return n, nil
+	return pids, nil
 }
 
 // PID is the process id.

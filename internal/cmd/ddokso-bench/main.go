@@ -68,6 +68,7 @@ func run() error {
 		apiProducts  = flag.Int("api-products", 1000, "products seeded for GET /products/{id}")
 		runRate      = flag.Float64("api-running-rate", 200, "row 4r: open-loop POST /scrapes rate (req/s) with the relay and worker running")
 		runRounds    = flag.Int("api-running-rounds", 3, "row 4r: interleaved rounds of relay stopped / relay running")
+		runNice      = flag.Int("api-running-nice", 0, "row 4r: run the relay, the scrap worker and fauxqs at this nice value (1..19, every thread), modelling them on instances of their own as in production (mysqld, moto and the load generator stay at normal priority); 0: all at normal priority")
 		runCPUs      = flag.String("api-running-cpus", "", "row 4r: API_CPUS:REST_CPUS (e.g. 0:1) pins `ddokso api` to API_CPUS and the relay, worker and fauxqs to REST_CPUS with taskset, modelling the API on its own instance (mysqld, moto and the load generator stay unpinned); empty: no pinning")
 		e2eRates     = flag.String("e2e-rates", "1,10,50", "row 5: submissions per second of the POST-to-visible-price latency table (on fauxqs)")
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
@@ -186,7 +187,10 @@ func run() error {
 		if err != nil {
 			return bench.Row{Stage: "4r API, running system", Err: err}
 		}
-		return bench.APIRunning(ctx, env.OnMessaging(fauxqs.Endpoint), bench.APIRunningConfig{Duration: *apiDur, Conns: *apiConns, Rate: *runRate, Rounds: *runRounds, Drain: time.Minute, Pin: split})
+		if *runNice < 0 || *runNice > 19 {
+			return bench.Row{Stage: "4r API, running system", Err: fmt.Errorf("-api-running-nice %d: want 0..19", *runNice)}
+		}
+		return bench.APIRunning(ctx, env.OnMessaging(fauxqs.Endpoint), bench.APIRunningConfig{Duration: *apiDur, Conns: *apiConns, Rate: *runRate, Rounds: *runRounds, Drain: time.Minute, Pin: split, Nice: *runNice})
 	})
 	step(5, func() bench.Row {
 		var workers []int
