@@ -41,7 +41,7 @@ func TestEnvelopeEncodeIsMarshal(t *testing.T) {
 	}{
 		{"plain", "", ScrapeRequested{ScrapeID: 7, URL: "https://shop.example/p/1", Reason: "user"}, nil},
 		{"correlation", "req-1.2:3", ScrapeRequested{ScrapeID: 7, URL: "https://shop.example/p/1", ProductID: 9, UserID: "u1"}, nil},
-		{"html in payload", "c", ScrapeCompleted{ScrapeID: 7, URL: "https://shop.example/p/1?a=1&b=<2>", Outcome: OutcomeDone}, nil},
+		{"html in payload", "c", ScrapeRequested{ScrapeID: 7, URL: "https://shop.example/p/1?a=1&b=<2>"}, nil},
 		{"options", "c", ScrapeRequested{ScrapeID: 1, URL: "https://a.example/"},
 			[]Option{WithID("fixed-id"), WithDedupKey("scrape:1"), WithOccurredAt(at)}},
 		{"zero nanoseconds", "", ScrapeRequested{ScrapeID: 1, URL: "https://a.example/"}, []Option{WithOccurredAt(at.Truncate(time.Second))}},

@@ -9,7 +9,6 @@ import (
 // subscriptions filter on them.
 const (
 	TypeScrapeRequested = "scrape.requested"
-	TypeScrapeCompleted = "scrape.completed"
 	TypePriceChanged    = "price.changed"
 	TypeNotifyRequested = "notify.requested"
 	TypeRescrapeDue     = "rescrape.due"
@@ -19,7 +18,7 @@ const (
 
 // AllTypes lists every event type the system uses.
 var AllTypes = []string{
-	TypeScrapeRequested, TypeScrapeCompleted, TypePriceChanged, TypeNotifyRequested,
+	TypeScrapeRequested, TypePriceChanged, TypeNotifyRequested,
 	TypeRescrapeDue, TypeDigestDaily, TypeCleanupDaily,
 }
 
@@ -65,23 +64,6 @@ const (
 	OutcomeBlocked     = "blocked"
 	OutcomeFailed      = "failed"
 )
-
-// ScrapeCompleted reports the outcome of one scrape request.
-type ScrapeCompleted struct {
-	ScrapeID  int64  `json:"scrape_id"`
-	ProductID int64  `json:"product_id,omitempty"`
-	URL       string `json:"url"`
-	// Outcome is one of the Outcome* constants.
-	Outcome string `json:"outcome"`
-	// Reason explains blocked and failed outcomes.
-	Reason string `json:"reason,omitempty"`
-}
-
-// EventType implements Payload.
-func (ScrapeCompleted) EventType() string { return TypeScrapeCompleted }
-
-// EventVersion implements Payload.
-func (ScrapeCompleted) EventVersion() int { return 1 }
 
 // PriceChange is one product's or variant's move between two checks.
 // Prices are integer minor units of Currency; nil means unknown.

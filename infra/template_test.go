@@ -478,7 +478,7 @@ func TestTemplateDiffDetectsDrift(t *testing.T) {
 		"visibility":      func(tp *infra.Topology) { tp.Queues[0].VisibilityTimeout += time.Second },
 		"retention":       func(tp *infra.Topology) { tp.Queues[1].Retention = 2 * 24 * time.Hour },
 		"maxReceiveCount": func(tp *infra.Topology) { tp.Queues[2].MaxReceiveCount++ },
-		"filter type":     func(tp *infra.Topology) { tp.Queues[0].Types = append(tp.Queues[0].Types, events.TypeScrapeCompleted) },
+		"filter type":     func(tp *infra.Topology) { tp.Queues[0].Types = append(tp.Queues[0].Types, events.TypeRescrapeDue) },
 		"extra queue": func(tp *infra.Topology) {
 			tp.Queues = append(tp.Queues, infra.Queue{Name: "extra", VisibilityTimeout: time.Minute, Attempts: 1, MaxReceiveCount: 1, Retention: time.Hour})
 		},

@@ -25,8 +25,8 @@ func ExampleOnce() {
 		if _, err := tx.ExecContext(ctx, `UPDATE scrape_requests SET status = 'done' WHERE id = ?`, 7); err != nil {
 			return err
 		}
-		done := events.MustNew(ctx, events.ScrapeCompleted{ScrapeID: 7, URL: "https://www.11st.co.kr/products/1", Outcome: events.OutcomeDone})
-		return store.AddOutbox(ctx, tx, done)
+		changed := events.MustNew(ctx, events.PriceChanged{ProductID: 3, URL: "https://www.11st.co.kr/products/1", Currency: "KRW"})
+		return store.AddOutbox(ctx, tx, changed)
 	})
 	fmt.Println(applied, err)
 }

@@ -66,7 +66,7 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	n, err := relay.RelayOnce(ctx)
 	require.NoError(t, err)
-	require.Equal(t, 3, n, "two scrape.completed and one price.changed")
+	require.Equal(t, 1, n, "one price.changed, for the drop: first sight is not a change")
 
 	var got []events.PriceChanged
 	deadline := time.Now().Add(20 * time.Second)

@@ -322,15 +322,4 @@ func (fx *fixture) priceChanges(t testing.TB) []events.PriceChanged {
 	return out
 }
 
-func (fx *fixture) completions(t testing.TB) []events.ScrapeCompleted {
-	t.Helper()
-	var out []events.ScrapeCompleted
-	for _, env := range fx.outbox(t, events.TypeScrapeCompleted) {
-		var p events.ScrapeCompleted
-		require.NoError(t, env.Decode(&p))
-		out = append(out, p)
-	}
-	return out
-}
-
 func i64(n int64) *int64 { return &n }

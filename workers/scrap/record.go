@@ -20,7 +20,7 @@ type recorded struct {
 
 // record writes the outcome of one check inside the Once transaction: the
 // product (and variants and observations) or its failure count, the scrape
-// request's outcome, and the outbox events.
+// request's outcome, and a price.changed outbox event on a change.
 func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeRequested, t target, oc outcome) (recorded, error) {
 	now := w.now().UTC().Truncate(time.Microsecond)
 	var (
@@ -45,59 +45,38 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 		return res, err
 	}
 
-	finished := req.ScrapeID == 0 // a re-scrape without a request row reports every check
 	if req.ScrapeID != 0 {
-		if finished, err = w.finishRequest(ctx, tx, req.ScrapeID, oc, res.productID, now); err != nil {
+		if err = w.finishRequest(ctx, tx, req.ScrapeID, oc, res.productID, now); err != nil {
 			return res, err
 		}
-	}
-
-	url := t.url
-	if url == "" {
-		url = t.raw
-	}
-	var envs []events.Envelope
-	if finished {
-		// Only the check that gave the request its outcome reports it: a
-		// late delivery (a re-queued request whose first message turned up
-		// after all) still records what it saw, but must not announce a
-		// second, possibly different, outcome for the same request.
-		completed, err := events.New(ctx, events.ScrapeCompleted{
-			ScrapeID: req.ScrapeID, ProductID: res.productID, URL: url, Outcome: oc.status, Reason: oc.reason,
-		})
-		if err != nil {
-			return res, err
-		}
-		envs = append(envs, completed)
 	}
 	if changed != nil {
 		env, err := events.New(ctx, *changed)
 		if err != nil {
 			return res, err
 		}
-		envs = append(envs, env)
-	}
-	if err := store.AddOutbox(ctx, tx, envs...); err != nil {
-		return res, err
+		if err := store.AddOutbox(ctx, tx, env); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
 
 // finishRequest stores the outcome on the scrape request row and frees its
-// in-flight slot, and reports whether it did. An outcome is final: a
-// request that already has one (a re-queued request whose first message
-// turned up after all, or one that expired) keeps it.
-func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) (bool, error) {
+// in-flight slot. An outcome is final: a request that already has one (a
+// re-queued request whose first message turned up after all, or one that
+// expired) keeps it; the late check is still recorded on the product.
+func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) error {
 	r, err := tx.ExecContext(ctx, `UPDATE scrape_requests
 		SET status = ?, status_reason = ?, product_id = COALESCE(?, product_id), finished_at = ?, in_flight_hash = NULL
 		WHERE id = ? AND status = 'pending'`,
 		oc.status, nullString(clip(oc.reason, 1000)), nullID(productID), now, id)
 	if err != nil {
-		return false, fmt.Errorf("update scrape request %d: %w", id, err)
+		return fmt.Errorf("update scrape request %d: %w", id, err)
 	}
 	n, err := r.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("update scrape request %d: %w", id, err)
+		return fmt.Errorf("update scrape request %d: %w", id, err)
 	}
 	if n == 0 {
 		var one int
@@ -105,7 +84,7 @@ func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc out
 			w.log.WarnContext(ctx, "scrape request row not found", "scrape_id", id)
 		}
 	}
-	return n > 0, nil
+	return nil
 }
 
 // touchProduct records a 304: the product is unchanged and healthy.
