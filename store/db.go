@@ -138,8 +138,11 @@ func inTxOnce(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	// Rolls back when fn fails or panics (a no-op after Commit): a
+	// transaction left open by a panic would hold its connection and its
+	// locks until ctx ends, which may be never.
+	defer func() { _ = tx.Rollback() }()
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
