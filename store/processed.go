@@ -21,7 +21,7 @@ func Once(ctx context.Context, db *sql.DB, consumer, key string, fn func(tx *sql
 	applied := false
 	err := InTx(ctx, db, func(tx *sql.Tx) error {
 		applied = false
-		res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO processed_messages (consumer, dedup_key) VALUES (?, ?)`, consumer, key)
+		res, err := tx.ExecContext(ctx, markProcessedSQL, consumer, key)
 		if err != nil {
 			return fmt.Errorf("mark %s %s processed: %w", consumer, key, err)
 		}

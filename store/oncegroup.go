@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/ddokso/ddokso/internal/groupcommit"
+)
+
+// onceGroupTimeout bounds one group transaction. Its context is detached
+// from the callers': one caller's cancellation must not fail the others.
+const onceGroupTimeout = 10 * time.Second
+
+// onceGroupPipeline is how many group transactions of one OnceGroup run
+// at once: one keeps the groups largest (the API's group commit measured
+// two as no faster and costlier, see api/groupcommit.go).
+const onceGroupPipeline = 1
+
+// markProcessedSQL writes the processed marker of (consumer, key); it
+// affects no row when the marker exists.
+const markProcessedSQL = `INSERT IGNORE INTO processed_messages (consumer, dedup_key) VALUES (?, ?)`
+
+// OnceGroup runs concurrent Once calls together (group commit): the calls
+// that arrive while a group transaction runs are done by the next one, in
+// one transaction with one COMMIT, so a group costs one BEGIN/COMMIT round
+// trip pair and one durable log flush instead of one per call. Each call
+// still returns only after the transaction holding its marker and its
+// effects committed, with the result Once would have given it.
+//
+// There is no background goroutine: a caller that finds no group
+// transaction running leads one with the queued calls, and hands the next
+// queued group to that group's oldest caller (package
+// internal/groupcommit).
+//
+// If anything in a group fails (a statement, a fn's error or panic, the
+// COMMIT), the whole group transaction is rolled back at once and every
+// call of the group runs again on its own with Once, in its caller's
+// goroutine: one failing call cannot fail or corrupt the others, a lost
+// deadlock is retried as Once retries it, and a panicking fn panics in its
+// own caller. A fn may therefore run more than once, as it already may
+// under Once (InTx reruns it after a deadlock); it must have no effects
+// outside its transaction.
+//
+// A fn runs in the group transaction with the context it captured; if that
+// context is canceled mid-group, its statement fails and the group falls
+// back to single calls, so the other callers are not failed by it.
+type OnceGroup struct {
+	db *sql.DB
+	g  *groupcommit.Group[*onceCall, onceResult] // nil: max 1, plain Once
+	// commits counts committed group transactions (tests).
+	commits atomic.Int64
+}
+
+// onceCall is one Once call waiting for its group.
+type onceCall struct {
+	ctx           context.Context
+	consumer, key string
+	fn            func(tx *sql.Tx) error
+}
+
+// onceResult is a call's result, or alone: run it again on its own.
+type onceResult struct {
+	applied bool
+	err     error
+	alone   bool
+}
+
+// NewOnceGroup returns a OnceGroup on db running at most max calls in one
+// transaction. A max of 1 (or less) makes every call a plain Once.
+func NewOnceGroup(db *sql.DB, max int) *OnceGroup {
+	o := &OnceGroup{db: db}
+	if max > 1 {
+		o.g = groupcommit.New(max, onceGroupPipeline, o.run, func(*onceCall, error) onceResult {
+			// A panic (in a fn or here): the group transaction was
+			// rolled back by run's deferred Rollback; each call runs
+			// on its own, and a fn that panics again does so in its
+			// own caller.
+			return onceResult{alone: true}
+		})
+	}
+	return o
+}
+
+// Once has the contract of the package's Once on the group's db: it runs
+// fn inside a transaction unless the (consumer, key) pair was already
+// processed, writing the processed marker in that same transaction, and
+// returns false, nil when the work had been done before. The transaction
+// may be shared with concurrent calls (see OnceGroup). A call whose ctx is
+// done before its group starts returns ctx.Err() without running.
+func (o *OnceGroup) Once(ctx context.Context, consumer, key string, fn func(tx *sql.Tx) error) (bool, error) {
+	if o.g == nil {
+		return Once(ctx, o.db, consumer, key, fn)
+	}
+	if len(key) > 191 {
+		return false, fmt.Errorf("dedupe key for %s longer than 191 bytes", consumer)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	r := o.g.Do(&onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn})
+	if r.alone {
+		return Once(ctx, o.db, consumer, key, fn)
+	}
+	return r.applied, r.err
+}
+
+// run does one group: the calls whose context is still live, in one
+// transaction, in their arrival order.
+func (o *OnceGroup) run(calls []*onceCall) []onceResult {
+	out := make([]onceResult, len(calls))
+	live := make([]int, 0, len(calls))
+	for i, c := range calls {
+		if err := c.ctx.Err(); err != nil {
+			out[i].err = err
+			continue
+		}
+		live = append(live, i)
+	}
+	if len(live) == 0 {
+		return out
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(calls[live[0]].ctx), onceGroupTimeout)
+	defer cancel()
+	applied, err := o.commit(ctx, calls, live)
+	switch {
+	case err == nil:
+		for _, i := range live {
+			out[i].applied = applied[i]
+		}
+	case len(live) == 1 && !IsLockConflict(err):
+		// Alone already: running it again with Once would repeat the
+		// same transaction (Once reruns only lock conflicts).
+		out[live[0]].err = err
+	default:
+		for _, i := range live {
+			out[i].alone = true
+		}
+	}
+	return out
+}
+
+// commit runs calls[live] in one transaction and commits it, reporting
+// which applied. On the first error it stops and rolls back: after a lost
+// deadlock the server has already rolled the transaction back, and a
+// further statement would autocommit on its own.
+func (o *OnceGroup) commit(ctx context.Context, calls []*onceCall, live []int) (map[int]bool, error) {
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	// A no-op after Commit; on an error or a panic, the rollback.
+	defer func() { _ = tx.Rollback() }()
+	applied := make(map[int]bool, len(live))
+	for _, i := range live {
+		c := calls[i]
+		res, err := tx.ExecContext(ctx, markProcessedSQL, c.consumer, c.key)
+		if err != nil {
+			return nil, fmt.Errorf("mark %s %s processed: %w", c.consumer, c.key, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			continue // done before, or earlier in this group
+		}
+		if err := c.fn(tx); err != nil {
+			return nil, err
+		}
+		applied[i] = true
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	o.commits.Add(1)
+	return applied, nil
+}
