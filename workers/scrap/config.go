@@ -16,6 +16,11 @@ type Config struct {
 	MaxAttempts int `envconfig:"MAX_ATTEMPTS" default:"3" desc:"delivery count from which transient fetch errors are recorded as failed instead of retried"`
 	// FetchTimeout bounds one whole fetch (redirects, retries, robots.txt).
 	FetchTimeout time.Duration `envconfig:"FETCH_TIMEOUT" default:"2m" desc:"upper bound of one page fetch including retries"`
+	// GroupCommitMax is the most messages whose outcomes are recorded in
+	// one transaction (store.OnceGroup): concurrent handlers share one
+	// COMMIT and one log flush. 1 records each message in its own
+	// transaction (store.Once); 0 means DefaultGroupCommitMax.
+	GroupCommitMax int `envconfig:"GROUP_COMMIT_MAX" default:"32" desc:"most handled messages recorded in one transaction; 1 records each in its own"`
 }
 
 // Defaults for zero Config fields.
@@ -23,6 +28,8 @@ const (
 	DefaultConsumerName = "scrap"
 	DefaultMaxAttempts  = 3
 	DefaultFetchTimeout = 2 * time.Minute
+	// DefaultGroupCommitMax is GroupCommitMax's default.
+	DefaultGroupCommitMax = 32
 )
 
 func (c *Config) applyDefaults() {
@@ -37,6 +44,14 @@ func (c *Config) applyDefaults() {
 	}
 }
 
+// groupCommitMax is GroupCommitMax, or its default when zero.
+func (c *Config) groupCommitMax() int {
+	if c.GroupCommitMax == 0 {
+		return DefaultGroupCommitMax
+	}
+	return c.GroupCommitMax
+}
+
 // Validate applies defaults and reports invalid settings.
 func (c *Config) Validate() error {
 	c.applyDefaults()
@@ -49,6 +64,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FetchTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("scrap: fetch timeout must be >= 1s, got %s", c.FetchTimeout))
+	}
+	if c.GroupCommitMax < 0 {
+		errs = append(errs, fmt.Errorf("scrap: group commit max must be >= 1 (0: the default), got %d", c.GroupCommitMax))
 	}
 	return errors.Join(errs...)
 }

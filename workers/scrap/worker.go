@@ -25,11 +25,14 @@ type Fetcher interface {
 // Worker handles scrape.requested events. It is an events.Handler and is
 // safe for concurrent use.
 type Worker struct {
-	db  *sql.DB
-	f   Fetcher
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	db *sql.DB
+	// once records each message's outcome exactly once, concurrent
+	// handlers' outcomes in one transaction (Config.GroupCommitMax).
+	once *store.OnceGroup
+	f    Fetcher
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
 	// stages, when set (RegisterMetrics), times each stage of a message.
 	stages *prometheus.HistogramVec
 }
@@ -49,7 +52,8 @@ func New(db *sql.DB, f Fetcher, cfg Config, log *slog.Logger) (*Worker, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Worker{db: db, f: f, cfg: cfg, log: log.With("worker", "scrap"), now: time.Now}, nil
+	return &Worker{db: db, once: store.NewOnceGroup(db, cfg.groupCommitMax()), f: f, cfg: cfg,
+		log: log.With("worker", "scrap"), now: time.Now}, nil
 }
 
 // target is the canonical page a request is about.
@@ -72,7 +76,8 @@ type outcome struct {
 }
 
 // Handle implements events.Handler: it fetches the requested page and
-// records the outcome exactly once per message (store.Once on env.Key()).
+// records the outcome exactly once per message (store.OnceGroup.Once on
+// env.Key(), in one transaction with the outcomes of concurrent handlers).
 // It returns an error only for what a redelivery may fix: a database
 // failure, shutdown, or a transient fetch failure before Config.MaxAttempts.
 func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Message) error {
@@ -114,9 +119,12 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		applied bool
 	)
 	began = time.Now()
-	// store.Once reruns the transaction when it loses a deadlock or lock
-	// wait to a concurrent check of the same product.
-	applied, err = store.Once(ctx, w.db, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
+	// The group transaction (one COMMIT for the outcomes of the handlers
+	// recording meanwhile) falls back to store.Once per message when it
+	// fails, and store.Once reruns a transaction that loses a deadlock or
+	// lock wait to a concurrent check of the same product. fn may so run
+	// more than once: it only writes in tx and sets res.
+	applied, err = w.once.Once(ctx, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
 		var err error
 		b0 := time.Now()
 		res, err = w.record(ctx, tx, req, t, oc)

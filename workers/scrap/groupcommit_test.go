@@ -1,0 +1,64 @@
+package scrap_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/workers/scrap"
+)
+
+// TestConcurrentHandlersGroupCommit handles messages for distinct pages
+// and redeliveries of them at once, with the outcomes group-committed
+// (the default) and each in its own transaction (max 1): every request is
+// recorded exactly once either way.
+func TestConcurrentHandlersGroupCommit(t *testing.T) {
+	t.Parallel()
+	for _, max := range []int{0, 1} {
+		t.Run(fmt.Sprintf("max=%d", max), func(t *testing.T) {
+			t.Parallel()
+			fx := setup(t, func(o *options) { o.cfg.GroupCommitMax = max })
+			const pages = 12
+			envs := make([]events.Envelope, pages)
+			for i := range envs {
+				envs[i] = fx.request(t, fmt.Sprintf("%s/products/%d", fx.shop.srv.URL, 100+i))
+			}
+			// Each message twice (a redelivery racing the first delivery).
+			var wg sync.WaitGroup
+			errs := make([]error, 2*pages)
+			for i := range errs {
+				env := envs[i%pages]
+				wg.Go(func() {
+					errs[i] = fx.w.Handle(fx.ctx, env, &events.Message{ID: env.ID, ReceiveCount: 1})
+				})
+			}
+			wg.Wait()
+			for _, err := range errs {
+				require.NoError(t, err)
+			}
+			require.Equal(t, pages, fx.count(t, `SELECT COUNT(*) FROM products`))
+			require.Equal(t, pages, fx.count(t, `SELECT COUNT(*) FROM processed_messages`))
+			require.Equal(t, pages, fx.count(t, `SELECT COUNT(*) FROM price_observations`))
+			require.Len(t, fx.completions(t), pages, "one completion per request")
+			for _, env := range envs {
+				r := fx.requestOf(t, env)
+				require.Equal(t, events.OutcomeDone, r.Status)
+				require.NotZero(t, r.ProductID)
+				require.False(t, r.InFlight)
+			}
+		})
+	}
+}
+
+func TestConfigGroupCommitMax(t *testing.T) {
+	t.Parallel()
+	c := scrap.Config{GroupCommitMax: 1}
+	require.NoError(t, c.Validate())
+	require.Equal(t, 1, c.GroupCommitMax)
+	c = scrap.Config{GroupCommitMax: -1}
+	require.ErrorContains(t, c.Validate(), "group commit max")
+	require.Equal(t, 32, scrap.DefaultGroupCommitMax)
+}
