@@ -54,15 +54,34 @@ func TestBatchesTheCallsThatArriveMeanwhile(t *testing.T) {
 // callers failed's result, and the group goes on.
 func TestPanicAnswersEveryCaller(t *testing.T) {
 	t.Parallel()
+	started, unblock := make(chan struct{}), make(chan struct{})
 	g := groupcommit.New(8, 1, func(batch []string) []error {
-		if batch[0] == "panic" {
+		switch batch[0] {
+		case "hold":
+			close(started)
+			<-unblock
+		case "panic":
 			panic("kaboom")
 		}
 		return make([]error, len(batch))
 	}, func(_ string, err error) error { return err })
-	err := g.Do("panic")
-	require.ErrorContains(t, err, "panic: kaboom")
-	require.NoError(t, g.Do("fine"))
+
+	var wg sync.WaitGroup
+	var held error
+	wg.Go(func() { held = g.Do("hold") })
+	<-started
+	errs := make([]error, 3)
+	for i, item := range []string{"panic", "fine", "also fine"} {
+		wg.Go(func() { errs[i] = g.Do(item) })
+		require.Eventually(t, func() bool { return g.Queued() == i+1 }, 5*time.Second, time.Millisecond)
+	}
+	close(unblock)
+	wg.Wait()
+	require.NoError(t, held)
+	for _, err := range errs {
+		require.ErrorContains(t, err, "group of 3: panic: kaboom", "every caller of the batch is answered")
+	}
+	require.NoError(t, g.Do("fine"), "the group goes on")
 
 	short := groupcommit.New(8, 1, func(batch []int) []error { return nil },
 		func(_ int, err error) error { return errors.Join(errors.New("short"), err) })
