@@ -99,7 +99,7 @@ func New(deps Deps) (http.Handler, error) {
 			return nil, err
 		}
 	}
-	s.scrapes = &scrapeBatcher{s: s, max: s.cfg.GroupCommitMax}
+	s.scrapes = newScrapeBatcher(s, s.cfg.GroupCommitMax)
 	var reg prometheus.Registerer
 	if deps.Registry != nil {
 		reg = deps.Registry

@@ -7,10 +7,10 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ddokso/ddokso/events"
+	"github.com/ddokso/ddokso/internal/groupcommit"
 	"github.com/ddokso/ddokso/store"
 )
 
@@ -31,28 +31,33 @@ const groupCommitPipeline = 1
 // the transaction holding its request and its event has committed, so a
 // 202 means durably recorded, as before.
 //
-// There is no background goroutine: a caller that finds fewer than
-// groupCommitPipeline transactions running leads one with the queued
-// requests; when it finishes, it hands the next queued batch to that
-// batch's oldest caller, which leads it.
+// There is no background goroutine (internal/groupcommit): a caller that
+// finds fewer than groupCommitPipeline transactions running leads one
+// with the queued requests; when it finishes, it hands the next queued
+// batch to that batch's oldest caller, which leads it.
 type scrapeBatcher struct {
-	s   *server
-	max int
+	s *server
+	g *groupcommit.Group[*pendingScrape, scrapeOutcome]
+}
 
-	mu      sync.Mutex
-	queue   []*pendingScrape
-	running int // transactions running or handed over
+// newScrapeBatcher returns a batcher for s committing at most max
+// requests in one transaction.
+func newScrapeBatcher(s *server, max int) *scrapeBatcher {
+	b := &scrapeBatcher{s: s}
+	b.g = groupcommit.New(max, groupCommitPipeline, b.commit, func(_ *pendingScrape, err error) scrapeOutcome {
+		// A panic becomes every caller's error.
+		return scrapeOutcome{err: fmt.Errorf("group commit of scrape requests: %w", err)}
+	})
+	return b
 }
 
 // pendingScrape is one caller waiting for its request to commit.
 type pendingScrape struct {
-	ctx  context.Context // the request's: correlation id of its event
-	req  scrapeRequest
-	done chan scrapeOutcome // buffered; receives a batch to lead, then the outcome
+	ctx context.Context // the request's: correlation id of its event
+	req scrapeRequest
 }
 
 type scrapeOutcome struct {
-	lead    []*pendingScrape // a batch to commit (this caller leads it), then keep waiting
 	recent  int64
 	id      int64
 	created bool
@@ -65,80 +70,19 @@ type scrapeOutcome struct {
 // durably (with its scrape.requested event when it creates a request) and
 // returns the request id, like startScrape in its own transaction.
 func (b *scrapeBatcher) start(ctx context.Context, req scrapeRequest) scrapeOutcome {
-	p := &pendingScrape{ctx: ctx, req: req, done: make(chan scrapeOutcome, 1)}
-	b.mu.Lock()
-	b.queue = append(b.queue, p)
-	var batch []*pendingScrape
-	if b.running < groupCommitPipeline {
-		b.running++
-		batch = b.take()
-	}
-	b.mu.Unlock()
-	if batch != nil {
-		b.lead(batch)
-	}
-	for {
-		// Never abandon the wait: a caller handed a batch must lead it,
-		// and the outcome (committed or not) is the truth to answer.
-		o := <-p.done
-		if o.lead != nil {
-			b.lead(o.lead)
-			continue
-		}
-		return o
-	}
+	return b.g.Do(&pendingScrape{ctx: ctx, req: req})
 }
 
-// take removes the next batch (up to max requests) from the queue; b.mu
-// is held.
-func (b *scrapeBatcher) take() []*pendingScrape {
-	n := min(len(b.queue), b.max)
-	batch := slices.Clone(b.queue[:n])
-	b.queue = slices.Delete(b.queue, 0, n)
-	return batch
-}
-
-// lead commits batch, then hands the next queued batch to its oldest
-// caller, or ends this transaction slot. A caller is in one batch only and
-// is handed at most one, so its buffered channel never blocks a sender.
-func (b *scrapeBatcher) lead(batch []*pendingScrape) {
-	b.commit(batch)
-	b.mu.Lock()
-	if len(b.queue) == 0 {
-		b.running--
-		b.mu.Unlock()
-		return
-	}
-	next := b.take()
-	b.mu.Unlock()
-	next[0].done <- scrapeOutcome{lead: next}
-}
-
-// commit runs batch and delivers each outcome. A panic becomes every
-// caller's error: a caller left without an outcome would wait forever, and
-// so would everyone queued behind it.
-func (b *scrapeBatcher) commit(batch []*pendingScrape) {
-	out := func() (out []scrapeOutcome) {
-		defer func() {
-			if r := recover(); r != nil {
-				err := fmt.Errorf("group commit of %d scrape requests: panic: %v", len(batch), r)
-				out = make([]scrapeOutcome, len(batch))
-				for i := range out {
-					out[i].err = err
-				}
-			}
-		}()
-		return b.run(batch)
-	}()
+// commit runs batch, and kicks the relay once when it created a request.
+func (b *scrapeBatcher) commit(batch []*pendingScrape) []scrapeOutcome {
+	out := b.run(batch)
 	for _, o := range out {
 		if o.err == nil && o.created {
 			b.s.kick()
 			break
 		}
 	}
-	for i, p := range batch {
-		p.done <- out[i]
-	}
+	return out
 }
 
 // run resolves batch: one product lookup for all of it, then one

@@ -36,13 +36,12 @@ func pending(t *testing.T, raw, reason, corr string) *pendingScrape {
 	canon, _, err := canonicalURL(raw, localShops{})
 	require.NoError(t, err)
 	ctx := telemetry.WithCorrelationID(context.Background(), corr)
-	return &pendingScrape{ctx: ctx, req: scrapeRequest{raw: raw, canon: canon, hash: canon.Hash(), reason: reason},
-		done: make(chan scrapeOutcome, 1)}
+	return &pendingScrape{ctx: ctx, req: scrapeRequest{raw: raw, canon: canon, hash: canon.Hash(), reason: reason}}
 }
 
 func batcherFor(hs *harness) *scrapeBatcher {
 	srv := &server{db: hs.db, stmts: newStmtCache(hs.db), deps: Deps{Kick: func() { hs.kicks.Add(1) }}}
-	return &scrapeBatcher{s: srv, max: 64}
+	return newScrapeBatcher(srv, 64)
 }
 
 func TestGroupCommitOneTransaction(t *testing.T) {
@@ -55,12 +54,10 @@ func TestGroupCommitOneTransaction(t *testing.T) {
 		pending(t, "https://shop.example.com/a?utm_source=x", "user", "c-a2"), // same canonical URL as the first
 		pending(t, "https://shop.example.com/c", "watch", "c-c"),
 	}
-	b.commit(batch)
-	out := make([]scrapeOutcome, len(batch))
-	for i, p := range batch {
-		out[i] = <-p.done
-		require.NoError(t, out[i].err)
-		require.NotZero(t, out[i].id)
+	out := b.commit(batch)
+	for _, o := range out {
+		require.NoError(t, o.err)
+		require.NotZero(t, o.id)
 	}
 	require.Equal(t, out[0].id, out[2].id, "a duplicate in the batch joins the first")
 	require.True(t, out[0].created)
@@ -138,15 +135,11 @@ func TestGroupCommitPanicAnswersEveryCaller(t *testing.T) {
 	hs := setup(t)
 	b := batcherFor(hs)
 	broken := pending(t, "https://shop.example.com/p1", "user", "c1")
-	broken.ctx = nil // makes the batch panic (context.WithoutCancel of nil)
-	batch := []*pendingScrape{broken, pending(t, "https://shop.example.com/p2", "user", "c2")}
-	b.commit(batch)
-	for _, p := range batch {
-		o := <-p.done
-		require.ErrorContains(t, o.err, "panic")
-	}
+	var nilCtx context.Context // makes the batch panic (context.WithoutCancel of nil)
+	o := b.start(nilCtx, broken.req)
+	require.ErrorContains(t, o.err, "panic")
 	// The batcher is still usable: the next caller leads and commits.
-	o := b.start(context.Background(), pending(t, "https://shop.example.com/p3", "user", "c3").req)
+	o = b.start(context.Background(), pending(t, "https://shop.example.com/p3", "user", "c3").req)
 	require.NoError(t, o.err)
 	require.True(t, o.created)
 }
