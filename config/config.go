@@ -45,7 +45,8 @@ type Base struct {
 	WaitTime         time.Duration `envconfig:"WORKER_WAIT_TIME" default:"5s" desc:"SQS long-poll wait (1s..20s); shutdown waits for at most one open long poll, so this bounds its wait"`
 	LocalScheduler   string        `envconfig:"LOCAL_SCHEDULER" default:"auto" desc:"local stand-in for EventBridge schedules: auto (on in run only), true, false"`
 	LocalSESEvents   string        `envconfig:"LOCAL_SES_EVENTS" desc:"moto only: its endpoint URL; run publishes an SES Send event per mail moto accepted to the ses-events topic, as the configuration set does on AWS (make run sets it)"`
-	RelayInterval    time.Duration `envconfig:"RELAY_INTERVAL" default:"200ms" desc:"outbox relay poll interval"`
+	RelayInterval    time.Duration `envconfig:"RELAY_INTERVAL" default:"200ms" desc:"outbox relay poll interval while the outbox is empty"`
+	RelayBusy        time.Duration `envconfig:"RELAY_BUSY_INTERVAL" default:"50ms" desc:"outbox relay wait after a pass that published some events (at most DDOKSO_RELAY_INTERVAL): small frequent batches instead of a burst per poll"`
 	SweepInterval    time.Duration `envconfig:"NOTIFY_SWEEP_INTERVAL" default:"1m" desc:"how often deferred and stuck notifications are retried"`
 	DevShop          string        `envconfig:"DEV_SHOP" desc:"DEV ONLY: host:port of a loopback shop (ddokso dev shop, make demo) that the API admits and the fetcher may reach; the one setting for a local shop"`
 	Fetch            Fetch         `envconfig:"FETCH"`
@@ -116,6 +117,9 @@ func (b *Base) Validate() error {
 	}
 	if b.ShutdownTimeout <= 0 {
 		return errors.New("DDOKSO_SHUTDOWN_TIMEOUT: must be positive")
+	}
+	if b.RelayInterval <= 0 || b.RelayBusy <= 0 || b.RelayBusy > b.RelayInterval {
+		return fmt.Errorf("DDOKSO_RELAY_BUSY_INTERVAL %s and DDOKSO_RELAY_INTERVAL %s: want 0 < busy <= interval", b.RelayBusy, b.RelayInterval)
 	}
 	if b.Fetch.HostInterval < 0 {
 		return errors.New("DDOKSO_FETCH_HOST_INTERVAL: must not be negative")

@@ -32,14 +32,15 @@ func TestDefaultsAreValid(t *testing.T) {
 
 func TestBadValuesNameTheVariable(t *testing.T) {
 	for k, v := range map[string]string{
-		"DDOKSO_MYSQL_DSN":        "no database here",
-		"DDOKSO_HTTP_ADDR":        "8080",
-		"DDOKSO_LOG_LEVEL":        "loud",
-		"DDOKSO_LOCAL_SCHEDULER":  "sometimes",
-		"DDOKSO_LOCAL_SES_EVENTS": "127.0.0.1:4566",
-		"DDOKSO_SHUTDOWN_TIMEOUT": "soon",
-		"DDOKSO_WORKER_WAIT_TIME": "30s",
-		"DDOKSO_DEV_SHOP":         "10.0.0.5:8765",
+		"DDOKSO_MYSQL_DSN":           "no database here",
+		"DDOKSO_HTTP_ADDR":           "8080",
+		"DDOKSO_LOG_LEVEL":           "loud",
+		"DDOKSO_LOCAL_SCHEDULER":     "sometimes",
+		"DDOKSO_LOCAL_SES_EVENTS":    "127.0.0.1:4566",
+		"DDOKSO_SHUTDOWN_TIMEOUT":    "soon",
+		"DDOKSO_WORKER_WAIT_TIME":    "30s",
+		"DDOKSO_DEV_SHOP":            "10.0.0.5:8765",
+		"DDOKSO_RELAY_BUSY_INTERVAL": "1s",
 	} {
 		t.Run(k, func(t *testing.T) {
 			setup(t)

@@ -17,6 +17,12 @@ type RelayConfig struct {
 	BatchSize int
 	// PollInterval is the wait between passes when the outbox is empty. Default 200ms.
 	PollInterval time.Duration
+	// BusyInterval is the wait after a pass that published rows but fewer
+	// than BatchSize (a full batch goes on at once): while events keep
+	// coming, they are published in small, frequent batches instead of a
+	// burst every PollInterval, which cuts the time from commit to publish
+	// and spreads the consumers' work. Default 50ms; at most PollInterval.
+	BusyInterval time.Duration
 	// Lease is how long claimed rows are not claimed by another pass; a
 	// relay that dies between publishing and marking leaves its rows to be
 	// published again after it. The publish call is bounded by it. Default 1m.
@@ -39,6 +45,9 @@ func (c *RelayConfig) Validate() error {
 	if c.PollInterval == 0 {
 		c.PollInterval = 200 * time.Millisecond
 	}
+	if c.BusyInterval == 0 {
+		c.BusyInterval = min(50*time.Millisecond, c.PollInterval)
+	}
 	if c.Lease == 0 {
 		c.Lease = time.Minute
 	}
@@ -56,6 +65,9 @@ func (c *RelayConfig) Validate() error {
 	}
 	if c.PollInterval < 0 {
 		return fmt.Errorf("relay: poll interval must be positive, got %s", c.PollInterval)
+	}
+	if c.BusyInterval < 0 || c.BusyInterval > c.PollInterval {
+		return fmt.Errorf("relay: busy interval %s must be within 0..poll interval %s", c.BusyInterval, c.PollInterval)
 	}
 	if c.Lease < time.Second {
 		return fmt.Errorf("relay: lease must be at least 1s, got %s", c.Lease)
@@ -107,7 +119,9 @@ func (r *Relay) Kick() {
 	}
 }
 
-// Run relays until ctx is cancelled. While passes fail it waits
+// Run relays until ctx is cancelled. After an empty pass it waits
+// PollInterval (or a Kick), after a pass that published some rows
+// BusyInterval, after a full batch nothing. While passes fail it waits
 // exponentially longer between them (PollInterval doubling up to
 // MaxBackoff) and logs once when it starts failing and once when it
 // recovers, not at every pass.
@@ -136,6 +150,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		if err == nil && n == r.cfg.BatchSize {
 			continue
+		}
+		if err == nil && n > 0 {
+			wait = r.cfg.BusyInterval
 		}
 		kick := r.kick
 		if failures > 0 {

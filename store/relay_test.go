@@ -233,9 +233,10 @@ func TestRelayBacksOffAndLogsRecovery(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, r.Run(ctx))
 	ms := time.Millisecond
-	// Three failed passes back off; the fourth publishes and the relay
-	// returns to its poll interval.
-	require.Equal(t, []time.Duration{200 * ms, 400 * ms, 800 * ms, 200 * ms, 200 * ms}, clock.waits)
+	// Three failed passes back off; the fourth publishes, so the next
+	// pass comes after the busy interval; the fifth finds nothing and the
+	// relay returns to its poll interval.
+	require.Equal(t, []time.Duration{200 * ms, 400 * ms, 800 * ms, 50 * ms, 200 * ms}, clock.waits)
 	require.Equal(t, map[string]int{ids[0]: 1}, pub.seen)
 	require.Equal(t, 1, logs.counts[slog.LevelError])
 	require.Equal(t, 1, logs.counts[slog.LevelInfo], "one line when it recovers")
@@ -279,4 +280,18 @@ func otherConnection(ctx context.Context, db *sql.DB, env events.Envelope) (int,
 		n++
 	}
 	return n, rows.Err()
+}
+
+// TestRelayConfigBusyInterval: the busy interval defaults to 50 ms, or to
+// the poll interval when that is shorter, and may not exceed it.
+func TestRelayConfigBusyInterval(t *testing.T) {
+	t.Parallel()
+	c := store.RelayConfig{}
+	require.NoError(t, c.Validate())
+	require.Equal(t, 50*time.Millisecond, c.BusyInterval)
+	c = store.RelayConfig{PollInterval: 20 * time.Millisecond}
+	require.NoError(t, c.Validate())
+	require.Equal(t, 20*time.Millisecond, c.BusyInterval)
+	c = store.RelayConfig{PollInterval: 100 * time.Millisecond, BusyInterval: time.Second}
+	require.ErrorContains(t, c.Validate(), "busy interval")
 }

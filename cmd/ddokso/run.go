@@ -163,7 +163,7 @@ func cmdRelay(ctx context.Context) error {
 }
 
 func (a *app) relay() (*store.Relay, error) {
-	return store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, Logger: a.log})
+	return store.NewRelay(a.db, a.publisher(), store.RelayConfig{PollInterval: a.base.RelayInterval, BusyInterval: a.base.RelayBusy, Logger: a.log})
 }
 
 // adminComponent binds the admin address (/healthz, /readyz, /metrics) now.
