@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,8 +21,11 @@ const onceGroupTimeout = 10 * time.Second
 // two as no faster and costlier, see api/groupcommit.go).
 const onceGroupPipeline = 1
 
+// errMarkedBefore: some of a group's markers existed already.
+var errMarkedBefore = errors.New("some messages of the group were processed before")
+
 // markProcessedSQL writes the processed marker of (consumer, key); it
-// affects no row when the marker exists.
+// affects no row when the marker exists. The group appends a row per call.
 const markProcessedSQL = `INSERT IGNORE INTO processed_messages (consumer, dedup_key) VALUES (?, ?)`
 
 // OnceGroup runs concurrent Once calls together (group commit): the calls
@@ -153,21 +158,31 @@ func (o *OnceGroup) commit(ctx context.Context, calls []*onceCall, live []int) (
 	}
 	// A no-op after Commit; on an error or a panic, the rollback.
 	defer func() { _ = tx.Rollback() }()
-	applied := make(map[int]bool, len(live))
+	// Every marker in one statement. When some existed already (a
+	// redelivery, or one key twice in the group) the statement cannot
+	// tell which: the group gives way to single calls, which can. A lone
+	// call's existing marker is simply not applied.
+	args := make([]any, 0, 2*len(live))
 	for _, i := range live {
-		c := calls[i]
-		res, err := tx.ExecContext(ctx, markProcessedSQL, c.consumer, c.key)
-		if err != nil {
-			return nil, fmt.Errorf("mark %s %s processed: %w", c.consumer, c.key, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			continue // done before, or earlier in this group
-		}
-		if err := c.fn(tx); err != nil {
+		args = append(args, calls[i].consumer, calls[i].key)
+	}
+	res, err := tx.ExecContext(ctx, markProcessedSQL+strings.Repeat(", (?, ?)", len(live)-1), args...)
+	if err != nil {
+		return nil, fmt.Errorf("mark %d messages processed: %w", len(live), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, err
+	}
+	applied := make(map[int]bool, len(live))
+	switch {
+	case n == 0 && len(live) == 1:
+		return applied, nil // done before
+	case n != int64(len(live)):
+		return nil, errMarkedBefore
+	}
+	for _, i := range live {
+		if err := calls[i].fn(tx); err != nil {
 			return nil, err
 		}
 		applied[i] = true
