@@ -19,6 +19,7 @@ import (
 	"github.com/ddokso/ddokso/events"
 	"github.com/ddokso/ddokso/fetch"
 	"github.com/ddokso/ddokso/internal/storetest"
+	"github.com/ddokso/ddokso/shopurl"
 	"github.com/ddokso/ddokso/workers/scrap"
 )
 
@@ -228,7 +229,12 @@ func (fx *fixture) request(t testing.TB, url string) events.Envelope {
 	require.NoError(t, err)
 	id, err := r.LastInsertId()
 	require.NoError(t, err)
-	return events.MustNew(fx.ctx, events.ScrapeRequested{ScrapeID: id, URL: url, Reason: "user"})
+	// As the API does: a request for a URL whose product exists names it.
+	var productID int64
+	if c, err := shopurl.Canonicalize(url); err == nil {
+		_ = fx.db.QueryRowContext(fx.ctx, `SELECT id FROM products WHERE url_hash = ?`, c.Hash()).Scan(&productID)
+	}
+	return events.MustNew(fx.ctx, events.ScrapeRequested{ScrapeID: id, URL: url, ProductID: productID, Reason: "user"})
 }
 
 // scrape requests url and handles the event as a final delivery.

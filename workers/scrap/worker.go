@@ -92,15 +92,33 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	if cerr == nil {
 		t.url, t.hash, t.shop, t.spid = c.URL, c.Hash(), c.Shop, c.ProductID
 	}
-	began := time.Now()
-	done, v, err := w.processed(ctx, key, t.hash)
-	w.observe(StageLookup, began)
-	if err != nil {
-		return err
-	}
-	if done {
-		log.InfoContext(ctx, "scrape request already handled")
-		return nil
+	// The first delivery of a request for a URL the API knew no product
+	// of has nothing to look up: its marker can only exist if the event
+	// reached the queue twice (SNS and the relay deliver at least once;
+	// store.Once still decides, at the cost of one redundant fetch), and
+	// there are no stored validators to send. A redelivery or a re-check
+	// of a known product looks both up.
+	var (
+		v     validators
+		err   error
+		began time.Time
+	)
+	if msg == nil || msg.ReceiveCount != 1 || req.ProductID != 0 {
+		began = time.Now()
+		var (
+			done bool
+			vals validators
+		)
+		done, vals, err = w.processed(ctx, key, t.hash)
+		w.observe(StageLookup, began)
+		if err != nil {
+			return err
+		}
+		if done {
+			log.InfoContext(ctx, "scrape request already handled")
+			return nil
+		}
+		v = vals
 	}
 
 	var oc outcome
