@@ -39,13 +39,17 @@ type listing struct {
 	spec     sortSpec
 	query    search.Query // set for a name search
 	drive    string       // the query's rarest gram, whose postings are walked
-	others   []string     // the query's other grams, rarest first
+	others   []string     // the query's other grams: each other word's rarest first (see pickDrive)
 	tag      string       // the tag filter, if any
-	tagAt    int          // the index of the tag's EXISTS in where
-	tagArgAt int          // and of its argument in args
-	indexes  []string     // products' indexes of the given filters (see tagPlan)
-	walkSort bool         // a common tag: walk an index of products, test the tag per row
-	minPrice *int64       // the price range's bounds, in minor units
+	category string       // the exact-match filters, if any
+	shop     string
+	brand    string
+	access   access   // a common tag's chosen way of reading (planAccess)
+	tagAt    int      // the index of the tag's EXISTS in where
+	tagArgAt int      // and of its argument in args
+	indexes  []string // products' indexes of the given filters (see tagPlan)
+	walkSort bool     // a common tag: walk an index of products, test the tag per row
+	minPrice *int64   // the price range's bounds, in minor units
 	maxPrice *int64
 	price    pricePlan // how a price range under sort=biggest_drop is read
 	after    *afterKey // the cursor's position, if any
@@ -126,6 +130,14 @@ func (l *listing) parseExact(c *gin.Context) error {
 	for _, col := range []string{"shop", "category", "brand"} {
 		if v := c.Query(col); v != "" {
 			l.add("p."+col+" = ?", v)
+			switch col {
+			case "shop":
+				l.shop = v
+			case "category":
+				l.category = v
+			default:
+				l.brand = v
+			}
 			if ix := exactIndexes[col]; ix != "" {
 				l.indexes = append(l.indexes, ix)
 			}
@@ -253,8 +265,8 @@ type afterKey struct {
 // keyset condition last, on the plan's key columns (known once planned).
 func (l *listing) whereArgs() (string, []any) {
 	where, args := slices.Clone(l.where), slices.Clone(l.args)
-	if l.price == priceWalkDrop && l.tag != "" {
-		// The walk joins product_tags instead (see sql).
+	if (l.price == priceWalkDrop || l.price == priceTopDrop) && l.tag != "" {
+		// The walk joins product_tags instead (see sql, readTopDrop).
 		where, args = slices.Delete(where, l.tagAt, l.tagAt+1), slices.Delete(args, l.tagArgAt, l.tagArgAt+1)
 	}
 	if a := l.after; a != nil {
@@ -341,6 +353,9 @@ func (l *listing) sql() (string, []any) {
 // hintIndexes are the sort's index and the filters' indexes, once each.
 // None starts with the product id, so product_tags cannot drive the join.
 func (l *listing) hintIndexes() []string {
+	if l.access.index != "" {
+		return []string{l.access.index}
+	}
 	out := []string{sortIndexes[l.sortName]}
 	for _, ix := range l.indexes {
 		if !slices.Contains(out, ix) {
@@ -378,8 +393,16 @@ type pricePlan int
 const (
 	priceDefault  pricePlan = iota // no range, or another sort: the plans above
 	priceByRange                   // few products in the range: read them by price, sort them
-	priceWalkDrop                  // many: walk (sort_drop, id, sort_price), index only, in order
+	priceWalkDrop                  // many, a page near the walk's start: walk (sort_drop, id, sort_price), index only, in order
+	priceTopDrop                   // many, few near the start: read the range off (sort_price, sort_drop, id), keep the biggest drops
 )
+
+// dropProbe is how many entries of idx_products_drop_price, from where the
+// page starts, planPrice reads (index only, well under a millisecond) to
+// see whether the walk finds a page there: drop size follows price, so a
+// cheap range (1,000-5,000 won at 500,000 products) has no product among
+// the first 355,000 entries, and the walk read them all (55-250 ms).
+const dropProbe = 4096
 
 // priceSortMax is the number of products in a price range below which a
 // biggest_drop listing reads the range off idx_products_price and sorts it
@@ -393,8 +416,13 @@ const priceSortMax = 2000
 
 // planPrice decides how a price range under sort=biggest_drop is read,
 // counting the products in the range (any currency) up to sortMax; a
-// rare tag (planTag) keeps its plan.
-func (s *server) planPrice(ctx context.Context, l *listing, sortMax int) error {
+// rare tag (planTag) keeps its plan. A range with more walks the drop
+// index when a probe of lim.dropProbe entries from the page's start finds
+// a page in the range there (times 4 with a tag, tested after the price),
+// and otherwise reads the range off (sort_price, sort_drop, id) and keeps
+// the biggest drops (priceTopDrop).
+func (s *server) planPrice(ctx context.Context, l *listing, lim planLimits) error {
+	sortMax := lim.priceSort
 	if l.sortName != "biggest_drop" || !l.query.Empty() || (l.minPrice == nil && l.maxPrice == nil) {
 		return nil
 	}
@@ -413,11 +441,69 @@ func (s *server) planPrice(ctx context.Context, l *listing, sortMax int) error {
 	if err := s.db.QueryRowContext(ctx, q+" LIMIT ?) x", append(args, sortMax)...).Scan(&n); err != nil {
 		return fmt.Errorf("count products in the price range: %w", err)
 	}
-	l.price = priceWalkDrop
 	if n < sortMax {
 		l.price = priceByRange
+		return nil
+	}
+	if lim.price != priceDefault {
+		l.price = lim.price
+		return nil
+	}
+	l.price = priceWalkDrop
+	inWindow, err := s.probeDropWalk(ctx, l, lim.dropProbe)
+	if err != nil {
+		return err
+	}
+	need := l.limit + 1
+	if l.tag != "" {
+		need *= 4
+	}
+	if inWindow < need {
+		l.price = priceTopDrop
 	}
 	return nil
+}
+
+// probeDropWalk counts the products in the price range among the first
+// window entries of idx_products_drop_price from the page's start.
+func (s *server) probeDropWalk(ctx context.Context, l *listing, window int) (int, error) {
+	where, args := []string{"TRUE"}, []any{}
+	if a := l.after; a != nil {
+		where, args = append(where, "(d.sort_drop < ? OR (d.sort_drop = ? AND d.id < ?))"), append(args, a.key, a.key, a.id)
+	}
+	bounds, bargs := l.priceBounds("x.sort_price")
+	q := fmt.Sprintf("SELECT COUNT(*) FROM (SELECT d.sort_price FROM products d FORCE INDEX (idx_products_drop_price) WHERE %s"+
+		" ORDER BY d.sort_drop DESC, d.id DESC LIMIT ?) x WHERE %s", strings.Join(where, " AND "), bounds)
+	var n int
+	if err := s.db.QueryRowContext(ctx, q, append(append(args, window), bargs...)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("probe the drop walk: %w", err)
+	}
+	return n, nil
+}
+
+// topDropSQL reads the k candidates of priceTopDrop after the position
+// after (if any): the biggest drops of the price range, index only.
+func (l *listing) topDropSQL(after *afterKey, k int) (string, []any) {
+	bounds, args := l.priceBounds("c.sort_price")
+	if after != nil {
+		bounds += " AND (c.sort_drop < ? OR (c.sort_drop = ? AND c.id < ?))"
+		args = append(args, after.key, after.key, after.id)
+	}
+	return "SELECT c.id, c.sort_drop FROM products c FORCE INDEX (idx_products_price_drop) WHERE " +
+		bounds + " ORDER BY c.sort_drop DESC, c.id DESC LIMIT ?", append(args, k)
+}
+
+// priceBounds are the price range as conditions on col (sort_price: a
+// known price; an unknown one is the largest int64).
+func (l *listing) priceBounds(col string) (string, []any) {
+	conds, args := []string{col + " < 9223372036854775807"}, []any{}
+	if l.minPrice != nil {
+		conds, args = append(conds, col+" >= ?"), append(args, *l.minPrice)
+	}
+	if l.maxPrice != nil {
+		conds, args = append(conds, col+" <= ?"), append(args, *l.maxPrice)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // pickDrive sets the listing's driving gram, the one with the fewest
@@ -439,7 +525,30 @@ func (s *server) pickDrive(ctx context.Context, l *listing) error {
 	}
 	order := slices.Clone(l.query.Grams)
 	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(est[a], est[b]) })
-	l.drive, l.others = order[0], order[1:]
+	l.drive = order[0]
+	// The grams of one word occur together, so a probe of the drive's own
+	// word almost always matches and filters nothing: the rarest gram of
+	// every other word is probed first (노트북 운동화 walked 노트 and probed
+	// 트북 before 운동: twice the probes).
+	first := map[string]bool{}
+	for _, w := range l.query.Words {
+		ws := search.ParseQuery(strings.TrimPrefix(w, "=")).Grams
+		if len(ws) == 0 || slices.Contains(ws, l.drive) {
+			continue
+		}
+		first[slices.MinFunc(ws, func(a, b string) int { return cmp.Compare(est[a], est[b]) })] = true
+	}
+	l.others = nil
+	for _, g := range order[1:] {
+		if first[g] {
+			l.others = append(l.others, g)
+		}
+	}
+	for _, g := range order[1:] {
+		if !first[g] {
+			l.others = append(l.others, g)
+		}
+	}
 	return nil
 }
 
@@ -478,7 +587,7 @@ func (s *server) listProducts(c *gin.Context) {
 		s.failErr(c, err)
 		return
 	}
-	page, err := s.planAndRead(c, l, planLimits{tagWalk: tagWalkMin, priceSort: priceSortMax})
+	page, err := s.planAndRead(c, l, planLimits{tagWalk: tagWalkMin, priceSort: priceSortMax, dropProbe: dropProbe})
 	if err != nil {
 		s.failErr(c, fmt.Errorf("list products: %w", err))
 		return
@@ -488,7 +597,12 @@ func (s *server) listProducts(c *gin.Context) {
 
 // planLimits are the thresholds between plans: tagWalkMin and
 // priceSortMax, or tests' values.
-type planLimits struct{ tagWalk, priceSort int }
+type planLimits struct {
+	tagWalk, priceSort int
+	dropProbe          int       // the window of planPrice's probe of the drop walk
+	price              pricePlan // forces a many-product range's plan (priceWalkDrop or priceTopDrop)
+	access             string    // forces a common tag's access (planAccess), when it is one of the listing's
+}
 
 // planAndRead picks the listing's plan and reads its page.
 func (s *server) planAndRead(c *gin.Context, l *listing, lim planLimits) (*ProductPage, error) {
@@ -499,7 +613,10 @@ func (s *server) planAndRead(c *gin.Context, l *listing, lim planLimits) (*Produ
 	if err := s.planTag(ctx, l, lim.tagWalk); err != nil {
 		return nil, err
 	}
-	if err := s.planPrice(ctx, l, lim.priceSort); err != nil {
+	if err := s.planPrice(ctx, l, lim); err != nil {
+		return nil, err
+	}
+	if err := s.planAccess(ctx, l, lim.access); err != nil {
 		return nil, err
 	}
 	return s.readListing(c, l)
@@ -508,15 +625,46 @@ func (s *server) planAndRead(c *gin.Context, l *listing, lim planLimits) (*Produ
 // readListing runs the listing's query and cuts the page, with the cursor
 // of its last row when there are more.
 func (s *server) readListing(c *gin.Context, l *listing) (*ProductPage, error) {
-	q, args := l.sql()
-	rows, err := s.db.QueryContext(c.Request.Context(), q, args...)
+	var items []keyedProduct
+	var err error
+	if l.price == priceTopDrop {
+		items, err = s.readTopDrop(c.Request.Context(), l)
+	} else {
+		q, args := l.sql()
+		items, err = s.queryKeyed(c.Request.Context(), l, q, args, l.limit+1)
+	}
+	if err != nil {
+		return nil, err
+	}
+	page := &ProductPage{Items: []*Product{}}
+	for i, it := range items {
+		if i == l.limit {
+			prev := items[i-1]
+			page.NextCursor = cursor{Sort: l.sortName, Key: prev.key, ID: prev.p.ID}.encode()
+			break
+		}
+		page.Items = append(page.Items, it.p)
+	}
+	return page, nil
+}
+
+// keyedProduct is a listed product with its order key as the cursor
+// spells it.
+type keyedProduct struct {
+	p   *Product
+	key string
+}
+
+// queryKeyed runs a listing query (product columns, then the order key)
+// and reads up to max rows.
+func (s *server) queryKeyed(ctx context.Context, l *listing, q string, args []any, max int) ([]keyedProduct, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	page := &ProductPage{Items: []*Product{}}
-	var lastKey string
-	for rows.Next() {
+	var out []keyedProduct
+	for len(out) < max && rows.Next() {
 		var keyTime time.Time
 		var keyInt int64
 		var keyDest any = &keyInt
@@ -527,16 +675,70 @@ func (s *server) readListing(c *gin.Context, l *listing) (*ProductPage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scan product: %w", err)
 		}
-		if len(page.Items) == l.limit {
-			page.NextCursor = cursor{Sort: l.sortName, Key: lastKey, ID: page.Items[l.limit-1].ID}.encode()
-			break
-		}
-		page.Items = append(page.Items, p)
+		key := strconv.FormatInt(keyInt, 10)
 		if l.spec.isTime {
-			lastKey = keyTime.UTC().Format(time.RFC3339Nano)
-		} else {
-			lastKey = strconv.FormatInt(keyInt, 10)
+			key = keyTime.UTC().Format(time.RFC3339Nano)
 		}
+		out = append(out, keyedProduct{p, key})
 	}
-	return page, rows.Err()
+	return out, rows.Err()
+}
+
+// topDropFirst is the first batch of candidates priceTopDrop reads per
+// row of the page; each further batch is topDropGrowth times larger.
+const (
+	topDropFirst  = 4
+	topDropGrowth = 8
+)
+
+// readTopDrop reads a biggest_drop page of a price range with many
+// products (priceTopDrop): the range off idx_products_price_drop, index
+// only, keeping the candidates with the biggest drops (a bounded sort of
+// (sort_drop, id) pairs, no row read), then those candidates' rows with
+// every filter. When too few pass, the next batch continues after the
+// last candidate, so the page is the walk's page in the same order.
+func (s *server) readTopDrop(ctx context.Context, l *listing) ([]keyedProduct, error) {
+	need := l.limit + 1
+	var out []keyedProduct
+	after := l.after
+	for k := need * topDropFirst; ; k *= topDropGrowth {
+		q, args := l.topDropSQL(after, k)
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read the price range's biggest drops: %w", err)
+		}
+		var ids []any
+		var last afterKey
+		for rows.Next() {
+			var drop int64
+			if err := rows.Scan(&last.id, &drop); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan a candidate: %w", err)
+			}
+			last.key = drop
+			ids = append(ids, last.id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read the price range's biggest drops: %w", err)
+		}
+		if len(ids) > 0 {
+			where, wargs := l.whereArgs()
+			tagJoin, targs := "", []any{}
+			if l.tag != "" {
+				tagJoin, targs = " JOIN product_tags t ON t.product_id = p.id AND t.tag = ?", []any{l.tag}
+			}
+			q := fmt.Sprintf("SELECT STRAIGHT_JOIN %s, p.sort_drop FROM products p%s WHERE p.id IN (?%s) AND %s ORDER BY p.sort_drop DESC, p.id DESC LIMIT %d",
+				productCols, tagJoin, strings.Repeat(", ?", len(ids)-1), where, need-len(out))
+			got, err := s.queryKeyed(ctx, l, q, append(append(targs, ids...), wargs...), need-len(out))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, got...)
+		}
+		if len(out) >= need || len(ids) < k {
+			return out, nil
+		}
+		after = &last
+	}
 }

@@ -81,6 +81,21 @@ func readAllPages(t *testing.T, s *server, query string, lim planLimits) []int64
 	}
 }
 
+// listingAccesses are the indexes a listing on a common tag may be read
+// by (planAccess).
+func listingAccesses(t *testing.T, s *server, query string) []string {
+	t.Helper()
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+	l, err := s.parseListing(c)
+	require.NoError(t, err, query)
+	var out []string
+	for _, a := range l.accesses() {
+		out = append(out, a.index)
+	}
+	return out
+}
+
 // TestTagListingPlans checks both ways a tag filter is read (sorting the
 // tagged products, or walking an index of products with FORCE INDEX) with
 // every sort, alone and with every other filter, page by page, against
@@ -131,6 +146,10 @@ func TestTagListingPlans(t *testing.T) {
 		{"in_stock=false&shop=musinsa&max_price=15000", func(p listed) bool { return !p.inStock && p.shop == "musinsa" && p.price != 0 && p.price <= 15000 }},
 		{"min_price=12000", func(p listed) bool { return p.price >= 12000 }},
 		{"max_price=9000&category=Laptop", func(p listed) bool { return p.price != 0 && p.price <= 9000 && p.category == "Laptop" }},
+		{"brand=Bolt", func(p listed) bool { return p.brand == "Bolt" }},
+		{"brand=Acme&category=Phone&shop=musinsa&min_price=3000", func(p listed) bool {
+			return p.brand == "Acme" && p.category == "Phone" && p.shop == "musinsa" && p.price >= 3000
+		}},
 	}
 	// "" is no tag filter at all.
 	for _, tag := range []string{"sale", "every", "none", ""} {
@@ -157,8 +176,19 @@ func TestTagListingPlans(t *testing.T) {
 				if tag != "" {
 					query = "tag=" + tag + "&" + query
 				}
-				// Both tag plans, each with both price range plans.
-				for _, lim := range []planLimits{{1 << 20, 1 << 20}, {0, 1 << 20}, {1 << 20, 0}, {0, 0}} {
+				// Both tag plans, each with every price range plan, and a
+				// common tag's every access (planAccess).
+				lims := []planLimits{
+					{tagWalk: 1 << 20, priceSort: 1 << 20}, {tagWalk: 0, priceSort: 1 << 20},
+					{tagWalk: 1 << 20, priceSort: 0, price: priceWalkDrop}, {tagWalk: 0, priceSort: 0, price: priceWalkDrop},
+					{tagWalk: 0, priceSort: 0, price: priceTopDrop}, {tagWalk: 0, priceSort: 0, dropProbe: 8},
+				}
+				if tag != "" {
+					for _, a := range listingAccesses(t, s, query) {
+						lims = append(lims, planLimits{tagWalk: 0, priceSort: 1 << 20, access: a})
+					}
+				}
+				for _, lim := range lims {
 					require.Equal(t, want, readAllPages(t, s, query, lim), "plan %+v: %s", lim, query)
 				}
 			}
@@ -238,7 +268,7 @@ func TestPriceWalkPlan(t *testing.T) {
 		l, err := s.parseListing(c)
 		require.NoError(t, err)
 		require.NoError(t, s.planTag(context.Background(), l, 5))
-		require.NoError(t, s.planPrice(context.Background(), l, 5))
+		require.NoError(t, s.planPrice(context.Background(), l, planLimits{priceSort: 5, price: priceWalkDrop}))
 		require.Equal(t, priceWalkDrop, l.price, query)
 		q, args := l.sql()
 		var id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
@@ -248,7 +278,79 @@ func TestPriceWalkPlan(t *testing.T) {
 		require.Equal(t, "idx_products_drop_price", key.String, query)
 		require.Contains(t, extra.String, "Using index", query)
 		require.NotContains(t, extra.String, "filesort", query)
-		require.NoError(t, s.planPrice(context.Background(), l, 11))
+		require.NoError(t, s.planPrice(context.Background(), l, planLimits{priceSort: 11}))
 		require.Equal(t, priceByRange, l.price, "at most 10 products in the range are under a threshold of 11")
+	}
+}
+
+// TestPriceTopDropPlan: a biggest_drop listing over a range with many
+// products whose drops are the smallest (drop size follows price) reads
+// the range off idx_products_price_drop, index only, with no filesort of
+// rows; a range that the drop walk meets near its start is walked.
+func TestPriceTopDropPlan(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	for i := range 10 {
+		hs.insertProduct(product{url: fmt.Sprintf("https://td.example/%d", i), shop: "coupang", price: int64(1000 * (i + 1)), lastDrop: int64(10 * i)})
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	plan := func(query string, lim planLimits) *listing {
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err)
+		require.NoError(t, s.planPrice(context.Background(), l, lim))
+		return l
+	}
+	cheap := "sort=biggest_drop&max_price=5000"
+	require.Equal(t, priceTopDrop, plan(cheap, planLimits{priceSort: 2, dropProbe: 4}).price, "the 4 biggest drops are all above the range")
+	require.Equal(t, priceWalkDrop, plan(cheap, planLimits{priceSort: 2, dropProbe: 100}).price, "5 in the window: a page of 3 and the next row")
+	require.Equal(t, priceWalkDrop, plan("sort=biggest_drop&min_price=6000", planLimits{priceSort: 2, dropProbe: 4}).price)
+	l := plan(cheap, planLimits{priceSort: 2, dropProbe: 4})
+	q, args := l.topDropSQL(&afterKey{key: int64(30), id: 4}, 16)
+	var id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+	var rows sql.NullInt64
+	require.NoError(t, hs.db.QueryRow("EXPLAIN "+q, args...).Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &rows, &extra))
+	require.Equal(t, "idx_products_price_drop", key.String)
+	require.Contains(t, extra.String, "Using index")
+	ids := readAllPages(t, s, cheap, planLimits{priceSort: 2, dropProbe: 4})
+	require.Len(t, ids, 5)
+}
+
+// TestTagFilterFirstPlan: a common tag whose other filters together match
+// few products (brand + category) reads them off their index and sorts
+// them (planAccess), and one whose filters match many walks the sort's
+// index alone.
+func TestTagFilterFirstPlan(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	for i := range 100 {
+		brand := "Common"
+		if i%25 == 0 {
+			brand = "Rare"
+		}
+		id := hs.insertProduct(product{url: fmt.Sprintf("https://ff.example/%d", i), category: []string{"Food", "Toys"}[i%2], brand: brand, price: int64(1000 + 10*i)})
+		_, err := hs.db.Exec(`INSERT INTO product_tags (product_id, tag) VALUES (?, 'sale')`, id)
+		require.NoError(t, err)
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	for query, want := range map[string]string{
+		"tag=sale&brand=Rare&category=Food&sort=price": "idx_products_brand_category",
+		"tag=sale&category=Food&sort=price":            "idx_products_sort_price",
+		"tag=sale&category=Food&sort=recent":           "idx_products_category_recent",
+	} {
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err)
+		require.NoError(t, s.planTag(context.Background(), l, 5))
+		require.NoError(t, s.planAccess(context.Background(), l, ""))
+		require.Equal(t, want, l.access.index, query)
+		q, args := l.sql()
+		var id, selectType, table, typ, possible, key, keyLen, ref, extra sql.NullString
+		var rows sql.NullInt64
+		require.NoError(t, hs.db.QueryRow("EXPLAIN "+q, args...).Scan(&id, &selectType, &table, &typ, &possible, &key, &keyLen, &ref, &rows, &extra))
+		require.Equal(t, "p", table.String, query)
+		require.Equal(t, want, key.String, query)
 	}
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ddokso/ddokso/search"
@@ -112,4 +116,50 @@ func TestSearchBackfill(t *testing.T) {
 	require.Equal(t, 7, total)
 	ids, _ = searchIDs(t, hs, "q="+url.QueryEscape("텀블러"))
 	require.Len(t, ids, 7)
+}
+
+// TestSearchProbesOtherWordsFirst: a name search probes the rarest gram
+// of every other word before the grams of the drive's own word (which
+// nearly always match), and still returns exactly the products with every
+// word, in the same order on every page.
+func TestSearchProbesOtherWordsFirst(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	nouns := []string{"노트북", "운동화", "샴푸", "키보드", "텀블러"}
+	names := map[int64]string{}
+	for i := range 60 {
+		title := nouns[i%len(nouns)] + " 프로 " + fmt.Sprint(i)
+		if i%17 == 0 {
+			title = "노트북 운동화 세트 " + fmt.Sprint(i)
+		}
+		brand := []string{"Acme", "노트북", ""}[i%3]
+		id := hs.insertProduct(product{url: fmt.Sprintf("https://si.example/%d", i), title: title, brand: brand, price: int64(1000 + i)})
+		names[id] = title + " " + brand
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	for _, q := range []string{"노트북 운동화", "샴푸 키보드", "노트북 프로", "운동화 세트 노트북", "프로", "텀블러 프로"} {
+		query := "q=" + url.QueryEscape(q)
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err)
+		require.NoError(t, s.pickDrive(context.Background(), l))
+		words := strings.Fields(q)
+		if len(words) > 1 {
+			var driveWord string
+			for _, w := range words {
+				if strings.Contains(w, l.drive) {
+					driveWord = w
+				}
+			}
+			require.NotContains(t, driveWord, l.others[0], "%s: drive %s, others %v", q, l.drive, l.others)
+		}
+		var match []int64 // every word in the title or brand
+		for id, name := range names {
+			if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(name, w) }) {
+				match = append(match, id)
+			}
+		}
+		require.ElementsMatch(t, match, readAllPages(t, s, query, planLimits{}), q)
+	}
 }
