@@ -156,6 +156,24 @@ func apiReads(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 			qs := []string{"무선 이어폰", "삼성 노트북", "나이키 운동화", "프리미엄 공기청정기", "다이슨", "LG 모니터 프로"}
 			return "/api/v1/products?q=" + url.QueryEscape(qs[rng.IntN(len(qs))]), "", ""
 		}},
+		// Listing combinations that missed the goal before issue 18's
+		// filter-first plans (values of internal/seed's lists).
+		{"GET /products?tag=…&brand=…&category=…&sort=… (1 in ~1,900)", "GET", func() (string, string, string) {
+			return fmt.Sprintf("/api/v1/products?tag=%s&brand=%s&category=%s&sort=%s", pick(rng, seedTags), url.QueryEscape(pick(rng, seedBrands)),
+				url.QueryEscape(pick(rng, seedCategories)), pick(rng, listingSorts)), "", ""
+		}},
+		{"GET /products?tag=…&category=…&sort=… (not recent)", "GET", func() (string, string, string) {
+			return fmt.Sprintf("/api/v1/products?tag=%s&category=%s&sort=%s", pick(rng, seedTags),
+				url.QueryEscape(pick(rng, seedCategories)), pick(rng, listingSorts[1:])), "", ""
+		}},
+		{"GET /products?min_price=…&max_price=…&sort=biggest_drop (cheap range)", "GET", func() (string, string, string) {
+			lo := 1000 + 500*rng.IntN(5)
+			return fmt.Sprintf("/api/v1/products?min_price=%d&max_price=%d&sort=biggest_drop", lo, lo+4000), "", ""
+		}},
+		{"GET /products?q=… (words never together)", "GET", func() (string, string, string) {
+			qs := []string{"노트북 운동화", "샴푸 키보드", "텀블러 마우스", "모니터 라면", "백팩 선크림", "청바지 전기밥솥"}
+			return "/api/v1/products?q=" + url.QueryEscape(qs[rng.IntN(len(qs))]), "", ""
+		}},
 		{"POST /scrapes (known URL)", "POST", func() (string, string, string) {
 			return "/api/v1/scrapes", fmt.Sprintf(`{"url":%q}`, knownURL()), ""
 		}},
@@ -216,6 +234,16 @@ func apiReads(ctx context.Context, db *sql.DB, cfg Config, r *Result) error {
 	}
 	return nil
 }
+
+// Values of internal/seed's lists, for the listing combinations.
+var (
+	seedTags       = []string{"sale", "gift", "kitchen", "tech", "fashion", "beauty", "food", "sports", "home", "kids", "pet", "book"}
+	seedBrands     = []string{"삼성", "LG", "애플", "소니", "나이키", "아디다스", "다이슨", "필립스", "쿠쿠", "락앤락"}
+	seedCategories = []string{"가전디지털", "패션의류", "패션잡화", "뷰티", "식품", "생활용품", "주방용품", "스포츠레저"}
+	listingSorts   = []string{"recent", "price", "price_desc", "discount", "biggest_drop"}
+)
+
+func pick(rng *rand.Rand, from []string) string { return from[rng.IntN(len(from))] }
 
 // diskReads is the server's count of InnoDB pages read from disk
 // (Innodb_buffer_pool_reads): server-wide, so other databases' reads on a
