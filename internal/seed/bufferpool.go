@@ -53,7 +53,7 @@ func SetBufferPool(ctx context.Context, log *slog.Logger, db *sql.DB, size int64
 			return fmt.Errorf("buffer pool size: %w", err)
 		}
 		busy := strings.Contains(status, "esizing") && !strings.HasPrefix(status, "Completed")
-		if !busy && cur > size-chunk && cur < size+chunk {
+		if !busy && resizedTo(cur, size, chunk) {
 			log.Info("buffer pool resized", "mib", cur>>20, "status", status)
 			return nil
 		}
@@ -61,4 +61,16 @@ func SetBufferPool(ctx context.Context, log *slog.Logger, db *sql.DB, size int64
 			return fmt.Errorf("buffer pool resize to %d MiB still running after 5 minutes (%d MiB, %q)", size>>20, cur>>20, status)
 		}
 	}
+}
+
+// resizedTo reports whether a buffer pool of cur bytes is the requested
+// size: MariaDB rounds the size to whole chunks, so within a chunk of it.
+// A chunk size of 0 (MariaDB 10.11's latest releases read it so: the
+// chunk is sized automatically) means within 1/64 of the size, the
+// automatic chunk's bound.
+func resizedTo(cur, size, chunk int64) bool {
+	if chunk <= 0 {
+		chunk = size/64 + 1
+	}
+	return cur > size-chunk && cur < size+chunk
 }
