@@ -232,6 +232,11 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Err = err
 		return row
 	}
+	gets, err := getsRunning(ctx, s, client, cfg, post(base), base, stopRelay, startRelay)
+	if err != nil {
+		row.Err = err
+		return row
+	}
 	published, failed, pending := systemCounts(ctx, s.DB)
 
 	sumRPS := func(rs []LoadResult) (float64, int) {
@@ -281,6 +286,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		fmt.Sprintf("The open loop's %d submissions at %.0f req/s, from accepted to outcome recorded by the worker (scrape_requests.created_at → finished_at): p50 %s, p99 %s, max %s; %d without an outcome; all worked off %s after the loop ended.",
 			len(open.Lat), cfg.Rate, ms(outcome.Quantile(0.5)), ms(outcome.Quantile(0.99)), ms(outcome.Quantile(1)), unfinished, openDrain),
 		fmt.Sprintf("InnoDB lock waits (information_schema.INNODB_LOCK_WAITS, sampled every 20 ms): relay stopped %s; relay running %s; open loop %s.", offWaits, onWaits, openWaits),
+		"", gets, "",
 		fmt.Sprintf("At the end: %d outbox rows published, %d scrape requests recorded failed by the worker, %d still pending; %d request errors.", published, failed, pending, errs))
 	return row
 }
@@ -441,3 +447,66 @@ func outcomeLatency(ctx context.Context, db *sql.DB, first int64) (Durations, in
 	}
 	return d, unfinished, rows.Err()
 }
+
+// getProducts is how many products getsRunning seeds for its GETs.
+const getProducts = 1000
+
+// getRate is the open-loop GET rate, row 4's.
+const getRate = 1000
+
+// getsRunning measures GET /products/{id} on the running system: a closed
+// loop of cfg.Conns and an open loop at getRate while new-URL submissions
+// arrive at cfg.Rate in the background with the relay and the worker on
+// (so they publish, receive and record beside the GETs), against the same
+// loops with the relay stopped and no submissions. It seeds its products
+// first and leaves the relay running and the pipeline drained.
+func getsRunning(ctx context.Context, s *System, client *http.Client, cfg APIRunningConfig, post RequestFunc, base string, stopRelay func(), startRelay func() error) (string, error) {
+	if err := seedProducts(ctx, s, getProducts); err != nil {
+		return "", fmt.Errorf("seed products for GET: %w", err)
+	}
+	get := func(i int64) (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/products/%d", base, 1+i%getProducts), nil)
+	}
+	loops := func() (closed, open LoadResult, err error) {
+		if closed, err = Closed(ctx, client, cfg.Conns, cfg.Duration, get); err != nil {
+			return
+		}
+		open, err = Open(ctx, client, getRate, cfg.Duration, get)
+		return
+	}
+	_, _ = Closed(ctx, client, cfg.Conns, time.Second, get) // warm up
+	stopRelay()
+	qc, qo, err := loops()
+	if err != nil {
+		return "", err
+	}
+	if err := startRelay(); err != nil {
+		return "", fmt.Errorf("start relay: %w", err)
+	}
+	bg := make(chan error, 1)
+	bgCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var bgRes LoadResult
+	go func() {
+		var err error
+		bgRes, err = Open(bgCtx, client, cfg.Rate, 2*cfg.Duration+time.Second, post)
+		bg <- err
+	}()
+	rc, ro, err := loops()
+	cancel()
+	if berr := <-bg; err == nil && berr != nil && bgCtx.Err() == nil {
+		err = berr
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := drain(ctx, s.DB, cfg.Drain); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("GET /products/{id} (%d products seeded), %d connections closed loop for %s, then an open loop at %d req/s for %s: "+
+		"with the relay stopped and no submissions %s, open %s; "+
+		"while %.0f new-URL submissions/s arrive with the relay and the worker running (%d submitted, %s) %s, open %s: closed-loop ratio %s.",
+		getProducts, cfg.Conns, cfg.Duration, getRate, cfg.Duration, qc, qo, cfg.Rate, len(bgRes.Lat), fmtCodes(bgRes), rc, ro, ratio(rc.RPS(), qc.RPS())), nil
+}
+
+func fmtCodes(r LoadResult) string { return fmt.Sprintf("codes %v", r.Codes) }
