@@ -35,27 +35,32 @@ type ProductPage struct {
 // listing is a parsed GET /products: the filters as SQL, the order and
 // the page size.
 type listing struct {
-	sortName string
-	spec     sortSpec
-	query    search.Query // set for a name search
-	drive    string       // the query's rarest gram, whose postings are walked
-	others   []string     // the query's other grams: each other word's rarest first (see pickDrive)
-	tag      string       // the tag filter, if any
-	category string       // the exact-match filters, if any
-	shop     string
-	brand    string
-	access   access   // a common tag's chosen way of reading (planAccess)
-	tagAt    int      // the index of the tag's EXISTS in where
-	tagArgAt int      // and of its argument in args
-	indexes  []string // products' indexes of the given filters (see tagPlan)
-	walkSort bool     // a common tag: walk an index of products, test the tag per row
-	minPrice *int64   // the price range's bounds, in minor units
-	maxPrice *int64
-	price    pricePlan // how a price range under sort=biggest_drop is read
-	after    *afterKey // the cursor's position, if any
-	limit    int
-	where    []string
-	args     []any
+	sortName     string
+	spec         sortSpec
+	query        search.Query // set for a name search
+	drive        string       // the query's rarest gram, whose postings are walked
+	others       []string     // the query's other grams: each other word's rarest first (see pickDrive)
+	wordRare     int          // how many of others lead as another word's rarest gram
+	driveEst     int64        // the optimizer's estimate of the drive's postings
+	examine      int          // a name search's walk stops after examining this many rows (readSearch); 0: no bound
+	ids          []int64      // a name search reads only these products' postings (readSearch)
+	searchWindow int          // planLimits.searchWindow
+	tag          string       // the tag filter, if any
+	category     string       // the exact-match filters, if any
+	shop         string
+	brand        string
+	access       access   // a common tag's chosen way of reading (planAccess)
+	tagAt        int      // the index of the tag's EXISTS in where
+	tagArgAt     int      // and of its argument in args
+	indexes      []string // products' indexes of the given filters (see tagPlan)
+	walkSort     bool     // a common tag: walk an index of products, test the tag per row
+	minPrice     *int64   // the price range's bounds, in minor units
+	maxPrice     *int64
+	price        pricePlan // how a price range under sort=biggest_drop is read
+	after        *afterKey // the cursor's position, if any
+	limit        int
+	where        []string
+	args         []any
 }
 
 func (l *listing) add(cond string, args ...any) {
@@ -347,7 +352,20 @@ func (l *listing) sql() (string, []any) {
 	b.WriteString(" JOIN products p ON p.id = t0.product_id WHERE t0.term = ? AND " + where)
 	args = append(args, l.drive)
 	args = append(args, largs...)
-	return b.String() + order, args
+	q := b.String()
+	if l.ids != nil {
+		// The few co-occurring products are read by the primary key
+		// (term, product_id) and sorted, not found by a walk.
+		q = strings.Replace(q, "FORCE INDEX (idx_product_terms_rank)", "FORCE INDEX (PRIMARY)", 1)
+		q += " AND t0.product_id IN (?" + strings.Repeat(", ?", len(l.ids)-1) + ")"
+		for _, id := range l.ids {
+			args = append(args, id)
+		}
+	}
+	if l.examine > 0 {
+		order += fmt.Sprintf(" ROWS EXAMINED %d", l.examine)
+	}
+	return q + order, args
 }
 
 // hintIndexes are the sort's index and the filters' indexes, once each.
@@ -525,7 +543,7 @@ func (s *server) pickDrive(ctx context.Context, l *listing) error {
 	}
 	order := slices.Clone(l.query.Grams)
 	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(est[a], est[b]) })
-	l.drive = order[0]
+	l.drive, l.driveEst = order[0], est[order[0]]
 	// The grams of one word occur together, so a probe of the drive's own
 	// word almost always matches and filters nothing: the rarest gram of
 	// every other word is probed first (노트북 운동화 walked 노트 and probed
@@ -544,6 +562,7 @@ func (s *server) pickDrive(ctx context.Context, l *listing) error {
 			l.others = append(l.others, g)
 		}
 	}
+	l.wordRare = len(l.others)
 	for _, g := range order[1:] {
 		if !first[g] {
 			l.others = append(l.others, g)
@@ -587,7 +606,7 @@ func (s *server) listProducts(c *gin.Context) {
 		s.failErr(c, err)
 		return
 	}
-	page, err := s.planAndRead(c, l, planLimits{tagWalk: tagWalkMin, priceSort: priceSortMax, dropProbe: dropProbe})
+	page, err := s.planAndRead(c, l, planLimits{tagWalk: tagWalkMin, priceSort: priceSortMax, dropProbe: dropProbe, searchWindow: searchWindow})
 	if err != nil {
 		s.failErr(c, fmt.Errorf("list products: %w", err))
 		return
@@ -602,6 +621,7 @@ type planLimits struct {
 	dropProbe          int       // the window of planPrice's probe of the drop walk
 	price              pricePlan // forces a many-product range's plan (priceWalkDrop or priceTopDrop)
 	access             string    // forces a common tag's access (planAccess), when it is one of the listing's
+	searchWindow       int       // rows a name search's walk examines before it intersects posting lists (readSearch); 0: never
 }
 
 // planAndRead picks the listing's plan and reads its page.
@@ -619,6 +639,7 @@ func (s *server) planAndRead(c *gin.Context, l *listing, lim planLimits) (*Produ
 	if err := s.planAccess(ctx, l, lim.access); err != nil {
 		return nil, err
 	}
+	l.searchWindow = lim.searchWindow
 	return s.readListing(c, l)
 }
 
@@ -629,6 +650,8 @@ func (s *server) readListing(c *gin.Context, l *listing) (*ProductPage, error) {
 	var err error
 	if l.price == priceTopDrop {
 		items, err = s.readTopDrop(c.Request.Context(), l)
+	} else if l.searchWindow > 0 && l.wordRare > 0 && l.driveEst > int64(l.searchWindow) {
+		items, err = s.readSearch(c.Request.Context(), l)
 	} else {
 		q, args := l.sql()
 		items, err = s.queryKeyed(c.Request.Context(), l, q, args, l.limit+1)

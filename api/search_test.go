@@ -163,3 +163,80 @@ func TestSearchProbesOtherWordsFirst(t *testing.T) {
 		require.ElementsMatch(t, match, readAllPages(t, s, query, planLimits{}), q)
 	}
 }
+
+// TestSearchIntersectsPostings: a name search whose drive gram has more
+// postings than the window (readSearch) answers the empty page when its
+// words never occur together, reads the few products that have them all
+// by id, and walks when many do, in the walk's order on every page.
+func TestSearchIntersectsPostings(t *testing.T) {
+	t.Parallel()
+	hs := setup(t)
+	names := map[int64]string{}
+	add := func(title, brand string) {
+		id := hs.insertProduct(product{url: fmt.Sprintf("https://ip.example/%d", len(names)), title: title, brand: brand, price: int64(1000 + len(names))})
+		names[id] = title + " " + brand
+	}
+	// The oldest products rank last: the window of the newest postings
+	// holds none of the co-occurring ones.
+	for i := range 3 {
+		add(fmt.Sprintf("노트북 운동화 세트 %d", i), []string{"", "노트북", "Acme"}[i])
+	}
+	for i := range 20 {
+		add(fmt.Sprintf("키보드 마우스 %d", i), []string{"", "키보드"}[i%2])
+	}
+	for i := range 50 {
+		add(fmt.Sprintf("마우스 패드 %d", i), "")
+	}
+	for i := range 40 {
+		add(fmt.Sprintf("노트북 %d", i), []string{"", "운동화"}[i%2*(i/39)])
+		add(fmt.Sprintf("운동화 %d", i), []string{"", "Acme"}[i%2])
+		add(fmt.Sprintf("키보드 %d", i), "")
+		add(fmt.Sprintf("텀블러 %d", i), "")
+	}
+	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	for _, tc := range []struct {
+		q      string
+		shared int // products with every word's rarest gram (coOccurring)
+	}{
+		{"노트북 텀블러", 0},
+		{"텀블러 운동화 노트북", 0},
+		{"노트북 운동화", 4},
+		{"운동화 노트북 세트", 3},
+		{"키보드 마우스", 20},
+		{"노트북", -1},
+	} {
+		query := "q=" + url.QueryEscape(tc.q)
+		words := strings.Fields(tc.q)
+		var match []int64
+		for id, name := range names {
+			if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(name, w) }) {
+				match = append(match, id)
+			}
+		}
+		walked := readAllPages(t, s, query, planLimits{})
+		require.ElementsMatch(t, match, walked, tc.q)
+		for _, window := range []int{1, 4, 10} {
+			require.Equal(t, walked, readAllPages(t, s, query, planLimits{searchWindow: window}), "%s, window %d", tc.q, window)
+		}
+		if tc.shared < 0 {
+			continue
+		}
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest("GET", "/api/v1/products?"+query, nil)
+		l, err := s.parseListing(c)
+		require.NoError(t, err)
+		require.NoError(t, s.pickDrive(context.Background(), l))
+		require.Positive(t, l.wordRare, tc.q)
+		ids, _, err := s.coOccurring(context.Background(), l)
+		require.NoError(t, err)
+		require.Len(t, ids, tc.shared, tc.q)
+		require.True(t, slices.IsSorted(ids))
+	}
+}
+
+func TestIntersectSorted(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, []int64{2, 5, 9}, intersectSorted([]int64{1, 2, 5, 7, 9}, []int64{2, 3, 5, 9, 10}))
+	require.Empty(t, intersectSorted([]int64{1, 3}, []int64{2, 4}))
+	require.Empty(t, intersectSorted(nil, []int64{2, 4}))
+}
