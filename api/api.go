@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,6 +62,15 @@ type server struct {
 	stmts      *stmtCache
 	products   *productCache
 	scrapes    *scrapeBatcher
+
+	// flavorMu guards whether the server is MariaDB (mariaDB, once
+	// flavorKnown), which alone takes LIMIT … ROWS EXAMINED (readSearch).
+	flavorMu    sync.Mutex
+	flavorKnown bool
+	mariaDB     bool
+	// forceNoRowsExamined makes rowsExamined answer false (tests: the
+	// MySQL 8 / Aurora path on MariaDB).
+	forceNoRowsExamined bool
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -82,6 +83,15 @@ const searchWindow = 2048
 // probe) are walked as before.
 func (s *server) readSearch(ctx context.Context, l *listing) ([]keyedProduct, error) {
 	need := l.limit + 1
+	rowsExamined, err := s.rowsExamined(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !rowsExamined {
+		// MySQL 8 / Aurora have no LIMIT … ROWS EXAMINED: no bounded
+		// walk first; the intersection decides.
+		return s.intersectOrWalk(ctx, l, need)
+	}
 	l.examine = l.searchWindow
 	q, args := l.sql()
 	l.examine = 0
@@ -97,6 +107,13 @@ func (s *server) readSearch(ctx context.Context, l *listing) ([]keyedProduct, er
 	if m := len(items); m > 0 && l.searchWindow*need/m <= int(l.driveEst) {
 		return s.walkOn(ctx, l, items)
 	}
+	return s.intersectOrWalk(ctx, l, need)
+}
+
+// intersectOrWalk reads the page from the intersection of the search's
+// posting lists: none answers the empty page; a few are read by id; many
+// are walked as sql does.
+func (s *server) intersectOrWalk(ctx context.Context, l *listing, need int) ([]keyedProduct, error) {
 	ids, postings, err := s.coOccurring(ctx, l)
 	if err != nil {
 		return nil, err
@@ -107,12 +124,30 @@ func (s *server) readSearch(ctx context.Context, l *listing) ([]keyedProduct, er
 	// A walk probes about postings × need / len(ids) postings for the page.
 	if len(ids)*len(ids) <= postings*need {
 		l.ids = ids
-		q, args = l.sql()
+		q, args := l.sql()
 		l.ids = nil
 		return s.queryKeyed(ctx, l, q, args, need)
 	}
-	q, args = l.sql()
+	q, args := l.sql()
 	return s.queryKeyed(ctx, l, q, args, need)
+}
+
+// rowsExamined reports whether the server takes LIMIT … ROWS EXAMINED
+// (MariaDB does, MySQL 8 and Aurora MySQL do not), asked once.
+func (s *server) rowsExamined(ctx context.Context) (bool, error) {
+	if s.forceNoRowsExamined {
+		return false, nil
+	}
+	s.flavorMu.Lock()
+	defer s.flavorMu.Unlock()
+	if !s.flavorKnown {
+		var v string
+		if err := s.db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+			return false, fmt.Errorf("server version: %w", err) // asked again next time
+		}
+		s.mariaDB, s.flavorKnown = strings.Contains(strings.ToLower(v), "mariadb"), true
+	}
+	return s.mariaDB, nil
 }
 
 // walkOn continues a name search's walk after the last of the page's
@@ -165,8 +200,9 @@ func (s *server) coOccurring(ctx context.Context, l *listing) ([]int64, int, err
 func (s *server) postingIDs(ctx context.Context, gram string) ([]int64, error) {
 	var list sql.RawBytes
 	var n int
-	rows, err := s.db.QueryContext(ctx, "SET STATEMENT group_concat_max_len = 4294967295 FOR"+
-		" SELECT COUNT(*), GROUP_CONCAT(product_id) FROM product_terms FORCE INDEX (PRIMARY) WHERE term = ?", gram)
+	// group_concat_max_len is raised per session by store.ParseDSN; a
+	// list cut short by a pool opened otherwise fails the count check.
+	rows, err := s.db.QueryContext(ctx, "SELECT COUNT(*), GROUP_CONCAT(product_id) FROM product_terms FORCE INDEX (PRIMARY) WHERE term = ?", gram)
 	if err != nil {
 		return nil, fmt.Errorf("read the postings of %q: %w", gram, err)
 	}

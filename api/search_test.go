@@ -194,6 +194,12 @@ func TestSearchIntersectsPostings(t *testing.T) {
 		add(fmt.Sprintf("텀블러 %d", i), "")
 	}
 	s := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}}
+	// The same search as MySQL 8 / Aurora run it: no ROWS EXAMINED, so
+	// no bounded first walk.
+	mysql := &server{db: hs.db, cfg: Config{PageSize: 3, MaxPageSize: 100}, forceNoRowsExamined: true}
+	ok, err := s.rowsExamined(context.Background())
+	require.NoError(t, err)
+	require.True(t, ok, "the test server is MariaDB")
 	for _, tc := range []struct {
 		q      string
 		shared int // products with every word's rarest gram (coOccurring)
@@ -217,6 +223,7 @@ func TestSearchIntersectsPostings(t *testing.T) {
 		require.ElementsMatch(t, match, walked, tc.q)
 		for _, window := range []int{1, 4, 10} {
 			require.Equal(t, walked, readAllPages(t, s, query, planLimits{searchWindow: window}), "%s, window %d", tc.q, window)
+			require.Equal(t, walked, readAllPages(t, mysql, query, planLimits{searchWindow: window}), "%s, window %d, without ROWS EXAMINED", tc.q, window)
 		}
 		if tc.shared < 0 {
 			continue

@@ -64,6 +64,11 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 	// worker's transaction ran a dozen such statements per page).
 	// Statements prepared explicitly (db.Prepare) stay prepared.
 	mc.InterpolateParams = true
+	// GROUP_CONCAT's result may be as long as a name search's posting
+	// list (api's postingIDs reads one gram's product ids as one string;
+	// the server default, 1024 bytes, is a few hundred ids). Set per
+	// session, which MariaDB and MySQL 8 / Aurora both take.
+	mc.Params["group_concat_max_len"] = "4294967295"
 	// RowsAffected counts changed rows, not matched ones: callers tell an
 	// upsert's insert from its no-op update, and a conditional UPDATE that
 	// found its row already changed, by it.

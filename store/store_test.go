@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -295,4 +296,21 @@ func TestIsLockConflict(t *testing.T) {
 	require.True(t, store.IsLockConflict(&mysql.MySQLError{Number: 1205}))
 	require.False(t, store.IsLockConflict(&mysql.MySQLError{Number: 1062}))
 	require.False(t, store.IsLockConflict(errors.New("boom")))
+}
+
+// TestSessionSettings: every pooled connection gets ParseDSN's session
+// settings, among them a GROUP_CONCAT long enough for a posting list.
+func TestSessionSettings(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	var tz string
+	var gcl uint64
+	require.NoError(t, db.QueryRow(`SELECT @@session.time_zone, @@session.group_concat_max_len`).Scan(&tz, &gcl))
+	require.Equal(t, "+00:00", tz)
+	require.GreaterOrEqual(t, gcl, uint64(1<<30), "raised (the server may cap it at max_allowed_packet)")
+	var n int
+	var list string
+	require.NoError(t, db.QueryRow(`SELECT COUNT(*), GROUP_CONCAT(seq) FROM seq_1_to_100000`).Scan(&n, &list))
+	require.Equal(t, 100000, n)
+	require.Len(t, strings.Split(list, ","), n, "not cut at the server default of 1024 bytes")
 }
