@@ -135,19 +135,8 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			}
 			m[k] = v
 		}
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, errJSON
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case '}':
-			d.i++
-			return m, nil
-		default:
-			return nil, errJSON
+		if more, err := d.next('}'); err != nil || !more {
+			return m, err
 		}
 	}
 }
@@ -169,19 +158,8 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, errJSON
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case ']':
-			d.i++
-			return a, nil
-		default:
-			return nil, errJSON
+		if more, err := d.next(']'); err != nil || !more {
+			return a, err
 		}
 	}
 }
@@ -247,20 +225,29 @@ func (d *jsonDecoder) skipContainer(depth int) error {
 		if err := d.skipValue(depth); err != nil {
 			return err
 		}
+		if more, err := d.next(closer); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// next reads what follows a member or an element: a comma (more to
+// come, reported true) or closer (the object or array ends).
+func (d *jsonDecoder) next(closer byte) (bool, error) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, errJSON
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
 		d.space()
-		if d.i >= len(d.b) {
-			return errJSON
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case closer:
-			d.i++
-			return nil
-		default:
-			return errJSON
-		}
+		return true, nil
+	case closer:
+		d.i++
+		return false, nil
+	default:
+		return false, errJSON
 	}
 }
 
