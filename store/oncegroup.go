@@ -133,7 +133,7 @@ func (o *OnceGroup) run(calls []*onceCall) []onceResult {
 	switch {
 	case err == nil:
 		for _, i := range live {
-			out[i].applied = applied[i]
+			out[i].applied = applied
 		}
 	case len(live) == 1 && !IsLockConflict(err):
 		// Alone already: running it again with Once would repeat the
@@ -148,13 +148,14 @@ func (o *OnceGroup) run(calls []*onceCall) []onceResult {
 }
 
 // commit runs calls[live] in one transaction and commits it, reporting
-// which applied. On the first error it stops and rolls back: after a lost
+// whether they applied: all of them do, or (a lone call whose marker
+// existed) none. On the first error it stops and rolls back: after a lost
 // deadlock the server has already rolled the transaction back, and a
 // further statement would autocommit on its own.
-func (o *OnceGroup) commit(ctx context.Context, calls []*onceCall, live []int) (map[int]bool, error) {
+func (o *OnceGroup) commit(ctx context.Context, calls []*onceCall, live []int) (bool, error) {
 	tx, err := o.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return false, fmt.Errorf("begin: %w", err)
 	}
 	// A no-op after Commit; on an error or a panic, the rollback.
 	defer func() { _ = tx.Rollback() }()
@@ -168,28 +169,26 @@ func (o *OnceGroup) commit(ctx context.Context, calls []*onceCall, live []int) (
 	}
 	res, err := tx.ExecContext(ctx, markProcessedSQL+strings.Repeat(", (?, ?)", len(live)-1), args...)
 	if err != nil {
-		return nil, fmt.Errorf("mark %d messages processed: %w", len(live), err)
+		return false, fmt.Errorf("mark %d messages processed: %w", len(live), err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	applied := make(map[int]bool, len(live))
 	switch {
 	case n == 0 && len(live) == 1:
-		return applied, nil // done before
+		return false, nil // done before
 	case n != int64(len(live)):
-		return nil, errMarkedBefore
+		return false, errMarkedBefore
 	}
 	for _, i := range live {
 		if err := calls[i].fn(tx); err != nil {
-			return nil, err
+			return false, err
 		}
-		applied[i] = true
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
+		return false, fmt.Errorf("commit: %w", err)
 	}
 	o.commits.Add(1)
-	return applied, nil
+	return true, nil
 }
