@@ -92,33 +92,13 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	if cerr == nil {
 		t.url, t.hash, t.shop, t.spid = c.URL, c.Hash(), c.Shop, c.ProductID
 	}
-	// The first delivery of a request for a URL the API knew no product
-	// of has nothing to look up: its marker can only exist if the event
-	// reached the queue twice (SNS and the relay deliver at least once;
-	// store.Once still decides, at the cost of one redundant fetch), and
-	// there are no stored validators to send. A redelivery or a re-check
-	// of a known product looks both up.
-	var (
-		v     validators
-		err   error
-		began time.Time
-	)
-	if msg == nil || msg.ReceiveCount != 1 || req.ProductID != 0 {
-		began = time.Now()
-		var (
-			done bool
-			vals validators
-		)
-		done, vals, err = w.processed(ctx, key, t.hash)
-		w.observe(StageLookup, began)
-		if err != nil {
-			return err
-		}
-		if done {
-			log.InfoContext(ctx, "scrape request already handled")
-			return nil
-		}
-		v = vals
+	done, v, err := w.lookup(ctx, msg, req, key, t.hash)
+	if err != nil {
+		return err
+	}
+	if done {
+		log.InfoContext(ctx, "scrape request already handled")
+		return nil
 	}
 
 	var oc outcome
@@ -136,7 +116,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		res     recorded
 		applied bool
 	)
-	began = time.Now()
+	began := time.Now()
 	// The group transaction (one COMMIT for the outcomes of the handlers
 	// recording meanwhile) falls back to store.Once per message when it
 	// fails, and store.Once reruns a transaction that loses a deadlock or
@@ -165,6 +145,21 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 // validators are the stored HTTP validators of a product page.
 type validators struct {
 	etag, lastModified sql.NullString
+}
+
+// lookup is processed for a message that needs it. The first delivery
+// of a request for a URL the API knew no product of has nothing to look
+// up: its marker can only exist if the event reached the queue twice (SNS
+// and the relay deliver at least once; the Once transaction still
+// decides, at the cost of one redundant fetch), and there are no stored
+// validators to send. A redelivery or a re-check of a known product looks
+// both up.
+func (w *Worker) lookup(ctx context.Context, msg *events.Message, req events.ScrapeRequested, key, hash string) (bool, validators, error) {
+	if msg != nil && msg.ReceiveCount == 1 && req.ProductID == 0 {
+		return false, validators{}, nil
+	}
+	defer w.observe(StageLookup, time.Now())
+	return w.processed(ctx, key, hash)
 }
 
 // processed reports whether key was handled already, to skip a redundant
