@@ -529,8 +529,7 @@ func procCPU(pid int) time.Duration {
 	if err != nil {
 		return -1
 	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	f := statFields(b)
 	if len(f) < 13 {
 		return -1
 	}
@@ -540,6 +539,14 @@ func procCPU(pid int) time.Duration {
 		return -1
 	}
 	return time.Duration(u+k) * 10 * time.Millisecond
+}
+
+// statFields are the fields of a /proc/PID/stat (or task stat) line
+// after the command name, which may hold spaces: f[0] is field 3 (state),
+// so field N is f[N-3].
+func statFields(b []byte) []string {
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 }
 
 // mysqldPid finds the server process of db from its pid file, or 0 when

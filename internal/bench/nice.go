@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -28,31 +27,4 @@ func renice(pid, nice int) error {
 		}
 	}
 	return nil
-}
-
-// niceOf returns the nice value of each thread of pid (field 19 of
-// /proc/PID/task/TID/stat).
-func niceOf(pid int) ([]int, error) {
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*/stat", pid))
-	if err != nil || len(tasks) == 0 {
-		return nil, fmt.Errorf("nice of %d: no tasks", pid)
-	}
-	var out []int
-	for _, f := range tasks {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 17 {
-			return nil, fmt.Errorf("nice of %d: short stat %q", pid, s)
-		}
-		n, err := strconv.Atoi(f[16]) // field 19, counting pid and comm
-		if err != nil {
-			return nil, fmt.Errorf("nice of %d: %w", pid, err)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

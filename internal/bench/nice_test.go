@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -43,4 +44,30 @@ func TestHelperSleep(t *testing.T) {
 		t.Skip("child process of TestReniceEveryThread")
 	}
 	time.Sleep(30 * time.Second)
+}
+
+// niceOf returns the nice value of each thread of pid (field 19 of
+// /proc/PID/task/TID/stat).
+func niceOf(pid int) ([]int, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*/stat", pid))
+	if err != nil || len(tasks) == 0 {
+		return nil, fmt.Errorf("nice of %d: no tasks", pid)
+	}
+	var out []int
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		f := statFields(b)
+		if len(f) < 17 {
+			return nil, fmt.Errorf("nice of %d: short stat %q", pid, b)
+		}
+		n, err := strconv.Atoi(f[16]) // field 19, counting pid and comm
+		if err != nil {
+			return nil, fmt.Errorf("nice of %d: %w", pid, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
