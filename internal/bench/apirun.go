@@ -505,8 +505,6 @@ func getsRunning(ctx context.Context, s *System, client *http.Client, cfg APIRun
 	}
 	return fmt.Sprintf("GET /products/{id} (%d products seeded), %d connections closed loop for %s, then an open loop at %d req/s for %s: "+
 		"with the relay stopped and no submissions %s, open %s; "+
-		"while %.0f new-URL submissions/s arrive with the relay and the worker running (%d submitted, %s) %s, open %s: closed-loop ratio %s.",
-		getProducts, cfg.Conns, cfg.Duration, getRate, cfg.Duration, qc, qo, cfg.Rate, len(bgRes.Lat), fmtCodes(bgRes), rc, ro, ratio(rc.RPS(), qc.RPS())), nil
+		"while %.0f new-URL submissions/s arrive with the relay and the worker running (%d submitted, codes %v) %s, open %s: closed-loop ratio %s.",
+		getProducts, cfg.Conns, cfg.Duration, getRate, cfg.Duration, qc, qo, cfg.Rate, len(bgRes.Lat), bgRes.Codes, rc, ro, ratio(rc.RPS(), qc.RPS())), nil
 }
-
-func fmtCodes(r LoadResult) string { return fmt.Sprintf("codes %v", r.Codes) }

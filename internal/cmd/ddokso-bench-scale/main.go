@@ -6,10 +6,8 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -63,7 +61,7 @@ func run(ctx context.Context, log *slog.Logger, dsn, out string, samples int, on
 		}
 	}
 	if redo > 0 {
-		if err := setRedoLog(ctx, log, db, redo); err != nil {
+		if err := seed.SetRedoLog(ctx, log, db, redo); err != nil {
 			return err
 		}
 	}
@@ -100,30 +98,4 @@ func write(out string, r *scalebench.Result) error {
 		report = strings.TrimRight(report, "\n") + "\n\n" + bench.KeepMarker + "\n"
 	}
 	return os.WriteFile(out, []byte(scalebench.Splice(report, section)), 0o644)
-}
-
-// setRedoLog sets innodb_log_file_size to size bytes. MariaDB 10.11 resizes
-// the redo log online; the statement returns when the new size is in effect,
-// which the read-back checks. (Aurora has no redo log of its own to size:
-// its storage layer takes the log records, so the setting has no
-// counterpart there.)
-func setRedoLog(ctx context.Context, log *slog.Logger, db *sql.DB, size int64) error {
-	var cur int64
-	if err := db.QueryRowContext(ctx, `SELECT @@innodb_log_file_size`).Scan(&cur); err != nil {
-		return fmt.Errorf("redo log size: %w", err)
-	}
-	if cur == size {
-		return nil
-	}
-	log.Info("resizing the InnoDB redo log", "from_mib", cur>>20, "to_mib", size>>20)
-	if _, err := db.ExecContext(ctx, `SET GLOBAL innodb_log_file_size = ?`, size); err != nil {
-		return fmt.Errorf("set innodb_log_file_size: %w", err)
-	}
-	if err := db.QueryRowContext(ctx, `SELECT @@innodb_log_file_size`).Scan(&cur); err != nil {
-		return fmt.Errorf("redo log size: %w", err)
-	}
-	if cur != size {
-		return fmt.Errorf("innodb_log_file_size reads %d MiB after setting %d MiB", cur>>20, size>>20)
-	}
-	return nil
 }
