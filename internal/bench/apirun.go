@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -105,11 +106,34 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Err = err
 		return row
 	}
+	var dbPin *dbPinner
 	if cfg.Pin.On() {
 		if _, err := pinEmulator(e.Messaging, cfg.Pin.Rest); err != nil {
 			row.Err = err
 			return row
 		}
+		// The load generator shares the API's CPUs in both arms, and
+		// each side's MariaDB connection threads run on its CPUs.
+		restore, err := pinSelf(cfg.Pin.API)
+		if err != nil {
+			row.Err = err
+			return row
+		}
+		defer restore()
+		dbPin = newDBPinner(s.DB)
+		dbPin.owner(os.Getpid(), cfg.Pin.API)
+		dbPin.owner(api.PID(), cfg.Pin.API)
+		dbPin.owner(worker.PID(), cfg.Pin.Rest)
+		pctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); dbPin.run(pctx, 100*time.Millisecond) }()
+		defer func() {
+			cancel()
+			<-done
+			if err := dbPin.release(); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: unpin MariaDB threads: %v\n", err)
+			}
+		}()
 	}
 	if cfg.Nice > 0 {
 		pids, err := emulatorPIDs(e.Messaging)
@@ -141,6 +165,9 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		relay = p
 		if err := place(p, true); err != nil {
 			return err
+		}
+		if dbPin != nil {
+			dbPin.owner(p.PID(), cfg.Pin.Rest)
 		}
 		return p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second)
 	}

@@ -9,12 +9,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // CPUSplit pins row 4r's processes to model the API on its own instance:
-// the `ddokso api` process on API, the relay, the scrap worker and the
-// SQS/SNS emulator on Rest (taskset CPU lists, e.g. "0" and "1"). MariaDB,
-// moto and the bench process (the load generator) stay unpinned.
+// the `ddokso api` process and the bench process (the load generator) on
+// API, the relay, the scrap worker and the SQS/SNS emulator on Rest
+// (taskset CPU lists, e.g. "0" and "1"). The MariaDB threads serving each
+// process's connections follow it (dbPinner); MariaDB's background
+// threads and moto stay unpinned.
 type CPUSplit struct {
 	API, Rest string
 }
@@ -42,7 +46,7 @@ func (c CPUSplit) String() string {
 	if !c.On() {
 		return "no CPU pinning"
 	}
-	return fmt.Sprintf("`ddokso api` pinned to CPU %s; relay, scrap worker and fauxqs pinned to CPU %s (taskset -a); mysqld, moto and the bench's load generator unpinned", c.API, c.Rest)
+	return fmt.Sprintf("`ddokso api` and the bench's load generator pinned to CPU %s, relay, scrap worker and fauxqs to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket, every 100 ms); MariaDB's background threads and moto unpinned", c.API, c.Rest)
 }
 
 // pin sets the CPU affinity of every thread of pid (threads it starts
@@ -53,6 +57,29 @@ func pin(pid int, cpus string) error {
 		return fmt.Errorf("taskset -a -p -c %s %d: %w: %s", cpus, pid, err, bytes.TrimSpace(out))
 	}
 	return nil
+}
+
+// pinSelf pins every thread of the bench process to cpus and returns a
+// function that gives them back the CPUs they had.
+func pinSelf(cpus string) (restore func(), err error) {
+	var was unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &was); err != nil {
+		return nil, fmt.Errorf("sched_getaffinity: %w", err)
+	}
+	var list []string
+	for c := 0; c < 1024; c++ {
+		if was.IsSet(c) {
+			list = append(list, strconv.Itoa(c))
+		}
+	}
+	if err := pin(os.Getpid(), cpus); err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := pin(os.Getpid(), strings.Join(list, ",")); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: unpin: %v\n", err)
+		}
+	}, nil
 }
 
 // pinEmulator pins every process of the fauxqs serving endpoint (the

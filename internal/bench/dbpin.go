@@ -1,0 +1,224 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// dbPinner pins the MariaDB threads that serve a client process's
+// connections to that process's CPUs. MariaDB runs one thread per
+// connection (information_schema.PROCESSLIST.TID), so the share of the
+// server's work each client causes runs where the client does: the
+// closest this machine comes to a database with capacity of its own for
+// each side. The server's background threads (purge, page cleaner, the
+// buffer pool's) stay unpinned.
+type dbPinner struct {
+	db *sql.DB
+	// cpus maps a client process id to the CPU list its connections'
+	// threads are pinned to.
+	cpus map[int]string
+
+	mu     sync.Mutex
+	pinned map[int]string // server thread id → CPU list it was given
+}
+
+func newDBPinner(db *sql.DB) *dbPinner {
+	return &dbPinner{db: db, cpus: map[int]string{}, pinned: map[int]string{}}
+}
+
+// owner makes pid's connections' server threads run on cpus.
+func (p *dbPinner) owner(pid int, cpus string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cpus[pid] = cpus
+}
+
+// run repeats pass every interval until ctx ends. A connection opened
+// between passes runs unpinned for at most an interval; the bench's
+// clients keep their pools open, so that happens at their start.
+func (p *dbPinner) run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := p.pass(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(os.Stderr, "bench: pin MariaDB threads: %v\n", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// release gives every thread the pinner pinned all of the machine's CPUs
+// back: MariaDB keeps finished connections' threads in its cache and
+// hands them to later clients.
+func (p *dbPinner) release() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	all := fmt.Sprintf("0-%d", runtime.NumCPU()-1)
+	var first error
+	for tid := range p.pinned {
+		// A thread that has exited is not an error.
+		if err := setAffinity(tid, all); err != nil && !errors.Is(err, unix.ESRCH) && first == nil {
+			first = err
+		}
+		delete(p.pinned, tid)
+	}
+	return first
+}
+
+// pass pins every connection thread whose client is an owner and whose
+// pinning changed (a new connection, or a cached thread serving another
+// client now). It returns how many threads it pinned.
+func (p *dbPinner) pass(ctx context.Context) (int, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT TID, HOST FROM information_schema.PROCESSLIST WHERE HOST LIKE '%:%'`)
+	if err != nil {
+		return 0, fmt.Errorf("processlist: %w", err)
+	}
+	ports := map[int]int{} // client port → server thread id
+	for rows.Next() {
+		var tid int
+		var host string
+		if err := rows.Scan(&tid, &host); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		i := strings.LastIndexByte(host, ':')
+		if port, err := strconv.Atoi(host[i+1:]); err == nil && tid > 0 {
+			ports[port] = tid
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	inodes, err := socketInodes(ports)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for pid, cpus := range p.cpus {
+		for _, inode := range processSockets(pid) {
+			tid, ok := inodes[inode]
+			if !ok || p.pinned[tid] == cpus {
+				continue
+			}
+			if err := setAffinity(tid, cpus); err != nil {
+				return n, fmt.Errorf("MariaDB thread %d (client pid %d): %w", tid, pid, err)
+			}
+			p.pinned[tid] = cpus
+			n++
+		}
+	}
+	return n, nil
+}
+
+// socketInodes maps the inode of each local TCP socket whose local port is
+// a key of ports (a MariaDB client's end of a connection) to that port's
+// server thread id.
+func socketInodes(ports map[int]int) (map[uint64]int, error) {
+	out := map[uint64]int{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		fh, err := os.Open(f)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			return nil, err
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Scan() // header
+		for sc.Scan() {
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			fs := strings.Fields(sc.Text())
+			if len(fs) < 10 {
+				continue
+			}
+			_, hexPort, ok := strings.Cut(fs[1], ":")
+			if !ok {
+				continue
+			}
+			port, err := strconv.ParseUint(hexPort, 16, 16)
+			if err != nil {
+				continue
+			}
+			tid, ok := ports[int(port)]
+			if !ok {
+				continue
+			}
+			inode, err := strconv.ParseUint(fs[9], 10, 64)
+			if err == nil && inode != 0 {
+				out[inode] = tid
+			}
+		}
+		err = sc.Err()
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+	}
+	return out, nil
+}
+
+// processSockets lists the socket inodes pid holds open (none when it has
+// gone).
+func processSockets(pid int) []uint64 {
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []uint64
+	for _, e := range ents {
+		link, err := os.Readlink(filepath.Join(dir, e.Name()))
+		if err != nil || !strings.HasPrefix(link, "socket:[") {
+			continue
+		}
+		if inode, err := strconv.ParseUint(strings.TrimSuffix(link[len("socket:["):], "]"), 10, 64); err == nil {
+			out = append(out, inode)
+		}
+	}
+	return out
+}
+
+// setAffinity pins one thread (tid) to a taskset-style CPU list
+// ("1", "0-1", "0,2").
+func setAffinity(tid int, cpus string) error {
+	var set unix.CPUSet
+	for _, part := range strings.Split(cpus, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return fmt.Errorf("cpu list %q: %w", cpus, err)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return fmt.Errorf("cpu list %q: bad range %q", cpus, part)
+			}
+		}
+		for c := a; c <= b; c++ {
+			set.Set(c)
+		}
+	}
+	if err := unix.SchedSetaffinity(tid, &set); err != nil {
+		return fmt.Errorf("sched_setaffinity %d %s: %w", tid, cpus, err)
+	}
+	return nil
+}
