@@ -57,7 +57,7 @@ func main() {
 func run() error {
 	var (
 		out          = flag.String("out", "BENCHMARKS.md", "report file")
-		only         = flag.String("only", "", "comma-separated stage numbers to run (default all)")
+		only         = flag.String("only", "", "comma-separated stages to run (default all); 4 runs rows 4 and 4r, 4r the running system alone")
 		smoke        = flag.Bool("smoke", false, "tiny sizes: only checks that every stage still runs")
 		mysqlBase    = flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MySQL DSN without database (databases are created and dropped)")
 		extractIters = flag.Int("extract-iters", 30, "timed runs per page and side")
@@ -100,8 +100,11 @@ func run() error {
 		*e2eRounds, *floorRuns = 1, 1
 		*motoMsgs, *motoRounds, *fauxqsMsgs, *fauxqsRounds, *batchN, *batchMoto = 50, 1, 500, 1, 2000, 20
 	}
-	want := func(n int) bool {
-		return *only == "" || slices.Contains(strings.Split(*only, ","), fmt.Sprint(n))
+	// want selects a stage by its row ("4r" is the running-system half of
+	// row 4: -only 4 runs both, -only 4r that one alone).
+	want := func(id string) bool {
+		sel := strings.Split(*only, ",")
+		return *only == "" || slices.Contains(sel, id) || slices.Contains(sel, strings.TrimSuffix(id, "r"))
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -115,7 +118,7 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 	env := &bench.Env{MySQLBase: *mysqlBase, AWSEndpoint: os.Getenv("AWS_ENDPOINT_URL")}
-	needSystem := want(4) || want(5) || want(6) || want(7) || want(3)
+	needSystem := want("4") || want("4r") || want("5") || want("6") || want("7") || want("3")
 	if needSystem {
 		if env.AWSEndpoint == "" {
 			return fmt.Errorf("AWS_ENDPOINT_URL is not set: run through scripts/dev/with-moto.sh (make bench does)")
@@ -130,7 +133,7 @@ func run() error {
 	}
 	var fauxqs bench.Emulator
 	var fauxqsErr error
-	if *useFauxqs && (want(3) || want(4) || want(5) || want(6)) {
+	if *useFauxqs && (want("3") || want("4") || want("4r") || want("5") || want("6")) {
 		srv, err := bench.StartFauxqs(ctx, *fauxqsHeap)
 		switch {
 		case err != nil && *smoke:
@@ -145,24 +148,24 @@ func run() error {
 		}
 	}
 	moto := bench.Emulator{Label: "moto", Endpoint: env.AWSEndpoint}
-	step := func(n int, f func() bench.Row) {
-		if !want(n) || ctx.Err() != nil {
+	step := func(id string, f func() bench.Row) {
+		if !want(id) || ctx.Err() != nil {
 			return
 		}
 		s := time.Now()
-		fmt.Fprintf(os.Stderr, "stage %d ...\n", n)
+		fmt.Fprintf(os.Stderr, "stage %s ...\n", id)
 		r := f()
-		fmt.Fprintf(os.Stderr, "stage %d done in %s: %s | %s | %s\n", n, time.Since(s).Round(time.Millisecond), r.Ours, r.Baseline, r.Ratio)
+		fmt.Fprintf(os.Stderr, "stage %s done in %s: %s | %s | %s\n", id, time.Since(s).Round(time.Millisecond), r.Ours, r.Baseline, r.Ratio)
 		if r.Err != nil {
-			fmt.Fprintf(os.Stderr, "stage %d error: %v\n", n, r.Err)
+			fmt.Fprintf(os.Stderr, "stage %s error: %v\n", id, r.Err)
 		}
 		rep.Rows = append(rep.Rows, r)
 	}
-	step(1, func() bench.Row {
+	step("1", func() bench.Row {
 		return bench.Extraction(bench.ExtractConfig{Dir: filepath.Join(root, "extract", "testdata"), Iterations: *extractIters, SyntheticKB: *syntheticKB})
 	})
-	step(2, bench.PriceParsing)
-	step(3, func() bench.Row {
+	step("2", bench.PriceParsing)
+	step("3", func() bench.Row {
 		targets := []bench.ConsumerTarget{{Emulator: moto, Messages: *motoMsgs, Rounds: *motoRounds}}
 		notes := []string{emulatorNote}
 		if fauxqs.Endpoint != "" {
@@ -174,12 +177,12 @@ func run() error {
 	})
 	var bareMem [2]int64
 	var mem []bench.MemSample
-	step(4, func() bench.Row {
+	step("4", func() bench.Row {
 		r, m := bench.API(ctx, env, bench.APIConfig{Duration: *apiDur, Conns: *apiConns, Rate: *apiRate, Products: *apiProducts, BenchBin: self})
 		bareMem = m
 		return r
 	})
-	step(4, func() bench.Row {
+	step("4r", func() bench.Row {
 		if fauxqs.Endpoint == "" {
 			return bench.Row{Stage: "4r API, running system", Err: fmt.Errorf("needs fauxqs: %v", fauxqsErr)}
 		}
@@ -192,7 +195,7 @@ func run() error {
 		}
 		return bench.APIRunning(ctx, env.OnMessaging(fauxqs.Endpoint), bench.APIRunningConfig{Duration: *apiDur, Conns: *apiConns, Rate: *runRate, Rounds: *runRounds, Drain: time.Minute, Pin: split, Nice: *runNice})
 	})
-	step(5, func() bench.Row {
+	step("5", func() bench.Row {
 		var workers []int
 		for _, f := range strings.Split(*e2eWorkers, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -214,7 +217,7 @@ func run() error {
 		mem = m
 		return r
 	})
-	step(6, func() bench.Row {
+	step("6", func() bench.Row {
 		r := bench.Batch(ctx, env, bench.BatchConfig{Products: *batchN, Fast: fauxqs, Slow: moto, SlowSample: *batchMoto, Concurrency: 8, Verify: *batchVerify})
 		r.Details = append([]string{emulatorNote, ""}, r.Details...)
 		if fauxqs.Endpoint == "" {
@@ -222,7 +225,7 @@ func run() error {
 		}
 		return r
 	})
-	step(7, func() bench.Row { return bench.Memory(mem, bareMem) })
+	step("7", func() bench.Row { return bench.Memory(mem, bareMem) })
 	rep.Elapsed = time.Since(rep.Started)
 	if old, err := os.ReadFile(*out); err == nil {
 		rep.Tail = bench.KeptTail(string(old))
