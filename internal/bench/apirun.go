@@ -87,13 +87,13 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	common := []string{"DDOKSO_LOG_LEVEL=error", "DDOKSO_API_USER_RATE=1000000", "DDOKSO_API_IP_RATE=1000000",
 		"DDOKSO_API_USER_BURST=1000000", "DDOKSO_API_IP_BURST=1000000"}
 	apiAddr, _ := process.FreeAddr()
-	api, err := s.Start("api", append(common, "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
+	api, err := s.Start("api", append(append(common, cfg.Pin.env(false)...), "DDOKSO_HTTP_ADDR="+apiAddr, "DDOKSO_ADMIN_ADDR=127.0.0.1:0"), "api")
 	if err != nil {
 		row.Err = err
 		return row
 	}
 	wAdmin, _ := process.FreeAddr()
-	worker, err := s.Start("worker scrap", append(common, "DDOKSO_ADMIN_ADDR="+wAdmin), "worker", "scrap")
+	worker, err := s.Start("worker scrap", append(append(common, cfg.Pin.env(true)...), "DDOKSO_ADMIN_ADDR="+wAdmin), "worker", "scrap")
 	if err != nil {
 		row.Err = err
 		return row
@@ -126,7 +126,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		dbPin.owner(worker.PID(), cfg.Pin.Rest)
 		pctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); dbPin.run(pctx, 100*time.Millisecond) }()
+		go func() { defer close(done); dbPin.run(pctx, time.Second) }()
 		defer func() {
 			cancel()
 			<-done
@@ -155,10 +155,16 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Err = err
 		return row
 	}
+	if dbPin != nil {
+		if _, err := dbPin.pass(ctx); err != nil {
+			row.Err = err
+			return row
+		}
+	}
 	var relay *Proc
 	startRelay := func() error {
 		adm, _ := process.FreeAddr()
-		p, err := Start("relay", e.Bin, append(s.BaseEnv(), append(common, "DDOKSO_ADMIN_ADDR="+adm)...), "relay")
+		p, err := Start("relay", e.Bin, append(s.BaseEnv(), append(append(common, cfg.Pin.env(true)...), "DDOKSO_ADMIN_ADDR="+adm)...), "relay")
 		if err != nil {
 			return err
 		}
@@ -169,7 +175,13 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		if dbPin != nil {
 			dbPin.owner(p.PID(), cfg.Pin.Rest)
 		}
-		return p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second)
+		if err := p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second); err != nil {
+			return err
+		}
+		if dbPin != nil {
+			_, err = dbPin.pass(ctx)
+		}
+		return err
 	}
 	stopRelay := func() {
 		if relay != nil {
@@ -313,9 +325,18 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		fmt.Sprintf("The open loop's %d submissions at %.0f req/s, from accepted to outcome recorded by the worker (scrape_requests.created_at → finished_at): p50 %s, p99 %s, max %s; %d without an outcome; all worked off %s after the loop ended.",
 			len(open.Lat), cfg.Rate, ms(outcome.Quantile(0.5)), ms(outcome.Quantile(0.99)), ms(outcome.Quantile(1)), unfinished, openDrain),
 		fmt.Sprintf("InnoDB lock waits (information_schema.INNODB_LOCK_WAITS, sampled every 20 ms): relay stopped %s; relay running %s; open loop %s.", offWaits, onWaits, openWaits),
+		pinNote(dbPin),
 		"", gets, "",
 		fmt.Sprintf("At the end: %d outbox rows published, %d scrape requests recorded failed by the worker, %d still pending; %d request errors.", published, failed, pending, errs))
 	return row
+}
+
+// pinNote reports the MariaDB thread pinner's own cost ("" without one).
+func pinNote(p *dbPinner) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("Pinning MariaDB's connection threads (on the load generator's CPU): %s.", p)
 }
 
 // drain waits until every outbox row is published and no scrape request

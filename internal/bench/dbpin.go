@@ -32,6 +32,8 @@ type dbPinner struct {
 
 	mu     sync.Mutex
 	pinned map[int]string // server thread id → CPU list it was given
+	passes int
+	spent  time.Duration // wall time of all passes
 }
 
 func newDBPinner(db *sql.DB) *dbPinner {
@@ -85,6 +87,13 @@ func (p *dbPinner) release() error {
 // pinning changed (a new connection, or a cached thread serving another
 // client now). It returns how many threads it pinned.
 func (p *dbPinner) pass(ctx context.Context) (int, error) {
+	start := time.Now()
+	defer func() {
+		p.mu.Lock()
+		p.passes++
+		p.spent += time.Since(start)
+		p.mu.Unlock()
+	}()
 	rows, err := p.db.QueryContext(ctx, `SELECT TID, HOST FROM information_schema.PROCESSLIST WHERE HOST LIKE '%:%'`)
 	if err != nil {
 		return 0, fmt.Errorf("processlist: %w", err)
@@ -197,25 +206,40 @@ func processSockets(pid int) []uint64 {
 	return out
 }
 
-// setAffinity pins one thread (tid) to a taskset-style CPU list
-// ("1", "0-1", "0,2").
-func setAffinity(tid int, cpus string) error {
+// String reports what the pinner cost the load generator's CPUs.
+func (p *dbPinner) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fmt.Sprintf("%d passes taking %s in all", p.passes, p.spent.Round(time.Millisecond))
+}
+
+// cpuSet reads a taskset-style CPU list ("1", "0-1", "0,2").
+func cpuSet(cpus string) (unix.CPUSet, error) {
 	var set unix.CPUSet
 	for _, part := range strings.Split(cpus, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return fmt.Errorf("cpu list %q: %w", cpus, err)
+		if err != nil || a < 0 {
+			return set, fmt.Errorf("cpu list %q: bad cpu %q", cpus, lo)
 		}
 		b := a
 		if isRange {
 			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return fmt.Errorf("cpu list %q: bad range %q", cpus, part)
+				return set, fmt.Errorf("cpu list %q: bad range %q", cpus, part)
 			}
 		}
 		for c := a; c <= b; c++ {
 			set.Set(c)
 		}
+	}
+	return set, nil
+}
+
+// setAffinity pins one thread (tid) to a taskset-style CPU list.
+func setAffinity(tid int, cpus string) error {
+	set, err := cpuSet(cpus)
+	if err != nil {
+		return err
 	}
 	if err := unix.SchedSetaffinity(tid, &set); err != nil {
 		return fmt.Errorf("sched_setaffinity %d %s: %w", tid, cpus, err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -46,7 +47,22 @@ func (c CPUSplit) String() string {
 	if !c.On() {
 		return "no CPU pinning"
 	}
-	return fmt.Sprintf("`ddokso api` and the bench's load generator pinned to CPU %s, relay, scrap worker and fauxqs to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket, every 100 ms); MariaDB's background threads and moto unpinned", c.API, c.Rest)
+	return fmt.Sprintf("`ddokso api` and the bench's load generator pinned to CPU %s, relay, scrap worker and fauxqs to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket, after each start and every second); Go processes at GOMAXPROCS of their CPUs; MariaDB's background threads and moto unpinned", c.API, c.Rest)
+}
+
+// env is what a Go process started on the API's (background false) or
+// the rest's CPUs needs: GOMAXPROCS of their count, as on an instance of
+// that size (the runtime reads the affinity only at its start, before
+// taskset moves it). Nothing without a split.
+func (c CPUSplit) env(background bool) []string {
+	if !c.On() {
+		return nil
+	}
+	cpus := c.API
+	if background {
+		cpus = c.Rest
+	}
+	return []string{fmt.Sprintf("GOMAXPROCS=%d", cpuCount(cpus))}
 }
 
 // pin sets the CPU affinity of every thread of pid (threads it starts
@@ -59,8 +75,18 @@ func pin(pid int, cpus string) error {
 	return nil
 }
 
-// pinSelf pins every thread of the bench process to cpus and returns a
-// function that gives them back the CPUs they had.
+// cpuCount is how many CPUs a list names: the GOMAXPROCS a Go process
+// pinned to it is given, as on an instance of that size.
+func cpuCount(cpus string) int {
+	set, err := cpuSet(cpus)
+	if err != nil || set.Count() == 0 {
+		return 1
+	}
+	return set.Count()
+}
+
+// pinSelf pins every thread of the bench process to cpus, with GOMAXPROCS
+// to match, and returns a function that gives back what it had.
 func pinSelf(cpus string) (restore func(), err error) {
 	var was unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &was); err != nil {
@@ -75,7 +101,9 @@ func pinSelf(cpus string) (restore func(), err error) {
 	if err := pin(os.Getpid(), cpus); err != nil {
 		return nil, err
 	}
+	prev := runtime.GOMAXPROCS(cpuCount(cpus))
 	return func() {
+		runtime.GOMAXPROCS(prev)
 		if err := pin(os.Getpid(), strings.Join(list, ",")); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: unpin: %v\n", err)
 		}
