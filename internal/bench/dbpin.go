@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -30,14 +29,17 @@ type dbPinner struct {
 	// threads are pinned to.
 	cpus map[int]string
 
+	serverPort int
+
 	mu     sync.Mutex
 	pinned map[int]string // server thread id → CPU list it was given
+	ports  map[uint64]int // client socket inode → local port of a connection to the server, or 0
 	passes int
 	spent  time.Duration // wall time of all passes
 }
 
 func newDBPinner(db *sql.DB) *dbPinner {
-	return &dbPinner{db: db, cpus: map[int]string{}, pinned: map[int]string{}}
+	return &dbPinner{db: db, cpus: map[int]string{}, pinned: map[int]string{}, ports: map[uint64]int{}}
 }
 
 // owner makes pid's connections' server threads run on cpus.
@@ -94,11 +96,16 @@ func (p *dbPinner) pass(ctx context.Context) (int, error) {
 		p.spent += time.Since(start)
 		p.mu.Unlock()
 	}()
+	if p.serverPort == 0 {
+		if err := p.db.QueryRowContext(ctx, `SELECT @@port`).Scan(&p.serverPort); err != nil {
+			return 0, fmt.Errorf("server port: %w", err)
+		}
+	}
 	rows, err := p.db.QueryContext(ctx, `SELECT TID, HOST FROM information_schema.PROCESSLIST WHERE HOST LIKE '%:%'`)
 	if err != nil {
 		return 0, fmt.Errorf("processlist: %w", err)
 	}
-	ports := map[int]int{} // client port → server thread id
+	threads := map[int]int{} // client port → server thread id
 	for rows.Next() {
 		var tid int
 		var host string
@@ -108,23 +115,19 @@ func (p *dbPinner) pass(ctx context.Context) (int, error) {
 		}
 		i := strings.LastIndexByte(host, ':')
 		if port, err := strconv.Atoi(host[i+1:]); err == nil && tid > 0 {
-			ports[port] = tid
+			threads[port] = tid
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	inodes, err := socketInodes(ports)
-	if err != nil {
-		return 0, err
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
 	for pid, cpus := range p.cpus {
-		for _, inode := range processSockets(pid) {
-			tid, ok := inodes[inode]
+		for _, port := range p.clientPorts(pid) {
+			tid, ok := threads[port]
 			if !ok || p.pinned[tid] == cpus {
 				continue
 			}
@@ -138,72 +141,81 @@ func (p *dbPinner) pass(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// socketInodes maps the inode of each local TCP socket whose local port is
-// a key of ports (a MariaDB client's end of a connection) to that port's
-// server thread id.
-func socketInodes(ports map[int]int) (map[uint64]int, error) {
-	out := map[uint64]int{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		fh, err := os.Open(f)
-		if err != nil {
-			if os.IsNotExist(err) {
-				continue
-			}
-			return nil, err
-		}
-		sc := bufio.NewScanner(fh)
-		sc.Scan() // header
-		for sc.Scan() {
-			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-			fs := strings.Fields(sc.Text())
-			if len(fs) < 10 {
-				continue
-			}
-			_, hexPort, ok := strings.Cut(fs[1], ":")
-			if !ok {
-				continue
-			}
-			port, err := strconv.ParseUint(hexPort, 16, 16)
-			if err != nil {
-				continue
-			}
-			tid, ok := ports[int(port)]
-			if !ok {
-				continue
-			}
-			inode, err := strconv.ParseUint(fs[9], 10, 64)
-			if err == nil && inode != 0 {
-				out[inode] = tid
-			}
-		}
-		err = sc.Err()
-		fh.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f, err)
-		}
-	}
-	return out, nil
-}
-
-// processSockets lists the socket inodes pid holds open (none when it has
-// gone).
-func processSockets(pid int) []uint64 {
+// clientPorts lists the local ports of pid's TCP connections to the
+// server (none when pid has gone). Each socket is looked at once, through
+// a duplicate of its descriptor (pidfd_getfd): a connection's ports never
+// change, so they are kept by socket inode.
+func (p *dbPinner) clientPorts(pid int) []int {
 	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
-	var out []uint64
+	pidfd := -1
+	defer func() {
+		if pidfd >= 0 {
+			unix.Close(pidfd)
+		}
+	}()
+	var ports []int
 	for _, e := range ents {
 		link, err := os.Readlink(filepath.Join(dir, e.Name()))
 		if err != nil || !strings.HasPrefix(link, "socket:[") {
 			continue
 		}
-		if inode, err := strconv.ParseUint(strings.TrimSuffix(link[len("socket:["):], "]"), 10, 64); err == nil {
-			out = append(out, inode)
+		inode, err := strconv.ParseUint(strings.TrimSuffix(link[len("socket:["):], "]"), 10, 64)
+		if err != nil {
+			continue
+		}
+		port, seen := p.ports[inode]
+		if !seen {
+			fd, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if pidfd < 0 {
+				if pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
+					return ports
+				}
+			}
+			port = p.serverConnPort(pidfd, fd)
+			p.ports[inode] = port
+		}
+		if port > 0 {
+			ports = append(ports, port)
 		}
 	}
-	return out
+	return ports
+}
+
+// serverConnPort is the local port of the target's descriptor fd when it
+// is a TCP connection to the server's port, else 0.
+func (p *dbPinner) serverConnPort(pidfd, fd int) int {
+	dup, err := unix.PidfdGetfd(pidfd, fd, 0)
+	if err != nil {
+		return 0
+	}
+	defer unix.Close(dup)
+	peer, err := unix.Getpeername(dup)
+	if err != nil || portOf(peer) != p.serverPort {
+		return 0
+	}
+	local, err := unix.Getsockname(dup)
+	if err != nil {
+		return 0
+	}
+	return portOf(local)
+}
+
+// portOf is an internet socket address's port (0 for any other kind).
+func portOf(sa unix.Sockaddr) int {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port
+	case *unix.SockaddrInet6:
+		return a.Port
+	}
+	return 0
 }
 
 // String reports what the pinner cost the load generator's CPUs.

@@ -47,7 +47,7 @@ func (c CPUSplit) String() string {
 	if !c.On() {
 		return "no CPU pinning"
 	}
-	return fmt.Sprintf("`ddokso api` and the bench's load generator pinned to CPU %s, relay, scrap worker and fauxqs to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket, after each start and every second); Go processes at GOMAXPROCS of their CPUs; MariaDB's background threads and moto unpinned", c.API, c.Rest)
+	return fmt.Sprintf("`ddokso api` and the bench's load generator pinned to CPU %s, relay, scrap worker and fauxqs to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket port, after each start and every second); Go processes at GOMAXPROCS of their CPUs; MariaDB's background threads and moto unpinned", c.API, c.Rest)
 }
 
 // env is what a Go process started on the API's (background false) or
