@@ -57,6 +57,10 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	if cfg.Pin.On() {
 		row.Stage += ", API on its own CPU"
 		row.Command += fmt.Sprintf(" -api-running-cpus %s:%s", cfg.Pin.API, cfg.Pin.Rest)
+		if cfg.Pin.RelayWithAPI {
+			row.Stage += " (the relay beside it)"
+			row.Command += " -api-running-relay-with-api"
+		}
 	}
 	if cfg.Nice > 0 {
 		row.Stage += fmt.Sprintf(", background at nice %d", cfg.Nice)
@@ -73,11 +77,9 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		if !cfg.Pin.On() {
 			return nil
 		}
-		if background {
-			return pin(p.PID(), cfg.Pin.Rest)
-		}
-		return pin(p.PID(), cfg.Pin.API)
+		return pin(p.PID(), cfg.Pin.cpus(background))
 	}
+	relayBackground := !cfg.Pin.RelayWithAPI
 	s, err := e.NewSystem(ctx)
 	if err != nil {
 		row.Err = err
@@ -164,16 +166,16 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 	var relay *Proc
 	startRelay := func() error {
 		adm, _ := process.FreeAddr()
-		p, err := Start("relay", e.Bin, append(s.BaseEnv(), append(append(common, cfg.Pin.env(true)...), "DDOKSO_ADMIN_ADDR="+adm)...), "relay")
+		p, err := Start("relay", e.Bin, append(s.BaseEnv(), append(append(common, cfg.Pin.env(relayBackground)...), "DDOKSO_ADMIN_ADDR="+adm)...), "relay")
 		if err != nil {
 			return err
 		}
 		relay = p
-		if err := place(p, true); err != nil {
+		if err := place(p, relayBackground); err != nil {
 			return err
 		}
 		if dbPin != nil {
-			dbPin.owner(p.PID(), cfg.Pin.Rest)
+			dbPin.owner(p.PID(), cfg.Pin.cpus(relayBackground))
 		}
 		if err := p.WaitHTTP(ctx, "http://"+adm+"/readyz", 60*time.Second); err != nil {
 			return err

@@ -22,6 +22,9 @@ import (
 // threads and moto stay unpinned.
 type CPUSplit struct {
 	API, Rest string
+	// RelayWithAPI puts the relay on the API's CPUs instead: the layout of
+	// infra/cloudformation, whose API hosts run the outbox relay.
+	RelayWithAPI bool
 }
 
 // ParseCPUSplit reads "API:REST" ("0:1"); "" is no pinning (zero split).
@@ -47,7 +50,11 @@ func (c CPUSplit) String() string {
 	if !c.On() {
 		return "no CPU pinning"
 	}
-	return fmt.Sprintf("`ddokso api` and the bench's load generator pinned to CPU %s, relay, scrap worker and fauxqs to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket port, after each start and every second); Go processes at GOMAXPROCS of their CPUs; MariaDB's background threads and moto unpinned", c.API, c.Rest)
+	api, rest := "`ddokso api` and the bench's load generator", "relay, scrap worker and fauxqs"
+	if c.RelayWithAPI {
+		api, rest = "`ddokso api`, the relay and the bench's load generator", "scrap worker and fauxqs"
+	}
+	return fmt.Sprintf("%s pinned to CPU %s, %s to CPU %s (taskset -a); the MariaDB thread of each connection pinned beside its client (information_schema.PROCESSLIST.TID matched to the client's socket port, after each start and every second); Go processes at GOMAXPROCS of their CPUs; MariaDB's background threads and moto unpinned", api, c.API, rest, c.Rest)
 }
 
 // env is what a Go process started on the API's (background false) or
@@ -58,11 +65,15 @@ func (c CPUSplit) env(background bool) []string {
 	if !c.On() {
 		return nil
 	}
-	cpus := c.API
+	return []string{fmt.Sprintf("GOMAXPROCS=%d", cpuCount(c.cpus(background)))}
+}
+
+// cpus is the API's CPU list, or with background the rest's.
+func (c CPUSplit) cpus(background bool) string {
 	if background {
-		cpus = c.Rest
+		return c.Rest
 	}
-	return []string{fmt.Sprintf("GOMAXPROCS=%d", cpuCount(cpus))}
+	return c.API
 }
 
 // pin sets the CPU affinity of every thread of pid (threads it starts

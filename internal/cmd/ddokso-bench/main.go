@@ -70,6 +70,7 @@ func run() error {
 		runRounds    = flag.Int("api-running-rounds", 3, "row 4r: interleaved rounds of relay stopped / relay running")
 		runNice      = flag.Int("api-running-nice", 0, "row 4r: run the relay, the scrap worker and fauxqs at this nice value (1..19, every thread), modelling them on instances of their own as in production (mysqld, moto and the load generator stay at normal priority); 0: all at normal priority")
 		runCPUs      = flag.String("api-running-cpus", "", "row 4r: API_CPUS:REST_CPUS (e.g. 0:1) pins `ddokso api` to API_CPUS and the relay, worker and fauxqs to REST_CPUS with taskset, modelling the API on its own instance (mysqld, moto and the load generator stay unpinned); empty: no pinning")
+		runRelayAPI  = flag.Bool("api-running-relay-with-api", false, "row 4r with -api-running-cpus: the relay on the API's CPUs (infra/cloudformation's API hosts run it) instead of the rest's")
 		e2eRates     = flag.String("e2e-rates", "1,10,50", "row 5: submissions per second of the POST-to-visible-price latency table (on fauxqs)")
 		e2eURLs      = flag.Int("e2e-urls", 300, "URLs submitted per end-to-end run")
 		e2eWorkers   = flag.String("e2e-workers", "1,2,4", "scrap worker process counts of the scaling curve")
@@ -190,6 +191,10 @@ func run() error {
 		if err != nil {
 			return bench.Row{Stage: "4r API, running system", Err: err}
 		}
+		if *runRelayAPI && !split.On() {
+			return bench.Row{Stage: "4r API, running system", Err: fmt.Errorf("-api-running-relay-with-api needs -api-running-cpus")}
+		}
+		split.RelayWithAPI = *runRelayAPI
 		if *runNice < 0 || *runNice > 19 {
 			return bench.Row{Stage: "4r API, running system", Err: fmt.Errorf("-api-running-nice %d: want 0..19", *runNice)}
 		}
