@@ -39,7 +39,7 @@ var processKinds = []struct {
 	role string
 }{
 	{"api", []string{"api"}, "ApiRole"},
-	{"relay", []string{"relay"}, "ApiRole"},
+	{"relay", []string{"relay"}, "BatchRole"},
 	{"scrap", []string{"worker", "scrap"}, "ScrapRole"},
 	{"notify", []string{"worker", "notify"}, "NotifyRole"},
 	{"batch", []string{"worker", "batch"}, "BatchRole"},
