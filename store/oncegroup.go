@@ -59,11 +59,19 @@ type OnceGroup struct {
 	commits atomic.Int64
 }
 
-// onceCall is one Once call waiting for its group.
+// onceCall is one Once call waiting for its group: its effect is fn, or
+// item written by batch (OnceBatch).
 type onceCall struct {
 	ctx           context.Context
 	consumer, key string
 	fn            func(tx *sql.Tx) error
+	batch         itemWriter
+	item          any
+}
+
+// itemWriter writes the items of a run of OnceBatch calls (*OnceBatch).
+type itemWriter interface {
+	writeItems(ctx context.Context, tx *sql.Tx, items []any) error
 }
 
 // onceResult is a call's result, or alone: run it again on its own.
@@ -105,11 +113,62 @@ func (o *OnceGroup) Once(ctx context.Context, consumer, key string, fn func(tx *
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	r := o.g.Do(&onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn})
+	return o.do(ctx, &onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn})
+}
+
+// do runs c in a group, or on its own with Once when its group failed.
+func (o *OnceGroup) do(ctx context.Context, c *onceCall) (bool, error) {
+	r := o.g.Do(c)
 	if r.alone {
-		return Once(ctx, o.db, consumer, key, fn)
+		return Once(ctx, o.db, c.consumer, c.key, c.fn)
 	}
 	return r.applied, r.err
+}
+
+// OnceBatch is a kind of OnceGroup call whose whole effect is one item,
+// written together with the items of the other calls of its kind in the
+// same group transaction: the calls of a group then cost one locking read
+// and one multi-row statement, say, instead of one of each per call. It
+// is safe for concurrent use.
+type OnceBatch[T any] struct {
+	write func(ctx context.Context, tx *sql.Tx, items []T) error
+}
+
+// NewOnceBatch returns a OnceBatch whose items write writes. write must
+// have the effect of writing its items one at a time in their order, and
+// none outside tx: it may write an item again (a group that fails is rerun
+// call by call, a lost deadlock is retried), so whatever it reports back
+// through an item it must set afresh each time.
+func NewOnceBatch[T any](write func(ctx context.Context, tx *sql.Tx, items []T) error) *OnceBatch[T] {
+	return &OnceBatch[T]{write: write}
+}
+
+// Once is OnceGroup.Once whose fn writes item: the group transaction
+// writes the items of consecutive calls of b (in arrival order, between
+// the other calls' fns) with one call of b's write function, with the
+// group's context. On its own (a group that failed, or a OnceGroup of max
+// 1) the call writes its item alone, with ctx.
+func (b *OnceBatch[T]) Once(ctx context.Context, o *OnceGroup, consumer, key string, item T) (bool, error) {
+	fn := func(tx *sql.Tx) error { return b.write(ctx, tx, []T{item}) }
+	if o.g == nil {
+		return Once(ctx, o.db, consumer, key, fn)
+	}
+	if len(key) > 191 {
+		return false, fmt.Errorf("dedupe key for %s longer than 191 bytes", consumer)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return o.do(ctx, &onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn, batch: b, item: item})
+}
+
+// writeItems implements itemWriter.
+func (b *OnceBatch[T]) writeItems(ctx context.Context, tx *sql.Tx, items []any) error {
+	ts := make([]T, len(items))
+	for i, it := range items {
+		ts[i] = it.(T)
+	}
+	return b.write(ctx, tx, ts)
 }
 
 // run does one group: the calls whose context is still live, in one
@@ -181,14 +240,46 @@ func (o *OnceGroup) commit(ctx context.Context, calls []*onceCall, live []int) (
 	case n != int64(len(live)):
 		return false, errMarkedBefore
 	}
-	for _, i := range live {
-		if err := calls[i].fn(tx); err != nil {
-			return false, err
-		}
+	if err := runCalls(ctx, tx, calls, live); err != nil {
+		return false, err
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("commit: %w", err)
 	}
 	o.commits.Add(1)
 	return true, nil
+}
+
+// runCalls writes the effects of calls[live] in tx in their order: each
+// plain call's fn, and each run of consecutive calls of one OnceBatch with
+// one write of their items.
+func runCalls(ctx context.Context, tx *sql.Tx, calls []*onceCall, live []int) error {
+	var (
+		batch itemWriter
+		items []any
+	)
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		err := batch.writeItems(ctx, tx, items)
+		items = items[:0]
+		return err
+	}
+	for _, i := range live {
+		c := calls[i]
+		if c.batch != batch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if c.batch != nil {
+			batch, items = c.batch, append(items, c.item)
+			continue
+		}
+		if err := c.fn(tx); err != nil {
+			return err
+		}
+	}
+	return flush()
 }

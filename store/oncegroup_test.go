@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -352,4 +354,150 @@ func TestOnceGroupAppliesEachKeyOnceUnderConcurrency(t *testing.T) {
 	require.EqualValues(t, 10, applied.Load())
 	require.Equal(t, 10, count(t, db, `SELECT COUNT(*) FROM effects`))
 	require.Equal(t, 10, count(t, db, `SELECT COUNT(DISTINCT k) FROM effects`))
+}
+
+// effectBatch is a OnceBatch inserting its items into effects in one
+// statement, recording the items of each write; an item "bad" fails the
+// write it is in.
+type effectBatch struct {
+	*store.OnceBatch[string]
+	mu     sync.Mutex
+	writes [][]string
+}
+
+func newEffectBatch() *effectBatch {
+	b := &effectBatch{}
+	b.OnceBatch = store.NewOnceBatch(func(ctx context.Context, tx *sql.Tx, items []string) error {
+		b.mu.Lock()
+		b.writes = append(b.writes, append([]string(nil), items...))
+		b.mu.Unlock()
+		q, args := `INSERT INTO effects (k) VALUES (?)`+strings.Repeat(", (?)", len(items)-1), []any{}
+		for _, it := range items {
+			args = append(args, it)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		if slices.Contains(items, "bad") {
+			return errors.New("bad item")
+		}
+		return nil
+	})
+	return b
+}
+
+// goBatch runs b.Once in a goroutine; wait returns its result.
+func (b *effectBatch) goOnce(g *store.OnceGroup, key, item string) (wait func() onceResult) {
+	ch := make(chan onceResult, 1)
+	go func() {
+		applied, err := b.Once(context.Background(), g, "test", key, item)
+		ch <- onceResult{applied, err}
+	}()
+	return func() onceResult {
+		select {
+		case r := <-ch:
+			return r
+		case <-time.After(30 * time.Second):
+			return onceResult{err: errors.New("no result within 30s")}
+		}
+	}
+}
+
+// TestOnceBatchWritesConsecutiveItemsTogether: the items of consecutive
+// batch calls in a group are written by one write, in arrival order; a
+// plain call between them splits the run and sees the items before it.
+func TestOnceBatchWritesConsecutiveItemsTogether(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	g := store.NewOnceGroup(db, 32)
+	b := newEffectBatch()
+	release := hold(t, g)
+
+	var waits []func() onceResult
+	for _, k := range []string{"a", "b", "c"} {
+		waits = append(waits, b.goOnce(g, k, k))
+		waitQueued(t, g, len(waits))
+	}
+	var sawBefore int
+	waits = append(waits, goOnce(g, context.Background(), "plain", func(tx *sql.Tx) error {
+		var err error
+		sawBefore, err = seen(tx)
+		return err
+	}))
+	waitQueued(t, g, len(waits))
+	for _, k := range []string{"d", "e"} {
+		waits = append(waits, b.goOnce(g, k, k))
+		waitQueued(t, g, len(waits))
+	}
+	release()
+	for _, w := range waits {
+		r := w()
+		require.NoError(t, r.err)
+		require.True(t, r.applied)
+	}
+	require.EqualValues(t, 2, g.Commits(), "the held call's transaction, then one for the queued calls")
+	require.Equal(t, [][]string{{"a", "b", "c"}, {"d", "e"}}, b.writes)
+	require.Equal(t, 3, sawBefore, "the plain call ran after the items queued before it")
+	require.Equal(t, 5, count(t, db, `SELECT COUNT(*) FROM effects`))
+	require.Equal(t, 6, count(t, db, `SELECT COUNT(*) FROM processed_messages WHERE consumer = 'test' AND dedup_key <> 'hold'`))
+
+	// Done before: the item is not written again.
+	ok, err := b.Once(context.Background(), g, "test", "a", "a")
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Equal(t, 1, count(t, db, `SELECT COUNT(*) FROM effects WHERE k = 'a'`))
+}
+
+// TestOnceBatchIsolatesAFailingItem: a write that fails rolls the group
+// back, and each call's item is then written alone: only the failing call
+// fails, and its marker is not written.
+func TestOnceBatchIsolatesAFailingItem(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	g := store.NewOnceGroup(db, 32)
+	b := newEffectBatch()
+	release := hold(t, g)
+
+	ok1 := b.goOnce(g, "ok1", "ok1")
+	waitQueued(t, g, 1)
+	bad := b.goOnce(g, "bad", "bad")
+	waitQueued(t, g, 2)
+	ok2 := b.goOnce(g, "ok2", "ok2")
+	waitQueued(t, g, 3)
+	release()
+
+	for _, w := range []func() onceResult{ok1, ok2} {
+		r := w()
+		require.NoError(t, r.err)
+		require.True(t, r.applied)
+	}
+	require.ErrorContains(t, bad().err, "bad item")
+	writes := slices.Clone(b.writes)
+	require.Equal(t, []string{"ok1", "bad", "ok2"}, writes[0], "the group's one write")
+	slices.SortFunc(writes[1:], func(x, y []string) int { return strings.Compare(x[0], y[0]) })
+	require.Equal(t, [][]string{{"bad"}, {"ok1"}, {"ok2"}}, writes[1:], "then each item alone")
+	require.Equal(t, 0, count(t, db, `SELECT COUNT(*) FROM effects WHERE k = 'bad'`))
+	require.Equal(t, 2, count(t, db, `SELECT COUNT(*) FROM effects`))
+	done, err := store.Processed(context.Background(), db, "test", "bad")
+	require.NoError(t, err)
+	require.False(t, done)
+}
+
+// TestOnceBatchMaxOneWritesAlone: on a OnceGroup of max 1 every item is
+// written on its own, with Once's contract.
+func TestOnceBatchMaxOneWritesAlone(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	g := store.NewOnceGroup(db, 1)
+	b := newEffectBatch()
+	for _, k := range []string{"a", "b"} {
+		ok, err := b.Once(context.Background(), g, "test", k, k)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	ok, err := b.Once(context.Background(), g, "test", "a", "a")
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Equal(t, [][]string{{"a"}, {"b"}}, b.writes)
+	require.Equal(t, 2, count(t, db, `SELECT COUNT(*) FROM effects`))
 }
