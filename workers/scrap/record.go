@@ -18,8 +18,9 @@ type recorded struct {
 	firstSight bool
 }
 
-// record writes the outcome of one check inside the Once transaction: the
-// product (and variants and observations) or its failure count, the scrape
+// record writes the outcome of one check that found a product page (a
+// page or a 304; recordProblems writes the others) inside the Once
+// transaction: the product (and variants and observations), the scrape
 // request's outcome, and a price.changed outbox event on a change.
 func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeRequested, t target, oc outcome) (recorded, error) {
 	now := w.now().UTC().Truncate(time.Microsecond)
@@ -29,8 +30,6 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 		err     error
 	)
 	switch {
-	case t.hash == "":
-		// invalid URL: nothing but the request to update
 	case oc.product != nil:
 		var s saved
 		s, err = w.saveProduct(ctx, tx, t, oc, now)
@@ -39,7 +38,7 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 	case oc.notModified:
 		res.productID, err = w.touchProduct(ctx, tx, t, oc, now)
 	default:
-		res.productID, err = w.markProblem(ctx, tx, t, oc, now)
+		return res, fmt.Errorf("record %s: no product page (a problem for recordProblems)", t.raw)
 	}
 	if err != nil {
 		return res, err
@@ -102,27 +101,6 @@ func (w *Worker) touchProduct(ctx context.Context, tx *sql.Tx, t target, oc outc
 		now, store.NextCheck(now, row.watchCount, row.popularity, 0), row.id)
 	if err != nil {
 		return 0, fmt.Errorf("touch product %d: %w", row.id, err)
-	}
-	return row.id, nil
-}
-
-// markProblem records a blocked, failed or not-a-product check on a known
-// product: status and reason, one more consecutive failure and a backed-off
-// next check. Price and availability are left alone.
-func (w *Worker) markProblem(ctx context.Context, tx *sql.Tx, t target, oc outcome, now time.Time) (int64, error) {
-	row, ok, err := lockProductByHash(ctx, tx, t.hash)
-	if err != nil || !ok {
-		return 0, err
-	}
-	failures := row.consecutiveFailures + 1
-	_, err = tx.ExecContext(ctx, `UPDATE products
-		SET check_status = ?, check_error = ?, consecutive_failures = ?,
-		    last_checked_at = ?, next_check_at = ?, lease_until = NULL
-		WHERE id = ?`,
-		oc.status, nullString(clip(oc.reason, 1000)), failures,
-		now, store.NextCheck(now, row.watchCount, row.popularity, failures), row.id)
-	if err != nil {
-		return 0, fmt.Errorf("mark product %d %s: %w", row.id, oc.status, err)
 	}
 	return row.id, nil
 }

@@ -29,10 +29,13 @@ type Worker struct {
 	// once records each message's outcome exactly once, concurrent
 	// handlers' outcomes in one transaction (Config.GroupCommitMax).
 	once *store.OnceGroup
-	f    Fetcher
-	cfg  Config
-	log  *slog.Logger
-	now  func() time.Time
+	// problems records the checks that found no product page in batches
+	// of the once group (recordProblems).
+	problems *store.OnceBatch[*problem]
+	f        Fetcher
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
 	// stages, when set (RegisterMetrics), times each stage of a message.
 	stages *prometheus.HistogramVec
 }
@@ -52,8 +55,10 @@ func New(db *sql.DB, f Fetcher, cfg Config, log *slog.Logger) (*Worker, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Worker{db: db, once: store.NewOnceGroup(db, cfg.groupCommitMax()), f: f, cfg: cfg,
-		log: log.With("worker", "scrap"), now: time.Now}, nil
+	w := &Worker{db: db, once: store.NewOnceGroup(db, cfg.groupCommitMax()), f: f, cfg: cfg,
+		log: log.With("worker", "scrap"), now: time.Now}
+	w.problems = store.NewOnceBatch(w.recordProblems)
+	return w, nil
 }
 
 // target is the canonical page a request is about.
@@ -117,18 +122,27 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		applied bool
 	)
 	began := time.Now()
-	// The group transaction (one COMMIT for the outcomes of the handlers
-	// recording meanwhile) falls back to store.Once per message when it
-	// fails, and store.Once reruns a transaction that loses a deadlock or
-	// lock wait to a concurrent check of the same product. fn may so run
-	// more than once: it only writes in tx and sets res.
-	applied, err = w.once.Once(ctx, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
-		var err error
-		b0 := time.Now()
-		res, err = w.record(ctx, tx, req, t, oc)
-		w.observe(StageRecordWrites, b0)
-		return err
-	})
+	if oc.product == nil && !oc.notModified {
+		// No product page: the product's failure count and the request's
+		// outcome, written with the other problems of the group at once.
+		p := &problem{scrapeID: req.ScrapeID, hash: t.hash, status: oc.status, reason: oc.reason}
+		applied, err = w.problems.Once(ctx, w.once, w.cfg.ConsumerName, key, p)
+		res.productID = p.productID
+	} else {
+		// The group transaction (one COMMIT for the outcomes of the
+		// handlers recording meanwhile) falls back to store.Once per
+		// message when it fails, and store.Once reruns a transaction that
+		// loses a deadlock or lock wait to a concurrent check of the same
+		// product. fn may so run more than once: it only writes in tx and
+		// sets res.
+		applied, err = w.once.Once(ctx, w.cfg.ConsumerName, key, func(tx *sql.Tx) error {
+			var err error
+			b0 := time.Now()
+			res, err = w.record(ctx, tx, req, t, oc)
+			w.observe(StageRecordWrites, b0)
+			return err
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("record scrape of %s: %w", t.raw, err)
 	}
