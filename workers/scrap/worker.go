@@ -90,7 +90,14 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	if err := env.Decode(&req); err != nil {
 		return err
 	}
-	log := w.log.With("event_id", env.ID, "scrape_id", req.ScrapeID, "url", req.URL)
+	// The message's attributes are formatted only for a line that is
+	// logged (slog.Logger.With formats them at once): at the error level
+	// the common path logs nothing.
+	log := func(level slog.Level, msg string, args ...any) {
+		if w.log.Enabled(ctx, level) {
+			w.log.Log(ctx, level, msg, append([]any{"event_id", env.ID, "scrape_id", req.ScrapeID, "url", req.URL}, args...)...)
+		}
+	}
 	key := env.Key()
 	t := target{raw: req.URL}
 	c, cerr := shopurl.Canonicalize(req.URL)
@@ -102,7 +109,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		return err
 	}
 	if done {
-		log.InfoContext(ctx, "scrape request already handled")
+		log(slog.LevelInfo, "scrape request already handled")
 		return nil
 	}
 
@@ -112,7 +119,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	} else {
 		oc, err = w.check(ctx, t, v, attempt(msg, w.cfg.MaxAttempts))
 		if err != nil {
-			log.WarnContext(ctx, "scrape will be retried", "err", err)
+			log(slog.LevelWarn, "scrape will be retried", "err", err)
 			return err
 		}
 	}
@@ -148,10 +155,10 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 	}
 	w.observe(StageRecord, began)
 	if !applied {
-		log.InfoContext(ctx, "scrape request already handled")
+		log(slog.LevelInfo, "scrape request already handled")
 		return nil
 	}
-	log.InfoContext(ctx, "scrape finished", "outcome", oc.status, "reason", oc.reason,
+	log(slog.LevelInfo, "scrape finished", "outcome", oc.status, "reason", oc.reason,
 		"product_id", res.productID, "changes", res.changes, "first_sight", res.firstSight)
 	return nil
 }
