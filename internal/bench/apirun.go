@@ -330,6 +330,11 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		pinNote(dbPin),
 		"", gets, "",
 		fmt.Sprintf("At the end: %d outbox rows published, %d scrape requests recorded failed by the worker, %d still pending; %d request errors.", published, failed, pending, errs))
+	// A backlog that outlived a drain means messages the worker did not
+	// finish on their first delivery: its log says why.
+	if slices.ContainsFunc(append(drains, openDrain), func(d string) bool { return strings.HasPrefix(d, "not within") }) {
+		row.Details = append(row.Details, "", "A drain timed out; the scrap worker's last output:", "", "```", worker.Output(), "```")
+	}
 	return row
 }
 
