@@ -95,7 +95,8 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		return row
 	}
 	wAdmin, _ := process.FreeAddr()
-	worker, err := s.Start("worker scrap", append(append(common, cfg.Pin.env(true)...), "DDOKSO_ADMIN_ADDR="+wAdmin), "worker", "scrap")
+	// The worker logs warnings too: a message it gives back says why.
+	worker, err := s.Start("worker scrap", append(append(common, cfg.Pin.env(true)...), "DDOKSO_ADMIN_ADDR="+wAdmin, "DDOKSO_LOG_LEVEL=warn"), "worker", "scrap")
 	if err != nil {
 		row.Err = err
 		return row
