@@ -104,20 +104,21 @@ func NewOnceGroup(db *sql.DB, max int) *OnceGroup {
 // may be shared with concurrent calls (see OnceGroup). A call whose ctx is
 // done before its group starts returns ctx.Err() without running.
 func (o *OnceGroup) Once(ctx context.Context, consumer, key string, fn func(tx *sql.Tx) error) (bool, error) {
+	return o.submit(ctx, &onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn})
+}
+
+// submit runs c in a group, or on its own with Once when there is no
+// group (max 1) or its group failed.
+func (o *OnceGroup) submit(ctx context.Context, c *onceCall) (bool, error) {
 	if o.g == nil {
-		return Once(ctx, o.db, consumer, key, fn)
+		return Once(ctx, o.db, c.consumer, c.key, c.fn)
 	}
-	if len(key) > 191 {
-		return false, fmt.Errorf("dedupe key for %s longer than 191 bytes", consumer)
+	if len(c.key) > 191 {
+		return false, fmt.Errorf("dedupe key for %s longer than 191 bytes", c.consumer)
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	return o.do(ctx, &onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn})
-}
-
-// do runs c in a group, or on its own with Once when its group failed.
-func (o *OnceGroup) do(ctx context.Context, c *onceCall) (bool, error) {
 	r := o.g.Do(c)
 	if r.alone {
 		return Once(ctx, o.db, c.consumer, c.key, c.fn)
@@ -150,16 +151,7 @@ func NewOnceBatch[T any](write func(ctx context.Context, tx *sql.Tx, items []T) 
 // 1) the call writes its item alone, with ctx.
 func (b *OnceBatch[T]) Once(ctx context.Context, o *OnceGroup, consumer, key string, item T) (bool, error) {
 	fn := func(tx *sql.Tx) error { return b.write(ctx, tx, []T{item}) }
-	if o.g == nil {
-		return Once(ctx, o.db, consumer, key, fn)
-	}
-	if len(key) > 191 {
-		return false, fmt.Errorf("dedupe key for %s longer than 191 bytes", consumer)
-	}
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	return o.do(ctx, &onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn, batch: b, item: item})
+	return o.submit(ctx, &onceCall{ctx: ctx, consumer: consumer, key: key, fn: fn, batch: b, item: item})
 }
 
 // writeItems implements itemWriter.
