@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -161,4 +162,10 @@ func inTxOnce(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error 
 func IsLockConflict(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+// Placeholders is "?, ?, …" with n marks: the parameters of an IN list of
+// n values.
+func Placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

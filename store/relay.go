@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/ddokso/ddokso/events"
@@ -300,7 +299,7 @@ func inList(format string, ids []int64) (string, []any) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	return fmt.Sprintf(format, strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")), args
+	return fmt.Sprintf(format, Placeholders(len(ids))), args
 }
 
 // PendingOutbox returns how many outbox rows are not yet published.

@@ -88,7 +88,7 @@ func lockFailures(ctx context.Context, tx *sql.Tx, problems []*problem) (map[str
 		return nil, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT url_hash, id, watch_count, popularity, consecutive_failures
-		FROM products WHERE url_hash IN (`+placeholders(len(args))+`) FOR UPDATE`, args...)
+		FROM products WHERE url_hash IN (`+store.Placeholders(len(args))+`) FOR UPDATE`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("lock %d products: %w", len(args), err)
 	}
@@ -126,7 +126,7 @@ func markFailures(ctx context.Context, tx *sql.Tx, failed []*productFailure, now
 	}
 	q := `UPDATE products SET check_status = ` + status.sql() + `, check_error = ` + reason.sql() +
 		`, consecutive_failures = ` + failures.sql() + `, last_checked_at = ?, next_check_at = ` + next.sql() +
-		`, lease_until = NULL WHERE id IN (` + placeholders(len(ids)) + `)`
+		`, lease_until = NULL WHERE id IN (` + store.Placeholders(len(ids)) + `)`
 	args := append(append(append(append(status.args, reason.args...), failures.args...), now), next.args...)
 	if _, err := tx.ExecContext(ctx, q, append(args, ids...)...); err != nil {
 		return fmt.Errorf("mark %d products failed: %w", len(failed), err)
@@ -156,7 +156,7 @@ func (w *Worker) finishRequests(ctx context.Context, tx *sql.Tx, problems []*pro
 	}
 	q := `UPDATE scrape_requests SET status = ` + status.sql() + `, status_reason = ` + reason.sql() +
 		`, product_id = COALESCE(` + product.sql() + `, product_id), finished_at = ?, in_flight_hash = NULL
-		WHERE id IN (` + placeholders(len(ids)) + `) AND status = 'pending'`
+		WHERE id IN (` + store.Placeholders(len(ids)) + `) AND status = 'pending'`
 	args := append(append(append(status.args, reason.args...), product.args...), now)
 	r, err := tx.ExecContext(ctx, q, append(args, ids...)...)
 	if err != nil {
@@ -170,7 +170,7 @@ func (w *Worker) finishRequests(ctx context.Context, tx *sql.Tx, problems []*pro
 		return nil
 	}
 	// Some had an outcome already (kept), or no row: say which are missing.
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM scrape_requests WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM scrape_requests WHERE id IN (`+store.Placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return fmt.Errorf("find scrape requests: %w", err)
 	}
@@ -201,9 +201,4 @@ func (c *caseOf) when(id int64, v any) { c.args = append(c.args, id, v) }
 
 func (c *caseOf) sql() string {
 	return "CASE id" + strings.Repeat(" WHEN ? THEN ?", len(c.args)/2) + " END"
-}
-
-// placeholders is "?, ?, …" with n marks.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
