@@ -134,9 +134,11 @@ func markFailures(ctx context.Context, tx *sql.Tx, failed []*productFailure, now
 	return nil
 }
 
-// finishRequests is finishRequest for the requests of problems, in one
-// UPDATE: an outcome is final, so a request's first problem is the one it
-// keeps.
+// finishRequests gives each still pending request of outcomes its outcome
+// and frees its in-flight slot, in one UPDATE (outcomes without a request
+// id are skipped): an outcome is final, so a request named twice keeps the
+// first, and a request that has one already keeps it. A missing row is
+// logged.
 func (w *Worker) finishRequests(ctx context.Context, tx *sql.Tx, problems []*problem, now time.Time) error {
 	var status, reason, product caseOf
 	var ids []any

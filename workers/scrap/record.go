@@ -3,7 +3,6 @@ package scrap
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,10 +43,11 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 		return res, err
 	}
 
-	if req.ScrapeID != 0 {
-		if err = w.finishRequest(ctx, tx, req.ScrapeID, oc, res.productID, now); err != nil {
-			return res, err
-		}
+	// The request's outcome, as for the group's problems (a request with
+	// no id, a re-check, has none to write).
+	done := []*problem{{scrapeID: req.ScrapeID, status: oc.status, reason: oc.reason, productID: res.productID}}
+	if err = w.finishRequests(ctx, tx, done, now); err != nil {
+		return res, err
 	}
 	if changed != nil {
 		env, err := events.New(ctx, *changed)
@@ -59,31 +59,6 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 		}
 	}
 	return res, nil
-}
-
-// finishRequest stores the outcome on the scrape request row and frees its
-// in-flight slot. An outcome is final: a request that already has one (a
-// re-queued request whose first message turned up after all, or one that
-// expired) keeps it; the late check is still recorded on the product.
-func (w *Worker) finishRequest(ctx context.Context, tx *sql.Tx, id int64, oc outcome, productID int64, now time.Time) error {
-	r, err := tx.ExecContext(ctx, `UPDATE scrape_requests
-		SET status = ?, status_reason = ?, product_id = COALESCE(?, product_id), finished_at = ?, in_flight_hash = NULL
-		WHERE id = ? AND status = 'pending'`,
-		oc.status, nullString(clip(oc.reason, 1000)), nullID(productID), now, id)
-	if err != nil {
-		return fmt.Errorf("update scrape request %d: %w", id, err)
-	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("update scrape request %d: %w", id, err)
-	}
-	if n == 0 {
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM scrape_requests WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-			w.log.WarnContext(ctx, "scrape request row not found", "scrape_id", id)
-		}
-	}
-	return nil
 }
 
 // touchProduct records a 304: the product is unchanged and healthy.
