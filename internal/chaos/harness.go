@@ -144,11 +144,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Report, error) {
 }
 
 func (h *harness) logFile(name string) io.Writer {
-	f, err := os.Create(filepath.Join(h.out, "logs", name+".log"))
+	f, err := os.Create(h.logPath(name))
 	if err != nil {
 		return io.Discard
 	}
 	return f
+}
+
+// logPath is where logFile writes the log of the process called name.
+func (h *harness) logPath(name string) string {
+	return filepath.Join(h.out, "logs", name+".log")
 }
 
 // logCount counts the lines holding substr in the logs of the processes
@@ -351,7 +356,7 @@ func (h *harness) up(ctx context.Context) error {
 		if name == "api" {
 			httpAddr = strings.TrimPrefix(h.apiURL, "http://")
 		}
-		p := &proc{name: name, bin: h.bin, args: args, admin: admin, logw: h.logFile(name),
+		p := &proc{name: name, bin: h.bin, args: args, admin: admin, logw: h.logFile(name), logPath: h.logPath(name),
 			env: append(append([]string(nil), h.env...), "DDOKSO_ADMIN_ADDR="+admin, "DDOKSO_HTTP_ADDR="+httpAddr)}
 		if name == "notify-1" {
 			p.env = append(p.env, "AWS_ENDPOINT_URL_SESV2="+h.sesFault.Endpoint())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,9 @@ type proc struct {
 	env   []string
 	admin string // host:port of /healthz, /readyz, /metrics
 	logw  io.Writer
+	// logPath is the file logw writes, read back when the process dies
+	// before it is ready.
+	logPath string
 
 	// restartMu serialises restarts (the kill loop and the SES-call fault
 	// may pick the same process at once).
@@ -120,7 +124,7 @@ func (p *proc) ready(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if !p.alive() {
-			return fmt.Errorf("%s exited before it was ready", p.name)
+			return fmt.Errorf("%s exited before it was ready; the end of its log:\n%s", p.name, logTail(p.logPath, 30))
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.admin+"/readyz", nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -164,4 +168,20 @@ func goroutines(ctx context.Context, admin string) int {
 		}
 	}
 	return -1
+}
+
+// logTail is the last n lines of the file at path, or why it cannot be read.
+func logTail(path string, n int) string {
+	if path == "" {
+		return "(no log file)"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(log unreadable: %v)", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -18,14 +19,65 @@ import (
 	"time"
 )
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago. It is
+// drawn below the kernel's ephemeral range (ip_local_port_range), so an
+// outgoing connection of any process cannot take it as its local port
+// between FreePort and the child's listen; and it is never handed out twice
+// by this process.
 func FreePort() (int, error) {
+	lo := ephemeralLow()
+	handedMu.Lock()
+	defer handedMu.Unlock()
+	if lo > minFreePort+100 {
+		for try := 0; try < 200; try++ {
+			p := minFreePort + rand.IntN(lo-minFreePort)
+			if handed[p] {
+				continue
+			}
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				continue
+			}
+			l.Close()
+			handed[p] = true
+			return p, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	p := l.Addr().(*net.TCPAddr).Port
+	handed[p] = true
+	return p, nil
+}
+
+// minFreePort is the lowest port FreePort draws from: above the well-known
+// and most registered services' ports.
+const minFreePort = 10000
+
+var (
+	handedMu sync.Mutex
+	handed   = map[int]bool{}
+)
+
+// ephemeralLow is the first port of the kernel's ephemeral range, 32768 when
+// it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 1 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return n
 }
 
 // FreeAddr returns "127.0.0.1:PORT" for a port that was free a moment ago.

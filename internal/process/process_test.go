@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,25 @@ func TestFreePortCanBeListenedOn(t *testing.T) {
 		}
 	}
 	require.NoError(t, err)
+}
+
+// TestFreePortAvoidsEphemeralRange: a port handed out is below the
+// kernel's ephemeral range, where no outgoing connection can take it as its
+// local port, and never handed out twice.
+func TestFreePortAvoidsEphemeralRange(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	require.NoError(t, err)
+	lo, err := strconv.Atoi(strings.Fields(string(b))[0])
+	require.NoError(t, err)
+	seen := map[int]bool{}
+	for range 200 {
+		p, err := process.FreePort()
+		require.NoError(t, err)
+		require.Less(t, p, lo, "port %d is in the ephemeral range", p)
+		require.False(t, seen[p], "port %d handed out twice", p)
+		seen[p] = true
+	}
 }
 
 func TestMemoryOfThisProcess(t *testing.T) {
