@@ -40,7 +40,7 @@ type Base struct {
 	Prefix           string        `envconfig:"PREFIX" default:"ddokso" desc:"name prefix of the topic, queues and schedules"`
 	SchedulerRoleARN string        `envconfig:"SCHEDULER_ROLE_ARN" desc:"IAM role the EventBridge schedules assume; infra up skips schedules when empty"`
 	ShutdownTimeout  time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s" desc:"how long in-flight work may finish after SIGTERM"`
-	Concurrency      int           `envconfig:"WORKER_CONCURRENCY" default:"8" desc:"handlers running at once per queue"`
+	Concurrency      int           `envconfig:"WORKER_CONCURRENCY" default:"8" desc:"handlers running at once per queue of the notify and batch workers (the scrap queue: DDOKSO_SCRAP_CONCURRENCY)"`
 	Pollers          int           `envconfig:"WORKER_POLLERS" default:"2" desc:"long-pollers per queue"`
 	WaitTime         time.Duration `envconfig:"WORKER_WAIT_TIME" default:"5s" desc:"SQS long-poll wait (1s..20s); shutdown waits for at most one open long poll, so this bounds its wait"`
 	LocalScheduler   string        `envconfig:"LOCAL_SCHEDULER" default:"auto" desc:"local stand-in for EventBridge schedules: auto (on in run only), true, false"`

@@ -174,6 +174,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// Handlers run on a context that outlives ctx by ShutdownTimeout.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	c.log.Info("consumer started", "pollers", c.cfg.Pollers, "concurrency", c.cfg.Concurrency)
 
 	del := newDeleter(c.q, c.cfg.DeleteDelay, c.cfg.Pollers, c.log, c.cfg.Metrics)
 	delDone := make(chan struct{})

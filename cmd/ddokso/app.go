@@ -135,16 +135,20 @@ func (a *app) queues() map[string]events.Queue {
 	return out
 }
 
-// consumer builds the consumer of one logical queue.
-func (a *app) consumer(name string, h events.Handler, decode func([]byte) (events.Envelope, error)) (*events.Consumer, error) {
+// consumer builds the consumer of one logical queue; concurrency 0 means
+// DDOKSO_WORKER_CONCURRENCY.
+func (a *app) consumer(name string, h events.Handler, decode func([]byte) (events.Envelope, error), concurrency int) (*events.Consumer, error) {
 	q, err := a.res.Queue(a.clients.SQS, name)
 	if err != nil {
 		return nil, err
 	}
 	spec, _ := a.topo.Queue(name)
 	a.usesQueue(name)
+	if concurrency == 0 {
+		concurrency = a.base.Concurrency
+	}
 	return events.NewConsumer(q, h, events.ConsumerConfig{
-		Pollers: a.base.Pollers, Concurrency: a.base.Concurrency, WaitTime: a.base.WaitTime,
+		Pollers: a.base.Pollers, Concurrency: concurrency, WaitTime: a.base.WaitTime,
 		VisibilityTimeout: spec.VisibilityTimeout, MaxReceiveCount: spec.Attempts,
 		ShutdownTimeout: a.base.ShutdownTimeout, Decode: decode,
 		Logger: a.log, Metrics: a.metrics,

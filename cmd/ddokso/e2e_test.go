@@ -223,6 +223,10 @@ func TestRunServesAndScrapesEndToEnd(t *testing.T) {
 		`"msg":"http draining`, `"msg":"consumer stopped"`, `"msg":"shutdown complete"`} {
 		require.Contains(t, logs, msg)
 	}
+	// The scrap queue runs DDOKSO_SCRAP_CONCURRENCY handlers, the others
+	// DDOKSO_WORKER_CONCURRENCY.
+	require.Regexp(t, `"msg":"consumer started","queue":"scrap","pollers":2,"concurrency":32\}`, logs)
+	require.Regexp(t, `"msg":"consumer started","queue":"notify","pollers":2,"concurrency":8\}`, logs)
 	// One access-log line per request, 4xx included (the /metrics probe).
 	require.Regexp(t, `"level":"WARN","msg":"http request","method":"GET","route":"unmatched","status":404,"latency":\d+,"request_id":"[0-9a-f-]{36}"`, logs)
 	require.Regexp(t, `"msg":"http request","method":"POST","route":"/api/v1/scrapes","status":202`, logs)

@@ -225,8 +225,8 @@ func (a *app) apiComponent(kick func()) (component, error) {
 // workerComponents builds the consumers (and their helpers) of the named workers.
 func (a *app) workerComponents(names []string, localScheduler bool) ([]component, error) {
 	var comps []component
-	add := func(queue string, h events.Handler, decode func([]byte) (events.Envelope, error)) error {
-		c, err := a.consumer(queue, h, decode)
+	add := func(queue string, h events.Handler, decode func([]byte) (events.Envelope, error), concurrency int) error {
+		c, err := a.consumer(queue, h, decode, concurrency)
 		if err != nil {
 			return err
 		}
@@ -236,11 +236,11 @@ func (a *app) workerComponents(names []string, localScheduler bool) ([]component
 	for _, name := range names {
 		switch name {
 		case "scrap":
-			w, err := a.scrapWorker()
+			w, concurrency, err := a.scrapWorker()
 			if err != nil {
 				return nil, err
 			}
-			if err := add(infra.QueueScrap, w, nil); err != nil {
+			if err := add(infra.QueueScrap, w, nil, concurrency); err != nil {
 				return nil, err
 			}
 		case "notify":
@@ -248,10 +248,10 @@ func (a *app) workerComponents(names []string, localScheduler bool) ([]component
 			if err != nil {
 				return nil, err
 			}
-			if err := add(infra.QueueNotify, w, nil); err != nil {
+			if err := add(infra.QueueNotify, w, nil, 0); err != nil {
 				return nil, err
 			}
-			if err := add(infra.QueueSES, events.HandlerFunc(w.HandleSESEvent), notify.DecodeSESEvent); err != nil {
+			if err := add(infra.QueueSES, events.HandlerFunc(w.HandleSESEvent), notify.DecodeSESEvent, 0); err != nil {
 				return nil, err
 			}
 			comps = append(comps, a.sweeper(w))
@@ -265,7 +265,7 @@ func (a *app) workerComponents(names []string, localScheduler bool) ([]component
 			if err != nil {
 				return nil, err
 			}
-			if err := add(infra.QueueBatch, w, events.DecodeScheduled); err != nil {
+			if err := add(infra.QueueBatch, w, events.DecodeScheduled, 0); err != nil {
 				return nil, err
 			}
 			comps = append(comps, w.RunRequeue)
@@ -279,10 +279,12 @@ func (a *app) workerComponents(names []string, localScheduler bool) ([]component
 	return comps, nil
 }
 
-func (a *app) scrapWorker() (*scrap.Worker, error) {
+// scrapWorker builds the scrap worker and says how many messages its
+// consumer handles at once (DDOKSO_SCRAP_CONCURRENCY).
+func (a *app) scrapWorker() (*scrap.Worker, int, error) {
 	cfg, err := config.LoadScrap()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	fc := fetch.Config{
 		UserAgent: a.base.Fetch.UserAgent, AllowLoopback: a.base.Fetch.AllowLoopback,
@@ -298,16 +300,16 @@ func (a *app) scrapWorker() (*scrap.Worker, error) {
 	}
 	f, err := fetch.New(fc)
 	if err != nil {
-		return nil, fmt.Errorf("config: fetcher: %w", err)
+		return nil, 0, fmt.Errorf("config: fetcher: %w", err)
 	}
 	w, err := scrap.New(a.db, f, cfg, a.log)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := w.RegisterMetrics(a.reg); err != nil {
-		return nil, fmt.Errorf("scrap metrics: %w", err)
+		return nil, 0, fmt.Errorf("scrap metrics: %w", err)
 	}
-	return w, nil
+	return w, cfg.Concurrency, nil
 }
 
 func (a *app) notifyWorker() (*notify.Worker, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/internal/process"
+	"github.com/ddokso/ddokso/workers/scrap"
 )
 
 // FakeShop serves generated product pages (JSON-LD, ~60 KB) on one port of
@@ -151,7 +152,7 @@ func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	}
 	defer shop.Close()
 	var mem []MemSample
-	row.Details = append(row.Details, fmt.Sprintf("Fake shop: %d loopback addresses (127.0.0.2…), one port, generated 60 KB JSON-LD pages; DDOKSO_FETCH_HOST_INTERVAL=10ms; each worker process DDOKSO_WORKER_CONCURRENCY=8, POLLERS=2; one `ddokso api` and one `ddokso relay`; AWS endpoint %s; fresh database and topology per worker count. %d URLs per run, submitted by 8 concurrent clients.", cfg.Hosts, e.AWSEndpoint, cfg.URLs), "",
+	row.Details = append(row.Details, fmt.Sprintf("Fake shop: %d loopback addresses (127.0.0.2…), one port, generated 60 KB JSON-LD pages; DDOKSO_FETCH_HOST_INTERVAL=10ms; each worker process DDOKSO_SCRAP_CONCURRENCY=%d, DDOKSO_WORKER_POLLERS=2; one `ddokso api` and one `ddokso relay`; AWS endpoint %s; fresh database and topology per worker count. %d URLs per run, submitted by 8 concurrent clients.", cfg.Hosts, scrap.DefaultConcurrency, e.AWSEndpoint, cfg.URLs), "",
 		"| scrap workers | URLs/s | submit→outcome p50 | p99 | outcomes |", "|---|---|---|---|---|")
 	var first float64
 	var curve []string
@@ -174,8 +175,8 @@ func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	}
 	row.Ours += "; curve " + strings.Join(curve, ", ")
 
-	// Baseline: fetch + extract with 8 goroutines, no queue, no database.
-	client := NewClient(16)
+	// Baseline: fetch + extract with floorWorkers goroutines, no queue, no database.
+	client := NewClient(2 * floorWorkers)
 	urls := make(chan string)
 	var wg sync.WaitGroup
 	var lat Durations
@@ -183,7 +184,7 @@ func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	run := prefixRun()
 	start := time.Now()
 	var firstErr error
-	for range 8 {
+	for range floorWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -216,7 +217,7 @@ func E2E(ctx context.Context, e *Env, cfg E2EConfig) (Row, []MemSample) {
 	if firstErr != nil {
 		row.Err = fmt.Errorf("baseline: %w", firstErr)
 	}
-	row.Baseline = fmt.Sprintf("bare fetch+extract loop, 8 goroutines: %.1f URLs/s, p50 %s, p99 %s", base, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)))
+	row.Baseline = fmt.Sprintf("bare fetch+extract loop, %d goroutines: %.1f URLs/s, p50 %s, p99 %s", floorWorkers, base, ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)))
 	row.Ratio = ratio(first, base) + " (1 worker)"
 	row.Holds = "n/a"
 	if cfg.Fast != "" && row.Err == nil {

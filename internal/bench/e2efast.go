@@ -15,17 +15,18 @@ import (
 	"time"
 
 	"github.com/ddokso/ddokso/extract"
+	"github.com/ddokso/ddokso/workers/scrap"
 )
 
-// floorWorkers is the floor's concurrency: one worker process's
-// DDOKSO_WORKER_CONCURRENCY (8).
-const floorWorkers = 8
+// floorWorkers is the floor's concurrency: one scrap worker process's
+// DDOKSO_SCRAP_CONCURRENCY.
+const floorWorkers = scrap.DefaultConcurrency
 
 // e2eFloor is the floor of the end-to-end stage: what any implementation
 // does per submitted page, with no queue and no relay: fetch it, extract
 // it, and record the product and its price in one transaction (insert the
 // product row, insert the price observation, commit) on the same MariaDB
-// and schema, 8 pages at once. It returns pages per second.
+// and schema, floorWorkers pages at once. It returns pages per second.
 func e2eFloor(ctx context.Context, db *sql.DB, shop *FakeShop, n int) (float64, Durations, error) {
 	client := NewClient(2 * floorWorkers)
 	urls := make(chan string)
@@ -200,7 +201,7 @@ func e2eFast(ctx context.Context, e *Env, shop *FakeShop, cfg E2EConfig, row *Ro
 	r := rate / floor
 	ok = ok && r >= 0.7
 	row.Details = append(row.Details, "",
-		fmt.Sprintf("**On fauxqs** (%s): one `ddokso worker scrap` (concurrency 8), one `ddokso api`, one `ddokso relay`, %d URLs per run, beside the **floor**: the same kind of pages fetched and extracted by 8 goroutines in the bench process, each page then recorded in one transaction (INSERT the product, INSERT its price observation, COMMIT) on the same MariaDB and schema: no queue, no relay, no API. Floor and ddokso alternate: %d floor measurements (each a warm-up of %d pages, then %d timed runs of %d pages) around %d ddokso runs (each a fresh database, topology and processes). Each side's rate is the median of its runs.", fe.Endpoints(), cfg.URLs, rounds+1, max(50, cfg.URLs/5), runs, cfg.URLs, rounds), "",
+		fmt.Sprintf("**On fauxqs** (%s): one `ddokso worker scrap` (concurrency %d), one `ddokso api`, one `ddokso relay`, %d URLs per run, beside the **floor**: the same kind of pages fetched and extracted by %d goroutines in the bench process, each page then recorded in one transaction (INSERT the product, INSERT its price observation, COMMIT) on the same MariaDB and schema: no queue, no relay, no API. Floor and ddokso alternate: %d floor measurements (each a warm-up of %d pages, then %d timed runs of %d pages) around %d ddokso runs (each a fresh database, topology and processes). Each side's rate is the median of its runs.", fe.Endpoints(), floorWorkers, cfg.URLs, floorWorkers, rounds+1, max(50, cfg.URLs/5), runs, cfg.URLs, rounds), "",
 		"| side | URLs/s (median) | runs | p50 | p99 | outcomes |", "|---|---|---|---|---|---|",
 		fmt.Sprintf("| ddokso, 1 worker (submit→outcome) | %.1f (%.2f× of the floor) | %s | %s | %s | %v |", rate, r, fmtRates(ourRates), ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99)), ours[len(ours)-1].outcomes),
 		fmt.Sprintf("| floor (per page) | %.1f | %s | %s | %s | |", floor, fmtRates(floorRates), ms(fl.Quantile(0.5)), ms(fl.Quantile(0.99))),
@@ -223,7 +224,7 @@ func e2eFast(ctx context.Context, e *Env, shop *FakeShop, cfg E2EConfig, row *Ro
 		row.Details = append(row.Details, "", fmt.Sprintf("CPU profiles of the first ddokso run: %s.", strings.Join(ours[0].profiles, ", ")))
 	}
 	row.Ours += fmt.Sprintf("; fauxqs 1 worker: %.1f URLs/s", rate)
-	row.Baseline += fmt.Sprintf("; fauxqs floor (fetch+extract+1 tx, 8 goroutines): %.1f URLs/s", floor)
+	row.Baseline += fmt.Sprintf("; fauxqs floor (fetch+extract+1 tx, %d goroutines): %.1f URLs/s", floorWorkers, floor)
 	row.Ratio += fmt.Sprintf("; %.2f× of the floor (fauxqs)", r)
 	row.Goal = "≥ 0.7× the floor on fauxqs; latency table (the moto curve is informational)"
 	row.Holds = holds(ok)

@@ -21,6 +21,14 @@ type Config struct {
 	// COMMIT and one log flush. 1 records each message in its own
 	// transaction (store.Once); 0 means DefaultGroupCommitMax.
 	GroupCommitMax int `envconfig:"GROUP_COMMIT_MAX" default:"32" desc:"most handled messages recorded in one transaction; 1 records each in its own"`
+	// Concurrency is how many scrape.requested messages one process handles
+	// at once; it replaces DDOKSO_WORKER_CONCURRENCY for the scrap queue. A
+	// handler mostly waits on a shop's answer (hundreds of ms) and the
+	// handlers that finish together share one transaction, so the scrap
+	// queue wants more handlers than the notify and batch queues: at 32 a
+	// submission costs the pipeline about 0.7 ms of CPU, at 8 about 1.7 ms
+	// (BENCHMARKS.md, row 4r). 0 means DefaultConcurrency.
+	Concurrency int `envconfig:"CONCURRENCY" default:"32" desc:"scrape.requested messages handled at once per process (replaces DDOKSO_WORKER_CONCURRENCY for the scrap queue)"`
 }
 
 // Defaults for zero Config fields.
@@ -30,6 +38,8 @@ const (
 	DefaultFetchTimeout = 2 * time.Minute
 	// DefaultGroupCommitMax is GroupCommitMax's default.
 	DefaultGroupCommitMax = 32
+	// DefaultConcurrency is Concurrency's default.
+	DefaultConcurrency = 32
 )
 
 func (c *Config) applyDefaults() {
@@ -41,6 +51,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.FetchTimeout == 0 {
 		c.FetchTimeout = DefaultFetchTimeout
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
 	}
 }
 
@@ -67,6 +80,9 @@ func (c *Config) Validate() error {
 	}
 	if c.GroupCommitMax < 0 {
 		errs = append(errs, fmt.Errorf("scrap: group commit max must be >= 1 (0: the default), got %d", c.GroupCommitMax))
+	}
+	if c.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("scrap: concurrency must be >= 1 (0: the default), got %d", c.Concurrency))
 	}
 	return errors.Join(errs...)
 }

@@ -423,9 +423,10 @@ func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	var c scrap.Config
 	require.NoError(t, c.Validate())
-	require.Equal(t, scrap.Config{ConsumerName: "scrap", MaxAttempts: 3, FetchTimeout: 2 * time.Minute}, c)
-	c = scrap.Config{MaxAttempts: -1, FetchTimeout: time.Millisecond}
+	require.Equal(t, scrap.Config{ConsumerName: "scrap", MaxAttempts: 3, FetchTimeout: 2 * time.Minute, Concurrency: 32}, c)
+	c = scrap.Config{MaxAttempts: -1, FetchTimeout: time.Millisecond, Concurrency: -1}
 	err := c.Validate()
 	require.ErrorContains(t, err, "max attempts")
 	require.ErrorContains(t, err, "fetch timeout")
+	require.ErrorContains(t, err, "concurrency")
 }
