@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"os"
@@ -12,6 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ddokso/ddokso/infra"
 	"github.com/ddokso/ddokso/internal/process"
 )
 
@@ -233,7 +237,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 			row.Err = fmt.Errorf("start relay: %w", err)
 			return row
 		}
-		d, err := drain(ctx, s.DB, cfg.Drain)
+		d, err := s.drain(ctx, cfg.Drain)
 		if err != nil {
 			row.Err = err
 			return row
@@ -251,7 +255,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		on = append(on, r)
 		kept = append(kept, fmt.Sprintf("%d of %d", finishedRequests(ctx, s.DB)-done0, len(r.Lat)))
 		// The next relay-stopped run starts with the pipeline idle.
-		if _, err := drain(ctx, s.DB, cfg.Drain); err != nil {
+		if _, err := s.drain(ctx, cfg.Drain); err != nil {
 			row.Err = err
 			return row
 		}
@@ -264,7 +268,7 @@ func APIRunning(ctx context.Context, e *Env, cfg APIRunningConfig) Row {
 		row.Err = err
 		return row
 	}
-	openDrain, err := drain(ctx, s.DB, cfg.Drain)
+	openDrain, err := s.drain(ctx, cfg.Drain)
 	if err != nil {
 		row.Err = err
 		return row
@@ -348,12 +352,16 @@ func pinNote(p *dbPinner) string {
 }
 
 // drain waits until every outbox row is published and no scrape request
-// is pending (the relay and the worker caught up), at most max.
-func drain(ctx context.Context, db *sql.DB, max time.Duration) (string, error) {
+// is pending (the relay and the worker caught up), at most max. A drain
+// that takes longer than drainTrace logs, every drainTrace, where the
+// backlog sits: outbox rows not yet published, requests still pending,
+// and the scrap queue's visible and in-flight messages.
+func (s *System) drain(ctx context.Context, max time.Duration) (string, error) {
 	start := time.Now()
+	next := drainTrace
 	for {
 		var outbox, pending int
-		if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM outbox WHERE published_at IS NULL),
+		if err := s.DB.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM outbox WHERE published_at IS NULL),
   (SELECT COUNT(*) FROM scrape_requests WHERE status = 'pending')`).Scan(&outbox, &pending); err != nil {
 			return "", fmt.Errorf("drain: %w", err)
 		}
@@ -363,12 +371,39 @@ func drain(ctx context.Context, db *sql.DB, max time.Duration) (string, error) {
 		if time.Since(start) > max {
 			return fmt.Sprintf("not within %s (%d unpublished, %d pending)", max, outbox, pending), nil
 		}
+		if time.Since(start) > next {
+			next += drainTrace
+			visible, inflight, qerr := s.scrapQueueCounts(ctx)
+			slog.Warn("bench: slow drain", "after", time.Since(start).Round(time.Second), "unpublished", outbox,
+				"pending", pending, "scrap_visible", visible, "scrap_inflight", inflight, "queue_error", qerr)
+		}
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// drainTrace is how long a drain runs before it says where its backlog sits.
+const drainTrace = 10 * time.Second
+
+// scrapQueueCounts returns the scrap queue's visible and in-flight messages.
+func (s *System) scrapQueueCounts(ctx context.Context) (visible, inflight int, err error) {
+	endpoint := s.Env.Messaging
+	if endpoint == "" {
+		endpoint = s.Env.AWSEndpoint
+	}
+	c, err := SQSClient(ctx, endpoint)
+	if err != nil {
+		return 0, 0, err
+	}
+	name := infra.Default(s.Prefix).QueueName(infra.QueueScrap)
+	out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
+	if err != nil {
+		return 0, 0, fmt.Errorf("queue url of %s: %w", name, err)
+	}
+	return queueCounts(ctx, c, *out.QueueUrl)
 }
 
 func systemCounts(ctx context.Context, db *sql.DB) (published, failed, pending int) {
@@ -556,7 +591,7 @@ func getsRunning(ctx context.Context, s *System, client *http.Client, cfg APIRun
 	if err != nil {
 		return "", err
 	}
-	if _, err := drain(ctx, s.DB, cfg.Drain); err != nil {
+	if _, err := s.drain(ctx, cfg.Drain); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("GET /products/{id} (%d products seeded), %d connections closed loop for %s, then an open loop at %d req/s for %s: "+
