@@ -375,7 +375,15 @@ func (s *System) drain(ctx context.Context, max time.Duration) (string, error) {
 			next += drainTrace
 			visible, inflight, qerr := s.scrapQueueCounts(ctx)
 			slog.Warn("bench: slow drain", "after", time.Since(start).Round(time.Second), "unpublished", outbox,
-				"pending", pending, "scrap_visible", visible, "scrap_inflight", inflight, "queue_error", qerr)
+				"pending", pending, "scrap_visible", visible, "scrap_inflight", inflight, "queue_error", qerr,
+				"long_statements", s.longStatements(ctx))
+			if next == 2*drainTrace {
+				for _, p := range s.procs {
+					if out := strings.TrimSpace(p.Output()); out != "" {
+						slog.Warn("bench: slow drain: the end of a process's log", "process", p.Name, "log", out)
+					}
+				}
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -387,6 +395,29 @@ func (s *System) drain(ctx context.Context, max time.Duration) (string, error) {
 
 // drainTrace is how long a drain runs before it says where its backlog sits.
 const drainTrace = 10 * time.Second
+
+// longStatements describes the statements of this system's database that
+// have run for more than a second, and the InnoDB lock waits, as one line.
+func (s *System) longStatements(ctx context.Context) string {
+	var out []string
+	rows, err := s.DB.QueryContext(ctx, `SELECT ID, COMMAND, TIME, COALESCE(STATE, ''), LEFT(COALESCE(INFO, ''), 160)
+  FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND TIME >= 1 AND COMMAND <> 'Sleep' AND ID <> CONNECTION_ID()`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, secs int64
+		var cmd, state, info string
+		if rows.Scan(&id, &cmd, &secs, &state, &info) == nil {
+			out = append(out, fmt.Sprintf("#%d %s %ds %q %q", id, cmd, secs, state, info))
+		}
+	}
+	var waits int
+	_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS`).Scan(&waits)
+	out = append(out, fmt.Sprintf("%d lock waits", waits))
+	return strings.Join(out, "; ")
+}
 
 // scrapQueueCounts returns the scrap queue's visible and in-flight messages.
 func (s *System) scrapQueueCounts(ctx context.Context) (visible, inflight int, err error) {
