@@ -19,10 +19,11 @@ import (
 )
 
 // floorWorkers is the floor's concurrency: 8, the worker's concurrency
-// when the floor was set, kept for a floor comparable across runs. It is
-// also the stricter floor: at the worker's 32 the floor ran slower on
-// this 2-CPU machine (373 and 457 URLs/s in two runs on 2026-12-05,
-// against 543 at 8), which would flatter ddokso's ratio.
+// when the floor was set, kept so that the floor compares across runs
+// (the worker now runs DDOKSO_SCRAP_CONCURRENCY handlers). At 8 the
+// floor's loop already keeps this machine's two CPUs busy: one probe at
+// 32 was no faster (373 and 457 URLs/s, against 347 at 8 an hour later;
+// the floor's spread between runs is wider than that).
 const floorWorkers = 8
 
 // e2eFloor is the floor of the end-to-end stage: what any implementation
