@@ -270,7 +270,7 @@ func insertScrapesSQL(n int) string {
 
 // inFlightSQL reads the pending requests of n URL hashes.
 func inFlightSQL(n int) string {
-	return `SELECT in_flight_hash, id FROM scrape_requests WHERE in_flight_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
+	return `SELECT in_flight_hash, id FROM scrape_requests WHERE in_flight_hash IN (` + store.Placeholders(n) + `)`
 }
 
 // inFlight maps URL hashes to the ids of their pending scrape requests, in
@@ -295,7 +295,7 @@ func (b *scrapeBatcher) inFlight(ctx context.Context, tx *sql.Tx, hashes []strin
 // resolveSQL reads, for n URL hashes, their products (kind 0) and their
 // pending scrape requests (kind 1) in one statement.
 func resolveSQL(n int) string {
-	in := `(?` + strings.Repeat(", ?", n-1) + `)`
+	in := `(` + store.Placeholders(n) + `)`
 	return `SELECT 0, url_hash, id, check_status, last_checked_at FROM products WHERE url_hash IN ` + in +
 		` UNION ALL SELECT 1, in_flight_hash, id, NULL, NULL FROM scrape_requests WHERE in_flight_hash IN ` + in
 }

@@ -357,7 +357,7 @@ func (l *listing) sql() (string, []any) {
 		// The few co-occurring products are read by the primary key
 		// (term, product_id) and sorted, not found by a walk.
 		q = strings.Replace(q, "FORCE INDEX (idx_product_terms_rank)", "FORCE INDEX (PRIMARY)", 1)
-		q += " AND t0.product_id IN (?" + strings.Repeat(", ?", len(l.ids)-1) + ")"
+		q += " AND t0.product_id IN (" + store.Placeholders(len(l.ids)) + ")"
 		for _, id := range l.ids {
 			args = append(args, id)
 		}
@@ -751,8 +751,8 @@ func (s *server) readTopDrop(ctx context.Context, l *listing) ([]keyedProduct, e
 			if l.tag != "" {
 				tagJoin, targs = " JOIN product_tags t ON t.product_id = p.id AND t.tag = ?", []any{l.tag}
 			}
-			q := fmt.Sprintf("SELECT STRAIGHT_JOIN %s, p.sort_drop FROM products p%s WHERE p.id IN (?%s) AND %s ORDER BY p.sort_drop DESC, p.id DESC LIMIT %d",
-				productCols, tagJoin, strings.Repeat(", ?", len(ids)-1), where, need-len(out))
+			q := fmt.Sprintf("SELECT STRAIGHT_JOIN %s, p.sort_drop FROM products p%s WHERE p.id IN (%s) AND %s ORDER BY p.sort_drop DESC, p.id DESC LIMIT %d",
+				productCols, tagJoin, store.Placeholders(len(ids)), where, need-len(out))
 			got, err := s.queryKeyed(ctx, l, q, append(append(targs, ids...), wargs...), need-len(out))
 			if err != nil {
 				return nil, err

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ddokso/ddokso/store"
 )
 
 // CleanupStats reports what one cleanup.daily handling did.
@@ -284,7 +286,7 @@ func (w *Worker) compactChunk(ctx context.Context, keys []obsKey) (int64, error)
 	}
 	// By id (unique): a list of full primary keys made the server evaluate
 	// row constructors, 25 times slower for the same rows.
-	res, err := w.db.ExecContext(ctx, "DELETE FROM price_observations WHERE changed = 0 AND id IN (?"+strings.Repeat(", ?", len(del)-1)+")", del...)
+	res, err := w.db.ExecContext(ctx, "DELETE FROM price_observations WHERE changed = 0 AND id IN ("+store.Placeholders(len(del))+")", del...)
 	if err != nil {
 		return 0, fmt.Errorf("cleanup observations: delete %d: %w", len(del), err)
 	}
