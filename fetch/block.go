@@ -25,7 +25,13 @@ type blockMarker struct {
 // size.
 var strongMarkers = []blockMarker{
 	{[]string{"cf-chl"}, "captcha: cloudflare challenge"},
-	{[]string{"/cdn-cgi/challenge-platform/"}, "captcha: cloudflare challenge"},
+	// The challenge page's own script (…/challenge-platform/h/b/orchestrate/
+	// chl_page/v1, …/orchestrate/managed/v1). The path alone is no signal:
+	// Cloudflare's JavaScript Detections inject a script from
+	// /cdn-cgi/challenge-platform/…/scripts/jsd/ into every HTML page of a
+	// zone that has them (always on with the Free plan's Bot Fight Mode),
+	// ordinary product pages included.
+	{[]string{"/cdn-cgi/challenge-platform/", "/orchestrate/"}, "captcha: cloudflare challenge"},
 	{[]string{"<title>just a moment...</title>"}, "captcha: cloudflare challenge"},
 	{[]string{"attention required! | cloudflare"}, "blocked: cloudflare"},
 	{[]string{"px-captcha"}, "captcha: perimeterx"},

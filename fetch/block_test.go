@@ -73,6 +73,28 @@ const naverCaptcha = `<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"
 const robotCheckKo = `<html><head><meta charset="utf-8"><title>접근 확인</title></head><body>
 <h1>로봇이 아닙니다</h1><label><input type="checkbox" name="confirm"> 확인을 위해 체크해 주세요</label></body></html>`
 
+// cloudflareBeacon is Cloudflare's JavaScript Detections snippet, which
+// Cloudflare injects into every HTML response of a zone that has them
+// (always on with the Free plan's Bot Fight Mode; developers.cloudflare.com
+// "JavaScript detections": "paths that start with /cdn-cgi/challenge-platform/").
+// Its shape, an invisible iframe that loads …/scripts/jsd/main.js, is the
+// one in many saved pages in public repositories (a per-request ray id and
+// timestamp in __CF$cv$params); the ray id here is made up. Scrapers'
+// fixtures also keep the other form, a plain script tag from
+// /cdn-cgi/challenge-platform/h/b/scripts/jsd/<hash>/main.js, on product
+// pages of Korean shops (a Musinsa page in one of them).
+const cloudflareBeacon = `<script>(function(){function c(){var b=a.contentDocument||a.contentWindow.document;if(b){var d=b.createElement('script');` +
+	`d.innerHTML="window.__CF$cv$params={r:'8f1e2d3c4b5a6978',t:'MTc2NDkyMzQ1Ni4wMDAwMDA='};var a=document.createElement('script');a.nonce='';` +
+	`a.src='/cdn-cgi/challenge-platform/scripts/jsd/main.js';document.getElementsByTagName('head')[0].appendChild(a);";` +
+	`b.getElementsByTagName('head')[0].appendChild(d)}}if(document.body){var a=document.createElement('iframe');a.height=1;a.width=1;` +
+	`a.style.position='absolute';a.style.top=0;a.style.left=0;a.style.border='none';a.style.visibility='hidden';document.body.appendChild(a);` +
+	`if('loading'!==document.readyState)c();else if(window.addEventListener)document.addEventListener('DOMContentLoaded',c);` +
+	`else{var e=document.onreadystatechange||function(){};document.onreadystatechange=function(b){e(b);'loading'!==document.readyState&&` +
+	`(document.onreadystatechange=e,c())}}}})();</script>`
+
+// cloudflareScriptTag is the script-tag form of the same detections.
+const cloudflareScriptTag = `<script src="/cdn-cgi/challenge-platform/h/b/scripts/jsd/25e6c66701a0/main.js"></script>`
+
 // smallOrdinaryPage is a complete, ordinary page of about 170 bytes.
 const smallOrdinaryPage = `<!doctype html><html><head><title>About us</title></head><body><h1>About us</h1><p>We are a small shop in Seoul. Call us any weekday from 9 to 6, or write to us.</p></body></html>`
 
@@ -92,6 +114,12 @@ func TestDetectBlock(t *testing.T) {
 		wantReason string
 	}{
 		{"normal product page", 200, html, productPage, false, ""},
+		// Cloudflare's JavaScript Detections on an ordinary page: no block.
+		{"product page with cloudflare's detections", 200, html, strings.Replace(productPage, "</body>", cloudflareBeacon+"</body>", 1), false, ""},
+		{"product page with cloudflare's detections tag", 200, html, strings.Replace(productPage, "</head>", cloudflareScriptTag+"</head>", 1), false, ""},
+		{"big page with cloudflare's detections", 200, html, strings.Replace(string(bigPage), "</body>", cloudflareBeacon+"</body>", 1), false, ""},
+		{"challenge page with cloudflare's detections", 403, html, strings.Replace(cloudflareChallenge, "</body>", cloudflareBeacon+"</body>", 1), true, "captcha: cloudflare challenge"},
+		{"challenge script alone", 200, html, `<html><body><script src="/cdn-cgi/challenge-platform/h/b/orchestrate/managed/v1?ray=8f1e2d3c4b5a6978"></script></body></html>`, true, "captcha: cloudflare challenge"},
 		{"big page with login recaptcha", 200, html, string(pageWithLoginCaptcha), false, ""},
 		{"429", 429, http.Header{}, "Too Many Requests", true, "http 429"},
 		{"429 with retry-after", 429, http.Header{"Retry-After": {"30"}}, "", true, "http 429 (retry-after 30)"},

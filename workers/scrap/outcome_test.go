@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -131,4 +133,32 @@ func TestOutcomes(t *testing.T) {
 			require.Zero(t, fx.count(t, `SELECT COUNT(*) FROM price_observations`), "never a price")
 		})
 	}
+}
+
+// cloudflareDetections is the script Cloudflare's JavaScript Detections
+// inject into every HTML page of a zone that has them (always on with the
+// Free plan's Bot Fight Mode), here in the script-tag form that scrapers'
+// fixtures keep for Korean shops' product pages. The path is the one real
+// pages carry; fetch's block tests have the inline form too.
+const cloudflareDetections = `<script src="/cdn-cgi/challenge-platform/h/b/scripts/jsd/25e6c66701a0/main.js"></script>`
+
+// TestProductPageBehindCloudflareIsAProduct: an ordinary product page of a
+// shop behind Cloudflare carries the detections script from
+// /cdn-cgi/challenge-platform/; it is a product with its price, not a
+// "blocked" check that records no price.
+func TestProductPageBehindCloudflareIsAProduct(t *testing.T) {
+	t.Parallel()
+	fx := setup(t)
+	file := filepath.Join(t.TempDir(), "page.html")
+	fx.shop.set(func(s *shop) {
+		require.NoError(t, os.WriteFile(file, []byte(strings.Replace(s.page(), "</head>", cloudflareDetections+"</head>", 1)), 0o600))
+		s.file = file
+	})
+	env := fx.scrape(t, fx.shop.URL())
+	r := fx.requestOf(t, env)
+	require.Equal(t, events.OutcomeDone, r.Status, "reason: %s", r.Reason)
+	p, ok := fx.product(t)
+	require.True(t, ok)
+	require.Equal(t, int64(159000), p.Price.Int64)
+	require.Equal(t, "ok", p.CheckStatus)
 }
