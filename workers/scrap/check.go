@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ddokso/ddokso/events"
-	"github.com/ddokso/ddokso/extract"
 	"github.com/ddokso/ddokso/fetch"
 )
 
@@ -57,7 +56,13 @@ func (w *Worker) check(ctx context.Context, t target, v validators, attempt int)
 		return outcome{status: events.OutcomeFailed, reason: fmt.Sprintf("http %d", res.StatusCode)}, nil
 	}
 
-	p, err := extract.Extract(res.FinalURL, res.Body)
+	select {
+	case w.extractSlots <- struct{}{}:
+	case <-ctx.Done(): // shutting down: leave it to a redelivery
+		return outcome{}, fmt.Errorf("extract %s: %w", t.url, ctx.Err())
+	}
+	p, err := w.extract(res.FinalURL, res.Body)
+	<-w.extractSlots
 	w.observe(StageExtract, began)
 	switch {
 	case err != nil:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,13 @@ type Worker struct {
 	now      func() time.Time
 	// stages, when set (RegisterMetrics), times each stage of a message.
 	stages *prometheus.HistogramVec
+	// extractSlots bounds the extractions running at once to the CPUs Go
+	// uses: extraction only computes, so more at once is no faster, while
+	// each holds its page's whole DOM (tens of MB for a 3 MB page). The
+	// fetches, which mostly wait, still run one per handler.
+	extractSlots chan struct{}
+	// extract is extract.Extract (a test counts the calls at once).
+	extract func(pageURL string, body []byte) (*extract.Product, error)
 }
 
 // New returns a Worker writing to db and fetching with f. A nil log means
@@ -56,7 +64,8 @@ func New(db *sql.DB, f Fetcher, cfg Config, log *slog.Logger) (*Worker, error) {
 		log = slog.Default()
 	}
 	w := &Worker{db: db, once: store.NewOnceGroup(db, cfg.groupCommitMax()), f: f, cfg: cfg,
-		log: log.With("worker", "scrap"), now: time.Now}
+		log: log.With("worker", "scrap"), now: time.Now,
+		extractSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))), extract: extract.Extract}
 	w.problems = store.NewOnceBatch(w.recordProblems)
 	return w, nil
 }
