@@ -41,7 +41,9 @@ var strongMarkers = []blockMarker{
 	{[]string{"errors.edgesuite.net"}, "blocked: akamai access denied"},
 	{[]string{"errors&#46;edgesuite&#46;net"}, "blocked: akamai access denied"},
 	{[]string{"incapsula incident id"}, "blocked: imperva incapsula"},
-	{[]string{"비정상적인 접근"}, "blocked: 비정상적인 접근"},
+	// Naver's page says both. The phrase alone is a weak marker: Korean
+	// shops' own scripts say it too (alert('비정상적인 접근입니다.')).
+	{[]string{"비정상적인 접근", "일시적으로 제한"}, "blocked: 비정상적인 접근"},
 	{[]string{"로봇이 아닙니다"}, "captcha: 로봇이 아닙니다"},
 }
 
@@ -57,6 +59,7 @@ var weakMarkers = []blockMarker{
 	{[]string{"보안문자"}, "captcha: 보안문자"},
 	{[]string{"datadome"}, "captcha: datadome"},
 	{[]string{"_incapsula_resource"}, "blocked: imperva incapsula"},
+	{[]string{"비정상적인 접근"}, "blocked: 비정상적인 접근"},
 }
 
 // DetectBlock classifies a response as a block by the site. A block needs a

@@ -95,6 +95,11 @@ const cloudflareBeacon = `<script>(function(){function c(){var b=a.contentDocume
 // cloudflareScriptTag is the script-tag form of the same detections.
 const cloudflareScriptTag = `<script src="/cdn-cgi/challenge-platform/h/b/scripts/jsd/25e6c66701a0/main.js"></script>`
 
+// shopAlertScript is the kind of inline script Korean shops' pages carry
+// (public projects' code has alert("비정상적인 접근입니다.") on login and
+// session checks).
+const shopAlertScript = `<script>function checkLogin(){if(!window.sessionStorage.id){alert("비정상적인 접근입니다.");location.href="/member/login";}}</script>`
+
 // smallOrdinaryPage is a complete, ordinary page of about 170 bytes.
 const smallOrdinaryPage = `<!doctype html><html><head><title>About us</title></head><body><h1>About us</h1><p>We are a small shop in Seoul. Call us any weekday from 9 to 6, or write to us.</p></body></html>`
 
@@ -135,6 +140,10 @@ func TestDetectBlock(t *testing.T) {
 		{"perimeterx", 403, html, perimeterXPage, true, "captcha: perimeterx"},
 		{"datadome", 403, html, dataDomePage, true, "captcha: datadome"},
 		{"naver abnormal access", 200, html, naverAbnormal, true, "blocked: 비정상적인 접근"},
+		{"naver abnormal access in a big page", 200, html, naverAbnormal + strings.Repeat("<!-- -->", 8000), true, "blocked: 비정상적인 접근"},
+		// Korean shops' own scripts say it: no block on an ordinary page.
+		{"big page with an abnormal-access alert", 200, html, strings.Replace(string(bigPage), "</body>", shopAlertScript+"</body>", 1), false, ""},
+		{"small page with only the phrase, 403", 403, html, "<html><body><p>비정상적인 접근입니다.</p></body></html>", true, "blocked: 비정상적인 접근"},
 		{"naver captcha", 200, html, naverCaptcha, true, "captcha: 자동입력 방지"},
 		{"robot check korean", 200, html, robotCheckKo, true, "captcha: 로봇이 아닙니다"},
 		// A small page is no block signal: a short ordinary page is a page.
