@@ -44,7 +44,6 @@ var strongMarkers = []blockMarker{
 	// Naver's page says both. The phrase alone is a weak marker: Korean
 	// shops' own scripts say it too (alert('비정상적인 접근입니다.')).
 	{[]string{"비정상적인 접근", "일시적으로 제한"}, "blocked: 비정상적인 접근"},
-	{[]string{"로봇이 아닙니다"}, "captcha: 로봇이 아닙니다"},
 }
 
 // weakMarkers identify challenge pages only on error statuses or small
@@ -60,6 +59,9 @@ var weakMarkers = []blockMarker{
 	{[]string{"datadome"}, "captcha: datadome"},
 	{[]string{"_incapsula_resource"}, "blocked: imperva incapsula"},
 	{[]string{"비정상적인 접근"}, "blocked: 비정상적인 접근"},
+	// Also the label of reCAPTCHA's checkbox in Korean, which sign-up and
+	// Q&A forms quote in their own scripts.
+	{[]string{"로봇이 아닙니다"}, "captcha: 로봇이 아닙니다"},
 }
 
 // DetectBlock classifies a response as a block by the site. A block needs a
@@ -67,6 +69,9 @@ var weakMarkers = []blockMarker{
 // 429 Too Many Requests), Cloudflare's Cf-Mitigated header, or bot-challenge
 // and captcha markup (Cloudflare, Akamai, PerimeterX, DataDome, hCaptcha,
 // reCAPTCHA, Korean "비정상적인 접근" / "자동입력 방지" pages) on any status.
+// Markup that ordinary pages carry too (a reCAPTCHA widget in a login form,
+// Cloudflare's detections script, a shop's own "비정상적인 접근입니다" alert)
+// counts only on error statuses and small bodies, or not at all.
 // A 503 without challenge markup is not a block (it is a transient error),
 // and neither is a small page: a short ordinary page is just a page (the
 // extractor decides whether it shows a product). body should already be

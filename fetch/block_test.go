@@ -100,6 +100,10 @@ const cloudflareScriptTag = `<script src="/cdn-cgi/challenge-platform/h/b/script
 // session checks).
 const shopAlertScript = `<script>function checkLogin(){if(!window.sessionStorage.id){alert("비정상적인 접근입니다.");location.href="/member/login";}}</script>`
 
+// shopCaptchaScript quotes reCAPTCHA's Korean checkbox label, as sign-up
+// and Q&A forms in public projects do.
+const shopCaptchaScript = `<script>function submitQna(f){if(!grecaptchaToken){alert("자동입력방지 기능 - '로봇이 아닙니다.'를 체크해주세요.");return false;}return true;}</script>`
+
 // smallOrdinaryPage is a complete, ordinary page of about 170 bytes.
 const smallOrdinaryPage = `<!doctype html><html><head><title>About us</title></head><body><h1>About us</h1><p>We are a small shop in Seoul. Call us any weekday from 9 to 6, or write to us.</p></body></html>`
 
@@ -144,6 +148,7 @@ func TestDetectBlock(t *testing.T) {
 		// Korean shops' own scripts say it: no block on an ordinary page.
 		{"big page with an abnormal-access alert", 200, html, strings.Replace(string(bigPage), "</body>", shopAlertScript+"</body>", 1), false, ""},
 		{"small page with only the phrase, 403", 403, html, "<html><body><p>비정상적인 접근입니다.</p></body></html>", true, "blocked: 비정상적인 접근"},
+		{"big page with a robot-check alert", 200, html, strings.Replace(string(bigPage), "</body>", shopCaptchaScript+"</body>", 1), false, ""},
 		{"naver captcha", 200, html, naverCaptcha, true, "captcha: 자동입력 방지"},
 		{"robot check korean", 200, html, robotCheckKo, true, "captcha: 로봇이 아닙니다"},
 		// A small page is no block signal: a short ordinary page is a page.
