@@ -37,7 +37,7 @@ func (w *Worker) record(ctx context.Context, tx *sql.Tx, req events.ScrapeReques
 	case oc.notModified:
 		res.productID, err = w.touchProduct(ctx, tx, t, oc, now)
 	default:
-		return res, fmt.Errorf("record %s: no product page (a problem for recordProblems)", t.raw)
+		return res, fmt.Errorf("record %s: no product page (outcome.problem: recordProblems writes it)", t.raw)
 	}
 	if err != nil {
 		return res, err

@@ -89,6 +89,10 @@ type outcome struct {
 	etag, lastModified string
 }
 
+// problem reports a check that found no product page (blocked, failed, not
+// a product, or an invalid URL): recordProblems writes it, record the rest.
+func (o outcome) problem() bool { return o.product == nil && !o.notModified }
+
 // Handle implements events.Handler: it fetches the requested page and
 // records the outcome exactly once per message (store.OnceGroup.Once on
 // env.Key(), in one transaction with the outcomes of concurrent handlers).
@@ -138,7 +142,7 @@ func (w *Worker) Handle(ctx context.Context, env events.Envelope, msg *events.Me
 		applied bool
 	)
 	began := time.Now()
-	if oc.product == nil && !oc.notModified {
+	if oc.problem() {
 		// No product page: the product's failure count and the request's
 		// outcome, written with the other problems of the group at once.
 		p := &problem{scrapeID: req.ScrapeID, hash: t.hash, status: oc.status, reason: oc.reason}
