@@ -386,7 +386,7 @@ func newEffectBatch() *effectBatch {
 	return b
 }
 
-// goBatch runs b.Once in a goroutine; wait returns its result.
+// goOnce runs b.Once in a goroutine; wait returns its result.
 func (b *effectBatch) goOnce(g *store.OnceGroup, key, item string) (wait func() onceResult) {
 	ch := make(chan onceResult, 1)
 	go func() {

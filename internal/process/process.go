@@ -63,8 +63,8 @@ var (
 )
 
 // ephemeralLow is the first port of the kernel's ephemeral range, 32768 when
-// it cannot be read.
-func ephemeralLow() int {
+// it cannot be read; read once.
+var ephemeralLow = sync.OnceValue(func() int {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
 		return 32768
@@ -78,7 +78,7 @@ func ephemeralLow() int {
 		return 32768
 	}
 	return n
-}
+})
 
 // FreeAddr returns "127.0.0.1:PORT" for a port that was free a moment ago.
 func FreeAddr() (string, error) {
